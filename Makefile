@@ -1,0 +1,114 @@
+# Leashline — the two commands a newcomer needs:
+#   make run    install what is missing, build, serve http://127.0.0.1:3000 (SQLite, Demo provider, demo data)
+#   make test   install what is missing, then clippy, fmt, all Rust tests and the browser tests
+# Every install step checks what is already there (and its version) first.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+TOOLCHAIN            := 1.97.0
+CARGO_LEPTOS_VERSION := 0.3.11
+TWILIO_PY_VERSION    := 9.8.6
+WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
+SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules chromium python-twilio \
+        lint rust-tests e2e bench clean-data
+
+help:
+	@echo "make run   - install what's missing, build and serve http://127.0.0.1:3000 with demo data"
+	@echo "make test  - install what's missing, then clippy, fmt, Rust tests and Playwright"
+	@echo "make build - release build (server + WASM + CSS) into target/"
+	@echo "make dev   - rebuild and restart on every change (cargo leptos watch)"
+	@echo "make bench - benchmarks (policy detector, webhook load, search)"
+
+# ---------------------------------------------------------------- installs
+
+toolchain:
+	@if ! rustup toolchain list | grep -q "^$(TOOLCHAIN)"; then \
+		echo "installing Rust $(TOOLCHAIN)"; \
+		rustup toolchain install $(TOOLCHAIN) --profile minimal -c clippy,rustfmt -t wasm32-unknown-unknown; \
+	fi
+	@if ! rustup target list --installed --toolchain $(TOOLCHAIN) | grep -q wasm32-unknown-unknown; then \
+		rustup target add wasm32-unknown-unknown --toolchain $(TOOLCHAIN); \
+	fi
+	@for c in clippy rustfmt; do \
+		rustup component list --installed --toolchain $(TOOLCHAIN) | grep -q "^$$c" || rustup component add $$c --toolchain $(TOOLCHAIN); \
+	done
+
+cargo-leptos: toolchain
+	@if cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then :; else \
+		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once per machine)"; \
+		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; \
+	fi
+
+wasm-bindgen: toolchain
+	@if wasm-bindgen --version 2>/dev/null | grep -q "$(WASM_BINDGEN_VERSION)"; then :; else \
+		echo "installing wasm-bindgen-cli $(WASM_BINDGEN_VERSION) (matches Cargo.lock)"; \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --force; \
+	fi
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+node-modules: node_modules/.installed
+
+chromium:
+	@if command -v chromium >/dev/null 2>&1; then :; else \
+		echo "installing Debian chromium"; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; \
+	fi
+
+python-twilio:
+	@if python3 -c "import twilio, sys; sys.exit(0 if twilio.__version__ == '$(TWILIO_PY_VERSION)' else 1)" 2>/dev/null; then :; else \
+		echo "installing PyPI twilio $(TWILIO_PY_VERSION) (signature cross-check in tests)"; \
+		python3 -m pip install -q "twilio==$(TWILIO_PY_VERSION)"; \
+	fi
+
+deps: toolchain cargo-leptos wasm-bindgen node-modules
+
+deps-test: deps chromium python-twilio
+
+.env:
+	@echo "creating .env with a fresh APP_SECRET_KEY"
+	@sed "s|^APP_SECRET_KEY=.*|APP_SECRET_KEY=$$(head -c 32 /dev/urandom | base64 | tr -d '\n')|" .env.example > .env
+
+# ------------------------------------------------------------------- build
+
+build: deps
+	cargo leptos build --release
+
+run: build .env
+	@echo "Leashline on http://127.0.0.1:3000 — owner@example.com / password123 (sitter@example.com for the sitter view)"
+	LEPTOS_SITE_ROOT=target/site ./target/release/server serve --seed-demo-if-empty
+
+dev: deps .env
+	cargo leptos watch
+
+# -------------------------------------------------------------------- test
+
+lint: toolchain
+	cargo fmt --all --check
+	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+# Release mode shares compiled dependencies with the release build below.
+rust-tests: toolchain
+	cargo test --release -p app -p server --features app/ssr
+
+e2e: build chromium
+	cd end2end && npx playwright test
+
+test: deps-test lint rust-tests e2e
+
+bench: deps
+	cargo bench -p app --bench policy --features ssr
+	cargo run --release -p server --bin loadtest
+
+clean-data:
+	rm -rf data target/e2e

@@ -1,0 +1,18 @@
+//! The product's rules (SPEC §3) as pure Rust: no Leptos, no async, no I/O,
+//! no clock but the time passed in. Compiled into the server and the WASM,
+//! so the routing simulator, the sitter's live policy warning and the
+//! server all run the same code.
+
+pub mod automation;
+pub mod ids;
+pub mod keywords;
+pub mod numbers;
+pub mod outbound;
+pub mod phone;
+pub mod policy;
+pub mod roles;
+pub mod routing;
+pub mod settings;
+pub mod sms;
+pub mod time;
+pub mod windows;

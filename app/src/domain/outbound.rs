@@ -1,0 +1,290 @@
+//! Who may send what (SPEC §3.2), as one pure verdict. The server's one send
+//! function asks this; the compose box asks it too to explain itself.
+
+use crate::domain::ids::SitterId;
+use crate::domain::policy::{Hit, PolicyAction, PolicySettings};
+use crate::domain::time::BusinessTz;
+use crate::domain::windows::Window;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Twilio's limit for one message body.
+pub const MAX_BODY_CHARS: usize = 1600;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Sender {
+    Owner,
+    Sitter {
+        sitter_id: SitterId,
+    },
+    /// An automation sends with the rights of the owner but never past policy.
+    Automation,
+    /// The product itself (pool auto-reply, HELP text, reassignment notice).
+    System,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Refusal {
+    NotReady,
+    EmptyBody,
+    TooLong {
+        chars: usize,
+    },
+    OptedOut,
+    OutsideWindow {
+        message: String,
+    },
+    /// Policy blocked it; a violation is recorded and the owner alerted.
+    PolicyBlocked {
+        hits: Vec<Hit>,
+    },
+    /// Policy holds it for the owner's review; it is not sent now.
+    PolicyHeld {
+        hits: Vec<Hit>,
+    },
+}
+
+impl Refusal {
+    pub fn message(&self) -> String {
+        match self {
+            Refusal::NotReady => "Texting is switched off until setup is finished. Open Setup to finish it.".into(),
+            Refusal::EmptyBody => "Type a message first.".into(),
+            Refusal::TooLong { chars } => {
+                format!("This message is {chars} characters; the limit is {MAX_BODY_CHARS}. Split it into two.")
+            }
+            Refusal::OptedOut => {
+                "This client replied STOP, so we can't text them on this number. They can text START to opt back in."
+                    .into()
+            }
+            Refusal::OutsideWindow { message } => message.clone(),
+            Refusal::PolicyBlocked { hits } => format!(
+                "Not sent: it looks like it shares {}. Contact details stay inside the app — the owner has been told.",
+                describe_hits(hits)
+            ),
+            Refusal::PolicyHeld { hits } => format!(
+                "Held for the owner's review: it looks like it shares {}. It will be sent if the owner approves it.",
+                describe_hits(hits)
+            ),
+        }
+    }
+}
+
+pub fn describe_hits(hits: &[Hit]) -> String {
+    let mut kinds: Vec<&str> = hits.iter().map(|h| h.kind.label()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    match kinds.as_slice() {
+        [] => "contact details".into(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    /// Send. `policy_overridden` means the owner sent through a warning
+    /// (recorded); `logged_hits` are log-only hits to record.
+    Send {
+        policy_overridden: bool,
+        logged_hits: Vec<Hit>,
+    },
+    /// The owner must confirm ("send anyway") first.
+    NeedsConfirmation {
+        hits: Vec<Hit>,
+    },
+    Refused(Refusal),
+}
+
+pub struct OutboundCheck<'a> {
+    pub sender: Sender,
+    pub body: &'a str,
+    pub at: DateTime<Utc>,
+    pub ready: bool,
+    pub opted_out: bool,
+    /// The thread's windows (for the sitter check).
+    pub windows: &'a [Window],
+    pub hits: &'a [Hit],
+    pub settings: &'a PolicySettings,
+    pub owner_confirmed: bool,
+    pub tz: BusinessTz,
+}
+
+pub fn check(c: &OutboundCheck<'_>) -> Verdict {
+    if !c.ready {
+        return Verdict::Refused(Refusal::NotReady);
+    }
+    if c.body.trim().is_empty() {
+        return Verdict::Refused(Refusal::EmptyBody);
+    }
+    let chars = c.body.chars().count();
+    if chars > MAX_BODY_CHARS {
+        return Verdict::Refused(Refusal::TooLong { chars });
+    }
+    if c.opted_out {
+        return Verdict::Refused(Refusal::OptedOut);
+    }
+    if let Sender::Sitter { sitter_id } = c.sender {
+        if let Err(message) = sitter_may_send(sitter_id, c.windows, c.at, c.tz) {
+            return Verdict::Refused(Refusal::OutsideWindow { message });
+        }
+    }
+    let (mut block, mut hold, mut log) = (Vec::new(), Vec::new(), Vec::new());
+    for h in c.hits {
+        match c.settings.action_for(h.kind, c.sender) {
+            PolicyAction::Block => block.push(h.clone()),
+            PolicyAction::Hold => hold.push(h.clone()),
+            PolicyAction::Log => log.push(h.clone()),
+        }
+    }
+    let serious: Vec<Hit> = block.iter().chain(hold.iter()).cloned().collect();
+    match c.sender {
+        Sender::Owner => {
+            if serious.is_empty() {
+                Verdict::Send { policy_overridden: false, logged_hits: log }
+            } else if c.owner_confirmed {
+                Verdict::Send { policy_overridden: true, logged_hits: log }
+            } else {
+                Verdict::NeedsConfirmation { hits: serious }
+            }
+        }
+        Sender::Sitter { .. } | Sender::Automation | Sender::System => {
+            if !block.is_empty() {
+                Verdict::Refused(Refusal::PolicyBlocked { hits: serious })
+            } else if !hold.is_empty() {
+                Verdict::Refused(Refusal::PolicyHeld { hits: hold })
+            } else {
+                Verdict::Send { policy_overridden: false, logged_hits: log }
+            }
+        }
+    }
+}
+
+/// A sitter may text a thread only inside one of their own windows on it.
+pub fn sitter_may_send(sitter: SitterId, windows: &[Window], at: DateTime<Utc>, tz: BusinessTz) -> Result<(), String> {
+    let mine: Vec<&Window> = windows.iter().filter(|w| w.sitter_id == sitter).collect();
+    if mine.iter().any(|w| w.starts_at <= at && at < w.ends_at) {
+        return Ok(());
+    }
+    let next = mine.iter().filter(|w| w.starts_at > at).min_by_key(|w| w.starts_at);
+    let last = mine.iter().filter(|w| w.ends_at <= at).max_by_key(|w| w.ends_at);
+    Err(match (next, last) {
+        (Some(n), _) => format!(
+            "You can text this client during your assignment window only. Your next window is {} – {}.",
+            tz.date_time(n.starts_at),
+            tz.time_relative_to(n.ends_at, n.starts_at)
+        ),
+        (None, Some(l)) => format!(
+            "You can text this client during your assignment window only. Your window ended {}.",
+            tz.date_time(l.ends_at)
+        ),
+        (None, None) => {
+            "You can text this client during your assignment window only, and you have none with them.".into()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::WindowId;
+    use crate::domain::policy;
+    use chrono::TimeZone;
+
+    fn at(h: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 24, h, 0, 0).unwrap()
+    }
+
+    fn base<'a>(
+        sender: Sender,
+        body: &'a str,
+        hits: &'a [Hit],
+        windows: &'a [Window],
+        s: &'a PolicySettings,
+    ) -> OutboundCheck<'a> {
+        OutboundCheck {
+            sender,
+            body,
+            at: at(12),
+            ready: true,
+            opted_out: false,
+            windows,
+            hits,
+            settings: s,
+            owner_confirmed: false,
+            tz: BusinessTz::parse("UTC").unwrap(),
+        }
+    }
+
+    fn maya_window() -> Vec<Window> {
+        vec![Window {
+            id: WindowId(1),
+            sitter_id: SitterId(7),
+            sitter_name: "Maya".into(),
+            starts_at: at(9),
+            ends_at: at(17),
+        }]
+    }
+
+    #[test]
+    fn nothing_is_sent_before_setup_is_ready() {
+        let s = PolicySettings::default();
+        let mut c = base(Sender::Owner, "hi", &[], &[], &s);
+        c.ready = false;
+        assert_eq!(check(&c), Verdict::Refused(Refusal::NotReady));
+    }
+
+    #[test]
+    fn opted_out_clients_are_never_texted() {
+        let s = PolicySettings::default();
+        let mut c = base(Sender::Owner, "hi", &[], &[], &s);
+        c.opted_out = true;
+        assert_eq!(check(&c), Verdict::Refused(Refusal::OptedOut));
+    }
+
+    #[test]
+    fn sitter_sends_only_inside_their_window() {
+        let s = PolicySettings::default();
+        let w = maya_window();
+        let c = base(Sender::Sitter { sitter_id: SitterId(7) }, "On my way", &[], &w, &s);
+        assert!(matches!(check(&c), Verdict::Send { .. }));
+        let mut late = base(Sender::Sitter { sitter_id: SitterId(7) }, "On my way", &[], &w, &s);
+        late.at = at(18);
+        match check(&late) {
+            Verdict::Refused(Refusal::OutsideWindow { message }) => assert!(message.contains("ended")),
+            v => panic!("{v:?}"),
+        }
+        let other = base(Sender::Sitter { sitter_id: SitterId(8) }, "hi", &[], &w, &s);
+        assert!(matches!(check(&other), Verdict::Refused(Refusal::OutsideWindow { .. })));
+    }
+
+    #[test]
+    fn sitter_policy_hit_is_blocked_owner_hit_needs_confirmation() {
+        let s = PolicySettings::default();
+        let w = maya_window();
+        let hits = policy::check("text me at 555 123 4567");
+        assert!(!hits.is_empty());
+        let sitter = base(Sender::Sitter { sitter_id: SitterId(7) }, "x", &hits, &w, &s);
+        assert!(matches!(check(&sitter), Verdict::Refused(Refusal::PolicyBlocked { .. })));
+        let owner = base(Sender::Owner, "x", &hits, &w, &s);
+        assert!(matches!(check(&owner), Verdict::NeedsConfirmation { .. }));
+        let mut confirmed = base(Sender::Owner, "x", &hits, &w, &s);
+        confirmed.owner_confirmed = true;
+        assert_eq!(check(&confirmed), Verdict::Send { policy_overridden: true, logged_hits: vec![] });
+        let auto = base(Sender::Automation, "x", &hits, &w, &s);
+        assert!(matches!(check(&auto), Verdict::Refused(Refusal::PolicyBlocked { .. })));
+    }
+
+    #[test]
+    fn empty_and_overlong_bodies_are_refused() {
+        let s = PolicySettings::default();
+        assert_eq!(check(&base(Sender::Owner, "  ", &[], &[], &s)), Verdict::Refused(Refusal::EmptyBody));
+        let long = "a".repeat(1601);
+        assert_eq!(
+            check(&base(Sender::Owner, &long, &[], &[], &s)),
+            Verdict::Refused(Refusal::TooLong { chars: 1601 })
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! Anti-poaching policy (SPEC §3.5): finds attempts to share contact
+//! details or move business off the platform, robust to obfuscation, and
+//! quiet on ordinary pet-care talk. Pure; the sitter's compose box runs the
+//! same `check` in the browser that the server runs before sending.
+
+mod detect;
+mod normalize;
+mod phrases;
+
+pub use detect::{check, check_conversation, check_with, redact};
+pub use normalize::{normalize, NChar};
+
+use crate::domain::outbound::Sender;
+use crate::domain::phone::E164;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HitKind {
+    Phone,
+    Email,
+    Url,
+    Social,
+    Payment,
+    OffPlatformPhrase,
+}
+
+impl HitKind {
+    pub const ALL: [HitKind; 6] =
+        [HitKind::Phone, HitKind::Email, HitKind::Url, HitKind::Social, HitKind::Payment, HitKind::OffPlatformPhrase];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HitKind::Phone => "phone",
+            HitKind::Email => "email",
+            HitKind::Url => "url",
+            HitKind::Social => "social",
+            HitKind::Payment => "payment",
+            HitKind::OffPlatformPhrase => "off_platform_phrase",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HitKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HitKind::Phone => "a phone number",
+            HitKind::Email => "an email address",
+            HitKind::Url => "a web link",
+            HitKind::Social => "a social media handle",
+            HitKind::Payment => "a payment app",
+            HitKind::OffPlatformPhrase => "an offer to deal outside the app",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            HitKind::Phone => "Phone number",
+            HitKind::Email => "Email address",
+            HitKind::Url => "Web link",
+            HitKind::Social => "Social handle",
+            HitKind::Payment => "Payment app",
+            HitKind::OffPlatformPhrase => "Off-platform phrase",
+        }
+    }
+
+    /// Rules that are the heart of anti-poaching can't be set to log-only.
+    pub fn is_core(self) -> bool {
+        matches!(self, HitKind::Phone | HitKind::Email)
+    }
+}
+
+/// One finding. `start..end` are byte offsets into the checked text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hit {
+    pub kind: HitKind,
+    pub start: usize,
+    pub end: usize,
+    pub text: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyAction {
+    Block,
+    Hold,
+    Log,
+}
+
+impl PolicyAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyAction::Block => "block",
+            PolicyAction::Hold => "hold",
+            PolicyAction::Log => "log",
+        }
+    }
+    pub fn parse(s: &str) -> Option<PolicyAction> {
+        Some(match s {
+            "block" => PolicyAction::Block,
+            "hold" => PolicyAction::Hold,
+            "log" => PolicyAction::Log,
+            _ => return None,
+        })
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            PolicyAction::Block => "Block",
+            PolicyAction::Hold => "Hold for owner review",
+            PolicyAction::Log => "Log only",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllowedNumber {
+    pub label: String,
+    pub e164: E164,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicySettings {
+    /// What happens to a sitter's message per rule.
+    pub sitter_actions: BTreeMap<HitKind, PolicyAction>,
+    /// Owners get a "send anyway" warning on hits (recorded when used).
+    pub owner_warnings: bool,
+    /// How many of the sender's previous messages are checked together with
+    /// a new one (numbers split over several texts).
+    pub recent_messages: u8,
+    pub allowlist: Vec<AllowedNumber>,
+}
+
+impl Default for PolicySettings {
+    fn default() -> Self {
+        PolicySettings {
+            sitter_actions: HitKind::ALL.into_iter().map(|k| (k, PolicyAction::Block)).collect(),
+            owner_warnings: true,
+            recent_messages: 3,
+            allowlist: Vec::new(),
+        }
+    }
+}
+
+impl PolicySettings {
+    pub fn action_for(&self, kind: HitKind, sender: Sender) -> PolicyAction {
+        match sender {
+            Sender::Sitter { .. } => {
+                let a = self.sitter_actions.get(&kind).copied().unwrap_or(PolicyAction::Block);
+                if kind.is_core() && a == PolicyAction::Log {
+                    PolicyAction::Block
+                } else {
+                    a
+                }
+            }
+            Sender::Owner => {
+                if self.owner_warnings {
+                    PolicyAction::Block
+                } else {
+                    PolicyAction::Log
+                }
+            }
+            Sender::Automation | Sender::System => PolicyAction::Block,
+        }
+    }
+
+    /// Refuses settings that would switch anti-poaching off for sitters.
+    pub fn validate(&self) -> Result<(), String> {
+        for kind in HitKind::ALL {
+            if kind.is_core() && self.sitter_actions.get(&kind) == Some(&PolicyAction::Log) {
+                return Err(format!(
+                    "{} can't be log-only for sitters: sharing contact details is what anti-poaching exists to stop. Choose Block or Hold.",
+                    kind.title()
+                ));
+            }
+        }
+        if self.recent_messages > 10 {
+            return Err("Check at most the last 10 messages together.".into());
+        }
+        Ok(())
+    }
+
+    pub fn allowlist_digits(&self) -> Vec<String> {
+        self.allowlist.iter().map(|a| a.e164.digits().to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,69 @@
+//! What every request handler and job can reach: the database, secrets,
+//! the public URL webhooks are signed against, and the live-event bus.
+
+use super::crypto::Secrets;
+use super::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// An event pushed to open browsers (inbox updates, notifications). The
+/// server filters per user before anything leaves.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct LiveEvent {
+    pub org_id: i64,
+    /// Threads the event concerns (for per-sitter filtering).
+    pub thread_id: Option<i64>,
+    /// Visible to owners only (settings, alerts, numbers…).
+    pub owner_only: bool,
+    pub kind: String,
+    pub data: serde_json::Value,
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub secrets: Secrets,
+    /// Scheme, host and port the outside world uses to reach us.
+    pub public_base_url: String,
+    pub secure_cookies: bool,
+    pub leptos_options: LeptosOptions,
+    pub media_dir: PathBuf,
+    pub live: broadcast::Sender<LiveEvent>,
+    pub config: Arc<RuntimeConfig>,
+}
+
+/// Settings from the environment that code deeper down needs.
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeConfig {
+    /// PROVIDER=twilio with TWILIO_* set: single-tenant Twilio credentials.
+    pub env_twilio: Option<EnvTwilio>,
+    pub twilio_api_base_url: String,
+}
+
+#[derive(Clone)]
+pub struct EnvTwilio {
+    pub account_sid: String,
+    pub auth_token: String,
+}
+
+impl std::fmt::Debug for EnvTwilio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EnvTwilio({}…)", self.account_sid.chars().take(6).collect::<String>())
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}
+
+impl AppState {
+    pub fn publish(&self, ev: LiveEvent) {
+        // Nobody listening is fine.
+        let _ = self.live.send(ev);
+    }
+}

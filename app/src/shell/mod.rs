@@ -1,0 +1,204 @@
+//! The application frame: the HTML document, the routes, and the signed-in
+//! layout with its navigation (sidebar on desktop, a tab strip on phones).
+//! Sitters see only their own screens; every owner screen is also guarded
+//! on the server.
+
+mod nav;
+
+use crate::auth::{whoami, CreateOwnerPage, LoginPage, Me, SignOut};
+use crate::ui::{provide_toaster, ErrorPanel, Loading, ToastHost};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+pub use nav::{nav_items, NavItem};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="theme-color" content="#059669" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_toaster();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/leashline.css" />
+        <Title text="Leashline" />
+        <Router>
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                <Route path=path!("/welcome") view=CreateOwnerPage ssr=SsrMode::Async />
+                <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
+                    <Route path=path!("") view=HomePage />
+                    <Route path=path!("/inbox") view=crate::inbox::InboxPage />
+                    <Route path=path!("/schedule") view=crate::assignments::SchedulePage />
+                    <Route path=path!("/numbers") view=|| view! { <OwnerOnly><crate::numbers::NumbersPage /></OwnerOnly> } />
+                    <Route path=path!("/routing") view=|| view! { <OwnerOnly><crate::routing::RoutingPage /></OwnerOnly> } />
+                    <Route path=path!("/assignments") view=|| view! { <OwnerOnly><crate::assignments::AssignmentsPage /></OwnerOnly> } />
+                    <Route path=path!("/people") view=|| view! { <OwnerOnly><crate::people::PeoplePage /></OwnerOnly> } />
+                    <Route path=path!("/automations") view=|| view! { <OwnerOnly><crate::automations::AutomationsPage /></OwnerOnly> } />
+                    <Route path=path!("/alerts") view=|| view! { <OwnerOnly><crate::alerts::AlertsPage /></OwnerOnly> } />
+                    <Route path=path!("/audit") view=|| view! { <OwnerOnly><crate::audit::AuditPage /></OwnerOnly> } />
+                    <Route path=path!("/settings") view=|| view! { <OwnerOnly><crate::settings::SettingsPage /></OwnerOnly> } />
+                    <Route path=path!("/setup") view=|| view! { <OwnerOnly><crate::setup::SetupPage /></OwnerOnly> } />
+                </ParentRoute>
+            </Routes>
+        </Router>
+        <ToastHost />
+    }
+}
+
+/// Loads who is signed in; sends everyone else to the sign-in page.
+#[component]
+fn SignedIn() -> impl IntoView {
+    let me = Resource::new(|| (), |_| whoami());
+    view! {
+        <Suspense fallback=|| view! { <div class="p-8"><Loading /></div> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) => {
+                        provide_context(me.clone());
+                        view! { <Layout me=me /> }.into_any()
+                    }
+                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => {
+                        let errors = ArcRwSignal::new(Errors::default());
+                        errors.update(|er| er.insert_with_default_key(e));
+                        view! { <div class="p-8"><ErrorPanel errors /></div> }.into_any()
+                    }
+                }
+            })}
+        </Suspense>
+    }
+}
+
+pub fn use_me() -> Option<Me> {
+    use_context::<Me>()
+}
+
+#[component]
+fn Layout(me: Me) -> impl IntoView {
+    let items = nav_items(me.role);
+    let items_mobile = items.clone();
+    let sign_out = ServerAction::<SignOut>::new();
+    let initials: String = me.name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect();
+    let banner = (!me.ready).then(|| {
+        if me.is_owner() {
+            view! {
+                <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900 lg:px-8" data-testid="readiness-banner">
+                    "Texting is switched off until setup is finished. "
+                    <a href="/setup" class="font-semibold underline">"Continue setup →"</a>
+                </div>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="border-b border-amber-200 bg-amber-50 px-4 py-2 text-sm text-amber-900" data-testid="readiness-banner">
+                    "Texting is paused while the owner finishes setting up."
+                </div>
+            }
+            .into_any()
+        }
+    });
+    view! {
+        <div class="min-h-full">
+            <aside class="hidden lg:fixed lg:inset-y-0 lg:flex lg:w-60 lg:flex-col border-r border-slate-200 bg-white">
+                <div class="flex h-14 items-center gap-2 px-5">
+                    <span class="flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-600 font-bold text-white">"L"</span>
+                    <span class="text-lg font-bold tracking-tight">"Leashline"</span>
+                </div>
+                <nav class="flex-1 space-y-0.5 overflow-y-auto px-3 py-3" aria-label="Main" data-testid="sidebar-nav">
+                    {items.into_iter().map(|i| view! { <nav::SideLink item=i /> }).collect_view()}
+                </nav>
+                <div class="border-t border-slate-200 p-4">
+                    <div class="flex items-center gap-3">
+                        <span class="flex h-9 w-9 items-center justify-center rounded-full bg-slate-200 text-sm font-semibold text-slate-700">{initials.clone()}</span>
+                        <div class="min-w-0">
+                            <div class="truncate text-sm font-medium">{me.name.clone()}</div>
+                            <div class="truncate text-xs text-slate-500">{if me.is_owner() { "Owner" } else { "Sitter" }}</div>
+                        </div>
+                    </div>
+                </div>
+            </aside>
+            <div class="lg:pl-60">
+                <header class="sticky top-0 z-20 border-b border-slate-200 bg-white/95 backdrop-blur">
+                    <div class="flex h-14 items-center gap-3 px-4 lg:px-8">
+                        <span class="flex h-8 w-8 items-center justify-center rounded-lg bg-emerald-600 font-bold text-white lg:hidden">"L"</span>
+                        <div class="min-w-0 flex-1">
+                            <div class="truncate text-sm font-semibold text-slate-900" data-testid="org-name">{me.org_name.clone()}</div>
+                        </div>
+                        <span class="hidden text-sm text-slate-500 sm:inline" data-testid="signed-in-as">{me.name.clone()}</span>
+                        <ActionForm action=sign_out>
+                            <button type="submit" class=crate::ui::btn::GHOST data-testid="sign-out">"Sign out"</button>
+                        </ActionForm>
+                    </div>
+                    <nav class="flex gap-1 overflow-x-auto border-t border-slate-100 px-2 py-1.5 lg:hidden" aria-label="Main" data-testid="tab-nav">
+                        {items_mobile.into_iter().map(|i| view! { <nav::TabLink item=i /> }).collect_view()}
+                    </nav>
+                </header>
+                {banner}
+                <main class="mx-auto max-w-7xl px-4 py-6 lg:px-8">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}
+
+/// The root: owners get the dashboard, sitters their inbox.
+#[component]
+fn HomePage() -> impl IntoView {
+    match use_me() {
+        Some(me) if me.is_owner() => view! { <crate::dashboard::DashboardPage /> }.into_any(),
+        _ => view! { <Redirect path="/inbox" /> }.into_any(),
+    }
+}
+
+/// Shows the page to owners; sitters get a clear refusal (the server
+/// functions behind the page refuse them too).
+#[component]
+pub fn OwnerOnly(children: ChildrenFn) -> impl IntoView {
+    let allowed = use_me().is_some_and(|m| m.is_owner());
+    if allowed {
+        children().into_any()
+    } else {
+        #[cfg(feature = "ssr")]
+        crate::platform::ctx::set_status(403);
+        view! {
+            <div class="mx-auto max-w-lg rounded-xl border border-amber-200 bg-amber-50 p-6 text-amber-900" data-testid="owner-only">
+                <h1 class="text-lg font-semibold">"This page is for the business owner"</h1>
+                <p class="mt-2 text-sm">"Your account can use the inbox and your schedule. If you need something changed here, ask the owner."</p>
+                <a href="/inbox" class="mt-4 inline-block text-sm font-semibold text-amber-900 underline">"Go to your inbox"</a>
+            </div>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::platform::ctx::set_status(404);
+    view! {
+        <div class="flex min-h-screen flex-col items-center justify-center gap-3 px-4 text-center">
+            <h1 class="text-2xl font-bold">"We couldn't find that page"</h1>
+            <p class="text-slate-500">"The link may be old or mistyped."</p>
+            <a href="/" class="font-semibold text-emerald-700 underline">"Back to the start"</a>
+        </div>
+    }
+}

@@ -1,0 +1,62 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// Debian's Chromium (no browser downloads on these machines); the flags keep
+// it from trying to reach the network at start-up.
+const launchOptions = {
+  executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  outputDir: "test-results",
+  use: {
+    launchOptions,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+  },
+  webServer: [
+    {
+      command: "./start-server.sh demo 3100",
+      url: "http://127.0.0.1:3100/healthz",
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "./start-server.sh empty 3101",
+      url: "http://127.0.0.1:3101/healthz",
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+  ],
+  projects: [
+    {
+      name: "demo",
+      testMatch: /.*\.demo\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3100" },
+    },
+    {
+      name: "fresh",
+      testMatch: /.*\.fresh\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3101" },
+    },
+  ],
+});

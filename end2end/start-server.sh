@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Starts the release server for the browser tests on a fresh database.
+#   start-server.sh demo 3100    demo business loaded
+#   start-server.sh empty 3101   a fresh install (no owner yet)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+kind=$1
+port=$2
+mkdir -p target/e2e
+rm -f "target/e2e/$kind.db" "target/e2e/$kind.db-wal" "target/e2e/$kind.db-shm"
+export DATABASE_URL="sqlite://target/e2e/$kind.db"
+export LEPTOS_SITE_ADDR="127.0.0.1:$port"
+export PUBLIC_BASE_URL="http://127.0.0.1:$port"
+export LEPTOS_SITE_ROOT=target/site
+export MEDIA_DIR="target/e2e/media-$kind"
+export APP_SECRET_KEY="e2e-secret-key-not-for-production-0123456789"
+export RUST_LOG="${RUST_LOG:-warn}"
+if [ "$kind" = demo ]; then
+    exec "${SERVER_BIN:-./target/release/server}" serve --seed-demo-if-empty
+else
+    exec "${SERVER_BIN:-./target/release/server}" serve
+fi

@@ -1,0 +1,468 @@
+//! The demo business (`server seed --demo`, and `make run` on first start):
+//! a realistic small pet-sitting company so a newcomer can click through
+//! every screen. Times are relative to now, so windows are always "around
+//! now". Everything is inserted in one transaction with one audit event.
+
+use crate::config::Config;
+use app::domain::ids::OrgId;
+use app::domain::roles::ActorKind;
+use app::domain::settings::OrgSettings;
+use app::platform::audit::{self, Actor, Event};
+use app::platform::crypto::hash_password;
+use app::platform::{ms, now, AppState, Db, Tx};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+pub const DEMO_PASSWORD: &str = "password123";
+pub const FRONT_DESK: &str = "+15125550100";
+
+pub async fn is_empty(db: &Db) -> Result<bool, sqlx::Error> {
+    let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM organisations").fetch_one(&db.read).await?.try_get("n")?;
+    Ok(n == 0)
+}
+
+async fn id<'q>(
+    tx: &mut Tx,
+    q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+) -> Result<i64, sqlx::Error> {
+    q.fetch_one(&mut **tx).await?.try_get("id")
+}
+
+/// (name, first name, sign-in email, active, sitter number)
+type RosterEntry = (&'static str, &'static str, Option<&'static str>, bool, Option<&'static str>);
+
+struct Sitter {
+    id: i64,
+    number_id: Option<i64>,
+    number: Option<&'static str>,
+}
+
+const CLIENTS: [(&str, &str); 30] = [
+    ("Ana Lopez", "Ana"),
+    ("Ben Carter", "Ben"),
+    ("Chloe Nguyen", "Chloe"),
+    ("Daniel Brooks", "Daniel"),
+    ("Emma Wilson", "Emma"),
+    ("Farah Haddad", "Farah"),
+    ("George Miller", "George"),
+    ("Hannah Schultz", "Hannah"),
+    ("Isaac Thompson", "Isaac"),
+    ("Julia Romano", "Julia"),
+    ("Kevin O'Brien", "Kevin"),
+    ("Laura Bennett", "Laura"),
+    ("Marcus Reed", "Marcus"),
+    ("Nina Petrova", "Nina"),
+    ("Oscar Alvarez", "Oscar"),
+    ("Paula Jensen", "Paula"),
+    ("Quinn Harper", "Quinn"),
+    ("Rosa Martinez", "Rosa"),
+    ("Sophie Turner", "Sophie"),
+    ("Tom Fischer", "Tom"),
+    ("Uma Krishnan", "Uma"),
+    ("Victor Chen", "Victor"),
+    ("Wendy Park", "Wendy"),
+    ("Xavier Dubois", "Xavier"),
+    ("Yara Silva", "Yara"),
+    ("Zoe Hughes", "Zoe"),
+    ("Aaron Webb", "Aaron"),
+    ("Bianca Costa", "Bianca"),
+    ("Caleb Foster", "Caleb"),
+    ("Diana Moreau", "Diana"),
+];
+
+const PETS: [&str; 10] = ["Max", "Bella", "Luna", "Charlie", "Milo", "Daisy", "Rocky", "Coco", "Biscuit", "Pepper"];
+
+/// (from client?, text) per conversation; {pet} is replaced.
+const CONVERSATIONS: [&[(bool, &str)]; 6] = [
+    &[
+        (true, "Hi! Can you do an extra walk for {pet} on Friday around noon?"),
+        (false, "Of course! I'll add a noon walk on Friday."),
+        (true, "Perfect, thank you 🙏"),
+    ],
+    &[
+        (false, "Just dropped by — {pet} ate everything and we did a 30 min walk. All good!"),
+        (true, "Thanks so much! Did {pet} take the pill?"),
+        (false, "Yes, hidden in a bit of cheese as usual."),
+    ],
+    &[
+        (true, "The gate code changed to 4821#, FYI"),
+        (false, "Got it, thanks for the heads up."),
+        (true, "Also {pet} has been limping a little, can you keep an eye on it?"),
+    ],
+    &[
+        (true, "We land at 11:40pm on Sunday, could you do a late check-in?"),
+        (false, "Sure, I can swing by at 9 pm and again Monday morning."),
+    ],
+    &[
+        (false, "Reminder: I'll be there tomorrow at 8 am for {pet}'s walk."),
+        (true, "Great, the key is in the lockbox."),
+        (false, "See you then!"),
+        (true, "Oh and please refill the water bowl, it's hot out"),
+    ],
+    &[(true, "Hello, do you have availability next weekend for {pet}? Two nights.")],
+];
+
+pub async fn demo(state: &AppState, _config: &Config) -> Result<(), sqlx::Error> {
+    let t = now();
+    let mut tx = state.db.begin().await?;
+    let mut settings = OrgSettings::default();
+    if let Some(e164) = app::domain::phone::E164::from_canonical(FRONT_DESK) {
+        settings.policy.allowlist.push(app::domain::policy::AllowedNumber { label: "Front Desk".into(), e164 });
+    }
+    let org = id(
+        &mut tx,
+        sqlx::query(
+            "INSERT INTO organisations (name, time_zone, provider_kind, provider_label, provider_connected_at, help_text, ready_at, settings, created_at)
+             VALUES ('Happy Tails Pet Care', 'America/Chicago', 'demo', 'Demo provider', $1, $2, $1, $3, $4) RETURNING id",
+        )
+        .bind(ms(t))
+        .bind("Happy Tails Pet Care: text this number any time. Reply STOP to opt out. For emergencies call your vet.")
+        .bind(serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into()))
+        .bind(ms(t - Duration::days(120))),
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO setup_progress (org_id, current_step, completed_steps, skipped_steps, data, finished_at, updated_at)
+         VALUES ($1, 7, '[1,2,3,4,5,6,7]', '[]', '{\"mode\":\"demo\"}', $2, $2)",
+    )
+    .bind(org)
+    .bind(ms(t))
+    .execute(&mut *tx)
+    .await?;
+
+    let pw = hash_password(DEMO_PASSWORD);
+    let owner = id(
+        &mut tx,
+        sqlx::query("INSERT INTO users (org_id, email, name, password_hash, role, created_at) VALUES ($1, 'owner@example.com', 'Olivia Grant', $2, 'owner', $3) RETURNING id")
+            .bind(org)
+            .bind(&pw)
+            .bind(ms(t - Duration::days(120))),
+    )
+    .await?;
+
+    // Numbers.
+    let bought = ms(t - Duration::days(110));
+    let number = |e164: &'static str, class: &'static str| {
+        sqlx::query(
+            "INSERT INTO numbers (org_id, e164, class, status, area_code, monthly_cost_cents, purchased_at, registration, hookup_status, hookup_checked_at, provider_sid, created_at)
+             VALUES ($1, $2, $3, 'active', '512', 115, $4, 'registered', 'verified', $4, $5, $4) RETURNING id",
+        )
+        .bind(org)
+        .bind(e164)
+        .bind(class)
+        .bind(bought)
+        .bind(format!("PNdemo{}", &e164[e164.len() - 4..]))
+    };
+    let front_desk = id(&mut tx, number(FRONT_DESK, "front_desk")).await?;
+    let mut pool = Vec::new();
+    for e in ["+15125550150", "+15125550151", "+15125550152"] {
+        pool.push((id(&mut tx, number(e, "pool")).await?, e));
+    }
+    id(&mut tx, number("+15125550105", "sitter")).await?;
+    let quarantined = id(&mut tx, number("+15125550160", "sitter")).await?;
+    sqlx::query(
+        "UPDATE numbers SET status = 'quarantined', quarantined_at = $1, quarantine_reason = 'delivery_failures', quarantine_note = 'Carrier filtering', cooldown_until = $2 WHERE id = $3",
+    )
+    .bind(ms(t - Duration::days(10)))
+    .bind(ms(t + Duration::days(80)))
+    .bind(quarantined)
+    .execute(&mut *tx)
+    .await?;
+
+    // Sitters (Maya and Jordan can sign in).
+    let roster: [RosterEntry; 5] = [
+        ("Maya Chen", "Maya", Some("sitter@example.com"), true, Some("+15125550101")),
+        ("Jordan Rivera", "Jordan", Some("jordan@example.com"), true, Some("+15125550102")),
+        ("Sam Patel", "Sam", None, true, Some("+15125550103")),
+        ("Priya Nair", "Priya", None, true, Some("+15125550104")),
+        ("Alex Kim", "Alex", None, false, None),
+    ];
+    let mut sitters = Vec::new();
+    for (i, (name, first, email, active, num)) in roster.iter().enumerate() {
+        let sid = id(
+            &mut tx,
+            sqlx::query("INSERT INTO sitters (org_id, name, first_name, phone, email, active, created_at, deactivated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id")
+                .bind(org)
+                .bind(*name)
+                .bind(*first)
+                .bind(format!("+1512555017{i}"))
+                .bind(*email)
+                .bind(i16::from(*active))
+                .bind(ms(t - Duration::days(100)))
+                .bind((!active).then(|| ms(t - Duration::days(20)))),
+        )
+        .await?;
+        if let Some(email) = email {
+            sqlx::query("INSERT INTO users (org_id, email, name, password_hash, role, sitter_id, created_at) VALUES ($1, $2, $3, $4, 'sitter', $5, $6)")
+                .bind(org)
+                .bind(*email)
+                .bind(*name)
+                .bind(&pw)
+                .bind(sid)
+                .bind(ms(t - Duration::days(100)))
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut number_id = None;
+        if let Some(e) = num {
+            let nid = id(&mut tx, number(e, "sitter")).await?;
+            sqlx::query("UPDATE numbers SET sitter_id = $1 WHERE id = $2")
+                .bind(sid)
+                .bind(nid)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("INSERT INTO number_assignments (org_id, number_id, sitter_id, class, started_at, reason) VALUES ($1, $2, $3, 'sitter', $4, 'Sitter activated')")
+                .bind(org)
+                .bind(nid)
+                .bind(sid)
+                .bind(bought)
+                .execute(&mut *tx)
+                .await?;
+            number_id = Some(nid);
+        }
+        sitters.push(Sitter { id: sid, number_id, number: *num });
+    }
+
+    // Clients, their contacts and threads.
+    let hour = |h: i64| t + Duration::hours(h);
+    for (i, (name, first)) in CLIENTS.iter().enumerate() {
+        let cid = id(
+            &mut tx,
+            sqlx::query("INSERT INTO clients (org_id, name, first_name, opted_out_everywhere, created_at, updated_at) VALUES ($1, $2, $3, 0, $4, $4) RETURNING id")
+                .bind(org)
+                .bind(*name)
+                .bind(*first)
+                .bind(ms(t - Duration::days(90 - i as i64))),
+        )
+        .await?;
+        let phone = format!("+1737555{:04}", 100 + i);
+        sqlx::query("INSERT INTO client_contacts (org_id, client_id, e164, label, created_at) VALUES ($1, $2, $3, 'Mobile', $4)")
+            .bind(org)
+            .bind(cid)
+            .bind(&phone)
+            .bind(ms(t - Duration::days(90)))
+            .execute(&mut *tx)
+            .await?;
+        if i == 1 {
+            sqlx::query("INSERT INTO client_contacts (org_id, client_id, e164, label, created_at) VALUES ($1, $2, '+17375550199', 'Partner', $3)")
+                .bind(org)
+                .bind(cid)
+                .bind(ms(t - Duration::days(90)))
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Who handles this client: 0-5 Maya, 6-10 Jordan, 11-14 Sam, 15-18 Priya,
+        // 19-24 Front Desk, 25-26 pool (one-time), 27-29 Front Desk.
+        let (sitter, number_id, business_e164): (Option<&Sitter>, i64, &str) = match i {
+            0..=5 => {
+                (Some(&sitters[0]), sitters[0].number_id.unwrap_or(front_desk), sitters[0].number.unwrap_or(FRONT_DESK))
+            }
+            6..=10 => {
+                (Some(&sitters[1]), sitters[1].number_id.unwrap_or(front_desk), sitters[1].number.unwrap_or(FRONT_DESK))
+            }
+            11..=14 => {
+                (Some(&sitters[2]), sitters[2].number_id.unwrap_or(front_desk), sitters[2].number.unwrap_or(FRONT_DESK))
+            }
+            15..=18 => {
+                (Some(&sitters[3]), sitters[3].number_id.unwrap_or(front_desk), sitters[3].number.unwrap_or(FRONT_DESK))
+            }
+            25 => (Some(&sitters[0]), pool[0].0, pool[0].1),
+            26 => (Some(&sitters[2]), pool[1].0, pool[1].1),
+            _ => (None, front_desk, FRONT_DESK),
+        };
+        let convo = CONVERSATIONS[i % CONVERSATIONS.len()];
+        let pet = PETS[i % PETS.len()];
+        let started = t - Duration::hours(6 + (i as i64 * 7) % 60);
+        let thread = id(
+            &mut tx,
+            sqlx::query("INSERT INTO threads (org_id, client_id, number_id, is_current, started_by, created_at) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id")
+                .bind(org)
+                .bind(cid)
+                .bind(number_id)
+                .bind(if convo[0].0 { "client" } else { "business" })
+                .bind(ms(started - Duration::days(30))),
+        )
+        .await?;
+        sqlx::query("INSERT INTO thread_participants (thread_id, e164, added_at) VALUES ($1, $2, $3)")
+            .bind(thread)
+            .bind(&phone)
+            .bind(ms(started))
+            .execute(&mut *tx)
+            .await?;
+        if i == 1 {
+            sqlx::query("INSERT INTO thread_participants (thread_id, e164, added_at) VALUES ($1, '+17375550199', $2)")
+                .bind(thread)
+                .bind(ms(started))
+                .execute(&mut *tx)
+                .await?;
+        }
+        // Windows: the first client of each sitter is active now, the second
+        // starts tomorrow morning, the rest had one last week.
+        if let Some(s) = sitter {
+            let kind = if (25..=26).contains(&i) { "one_time_booking" } else { "weekly_client" };
+            let first_of_sitter = matches!(i, 0 | 6 | 11 | 15 | 25);
+            let second_of_sitter = matches!(i, 1 | 7 | 12 | 16 | 26);
+            let (start, end) = if first_of_sitter {
+                (hour(-2), hour(5))
+            } else if second_of_sitter {
+                (hour(18), hour(26))
+            } else {
+                (hour(-24 * 6), hour(-24 * 6 + 4))
+            };
+            let booking = if kind == "one_time_booking" {
+                Some(
+                    id(
+                        &mut tx,
+                        sqlx::query("INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by) VALUES ($1, $2, $3, 'Drop-in visit', $4, $5, 'confirmed', $6, $7) RETURNING id")
+                            .bind(org)
+                            .bind(cid)
+                            .bind(s.id)
+                            .bind(ms(start))
+                            .bind(ms(end))
+                            .bind(ms(t - Duration::days(3)))
+                            .bind(owner),
+                    )
+                    .await?,
+                )
+            } else {
+                None
+            };
+            window(&mut tx, org, thread, cid, s.id, kind, booking, start, end, owner, t).await?;
+        }
+        if i == 12 {
+            // A conflict to resolve: Priya was also booked tomorrow, overlapping Sam.
+            window(&mut tx, org, thread, cid, sitters[3].id, "weekly_client", None, hour(22), hour(30), owner, t)
+                .await?;
+        }
+        // Messages.
+        let mut at = started;
+        let mut last_inbound = None;
+        let mut unread = 0;
+        let mut last_preview = String::new();
+        for (k, (from_client, text)) in convo.iter().enumerate() {
+            let body = text.replace("{pet}", pet);
+            let (direction, sender_kind, from, to, status) = if *from_client {
+                ("inbound", "client", phone.as_str(), business_e164, "received")
+            } else {
+                (
+                    "outbound",
+                    if sitter.is_some() { "sitter" } else { "owner" },
+                    business_e164,
+                    phone.as_str(),
+                    "delivered",
+                )
+            };
+            let routed_to = if *from_client {
+                Some(if sitter.is_some() && k % 2 == 0 { "sitter" } else { "owner_inbox" })
+            } else {
+                None
+            };
+            sqlx::query(
+                "INSERT INTO messages (org_id, thread_id, direction, sender_kind, sender_sitter_id, sender_user_id, from_e164, to_e164, body, status, provider_sid, segments, encoding, routed_to, target_sitter_id, created_at, sent_at, delivered_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 'gsm7', $12, $13, $14, $15, $16)",
+            )
+            .bind(org)
+            .bind(thread)
+            .bind(direction)
+            .bind(sender_kind)
+            .bind(if sender_kind == "sitter" { sitter.map(|s| s.id) } else { None })
+            .bind(if sender_kind == "owner" { Some(owner) } else { None })
+            .bind(from)
+            .bind(to)
+            .bind(&body)
+            .bind(status)
+            .bind(format!("SMdemo{thread:04}{k:02}"))
+            .bind(routed_to)
+            .bind(if routed_to == Some("sitter") { sitter.map(|s| s.id) } else { None })
+            .bind(ms(at))
+            .bind((!from_client).then(|| ms(at)))
+            .bind((!from_client).then(|| ms(at + Duration::seconds(4))))
+            .execute(&mut *tx)
+            .await?;
+            if *from_client {
+                last_inbound = Some(at);
+                unread += 1;
+            } else {
+                unread = 0;
+            }
+            last_preview = body.chars().take(120).collect();
+            at += Duration::minutes(7 + (k as i64 * 13) % 40);
+        }
+        let last_at = at - Duration::minutes(7);
+        let awaiting = convo.last().filter(|(c, _)| *c).map(|_| ms(last_inbound.unwrap_or(last_at)));
+        sqlx::query(
+            "UPDATE threads SET last_message_at = $1, last_message_preview = $2, last_inbound_at = $3, unread_count = $4, awaiting_reply_since = $5 WHERE id = $6",
+        )
+        .bind(ms(last_at))
+        .bind(&last_preview)
+        .bind(last_inbound.map(ms))
+        .bind(if i % 3 == 0 { unread } else { 0 })
+        .bind(awaiting)
+        .bind(thread)
+        .execute(&mut *tx)
+        .await?;
+        if i == 29 {
+            // Diana replied STOP on the Front Desk line.
+            sqlx::query("INSERT INTO opt_outs (org_id, e164, number_id, opted_out, changed_at, source) VALUES ($1, $2, $3, 1, $4, 'keyword')")
+                .bind(org)
+                .bind(&phone)
+                .bind(front_desk)
+                .bind(ms(t - Duration::days(2)))
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    sqlx::query("UPDATE numbers SET last_used_at = $1 WHERE org_id = $2 AND status = 'active'")
+        .bind(ms(t - Duration::hours(1)))
+        .bind(org)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE numbers SET last_used_at = $1 WHERE id = $2")
+        .bind(ms(t - Duration::days(4)))
+        .bind(pool[2].0)
+        .execute(&mut *tx)
+        .await?;
+
+    let actor = Actor { kind: ActorKind::System, id: None, name: "Demo loader".into(), request_id: None };
+    audit::append(
+        &mut tx,
+        OrgId(org),
+        &actor,
+        Event::new("demo.seeded", "organisation", org, "Demo business loaded: 5 sitters, 30 clients, 10 numbers")
+            .payload(serde_json::json!({ "sitters": 5, "clients": 30, "numbers": 10 })),
+    )
+    .await?;
+    tx.commit().await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn window(
+    tx: &mut Tx,
+    org: i64,
+    thread: i64,
+    client: i64,
+    sitter: i64,
+    kind: &str,
+    booking: Option<i64>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    owner: i64,
+    t: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO assignment_windows (org_id, thread_id, client_id, sitter_id, kind, booking_id, starts_at, ends_at, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(org)
+    .bind(thread)
+    .bind(client)
+    .bind(sitter)
+    .bind(kind)
+    .bind(booking)
+    .bind(ms(start))
+    .bind(ms(end))
+    .bind(ms(t - Duration::days(4)))
+    .bind(owner)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

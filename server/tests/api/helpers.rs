@@ -1,0 +1,171 @@
+//! `spawn_app`: one helper every test uses.
+
+use app::error::AppError;
+use app::platform::{AppState, Db};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use server::config::Config;
+use std::collections::HashMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// SQLite always; PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+pub struct TestApp {
+    pub addr: String,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    pub backend: Backend,
+}
+
+pub const SECRET: &str = "test-secret-key-0123456789-abcdefghijklmnop";
+
+async fn fresh_database_url(backend: Backend) -> String {
+    let name = format!("t_{}", app::platform::crypto::short_id());
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("leashline-tests");
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            format!("sqlite://{}/{name}.db", dir.display())
+        }
+        Backend::Postgres => {
+            let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            sqlx::any::install_default_drivers();
+            let pool = sqlx::AnyPool::connect(&base).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
+            pool.close().await;
+            let (prefix, _) = base.rsplit_once('/').expect("database name in TEST_DATABASE_URL");
+            format!("{prefix}/{name}")
+        }
+    }
+}
+
+pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<&str, &str> = HashMap::from([
+        ("APP_SECRET_KEY", SECRET),
+        ("DATABASE_URL", database_url),
+        ("LEPTOS_SITE_ROOT", "target/site"),
+        ("MEDIA_DIR", "target/test-media"),
+    ]);
+    for (k, v) in extra {
+        env.insert(k, v);
+    }
+    Config::from_source(&env).expect("test config")
+}
+
+pub async fn spawn_app_with(backend: Backend, demo: bool, extra: &[(&str, &str)]) -> TestApp {
+    let url = fresh_database_url(backend).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let addr = format!("http://127.0.0.1:{port}");
+    let base = [("PUBLIC_BASE_URL", addr.as_str())];
+    let all: Vec<(&str, &str)> = base.iter().chain(extra.iter()).copied().collect();
+    let config = test_config(&url, &all);
+    let state = server::prepare(&config).await.expect("prepare");
+    if demo {
+        server::seed::demo(&state, &config).await.expect("seed demo");
+    }
+    let serving = state.clone();
+    tokio::spawn(async move {
+        let _ = server::serve(serving, listener).await;
+    });
+    TestApp { addr, state, client: new_client(), backend }
+}
+
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, false, &[]).await
+}
+
+pub async fn spawn_demo(backend: Backend) -> TestApp {
+    spawn_app_with(backend, true, &[]).await
+}
+
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().expect("client")
+}
+
+/// What a server function call returned: its value, or the status and error.
+pub type Called<T> = Result<T, (u16, AppError)>;
+
+impl TestApp {
+    pub fn db(&self) -> &Db {
+        &self.state.db
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.addr)
+    }
+
+    /// Calls a server function over HTTP, as the browser does.
+    pub async fn call<F>(&self, args: F) -> Called<F::Output>
+    where
+        F: server_fn::ServerFn + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        call_with(&self.client, &self.addr, args).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Called<()> {
+        self.call(app::auth::SignIn { email: email.into(), password: password.into() }).await
+    }
+
+    /// A second browser, signed in as someone else.
+    pub async fn client_for(&self, email: &str, password: &str) -> reqwest::Client {
+        let c = new_client();
+        call_with(&c, &self.addr, app::auth::SignIn { email: email.into(), password: password.into() })
+            .await
+            .expect("sign in");
+        c
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+}
+
+pub async fn call_with<F>(client: &reqwest::Client, addr: &str, args: F) -> Called<F::Output>
+where
+    F: server_fn::ServerFn + Serialize,
+    F::Output: DeserializeOwned,
+{
+    let body = serde_qs::to_string(&args).expect("encode arguments");
+    let res = client
+        .post(format!("{addr}{}", F::PATH))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("server function request");
+    let status = res.status().as_u16();
+    let text = res.text().await.expect("body");
+    if (200..400).contains(&status) {
+        let text = if text.is_empty() { "null" } else { text.as_str() };
+        Ok(serde_json::from_str(text).unwrap_or_else(|e| panic!("decode {} output {text:?}: {e}", F::PATH)))
+    } else {
+        let err: AppError =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("decode error {status} {text:?}: {e}"));
+        Err((status, err))
+    }
+}
+
+/// Runs the same async test body against every backend.
+#[macro_export]
+macro_rules! each_backend {
+    ($body:expr) => {
+        for backend in $crate::helpers::backends() {
+            ($body)(backend).await;
+        }
+    };
+}

@@ -1,0 +1,9 @@
+//! Server tests: the real app on a random port against a fresh database —
+//! SQLite always, PostgreSQL too when TEST_DATABASE_URL is set. One test
+//! binary (faster to link); one module per capability.
+
+mod helpers;
+
+mod auth;
+mod health;
+mod storage;
