@@ -22,6 +22,10 @@ pub mod setup;
 pub mod shell;
 
 #[cfg(feature = "ssr")]
+pub mod messaging;
+#[cfg(feature = "ssr")]
 pub mod platform;
+#[cfg(feature = "ssr")]
+pub mod worker;
 
 pub use shell::{shell, App};

@@ -26,6 +26,7 @@ pub fn router(state: AppState) -> Router {
     let opts = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .merge(crate::webhooks::routes())
         .leptos_routes(&state, routes, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(PropagateRequestIdLayer::x_request_id())

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod seed;
+pub mod webhooks;
 
 use app::platform::crypto::Secrets;
 use app::platform::state::{EnvTwilio, RuntimeConfig};
@@ -56,15 +57,20 @@ pub fn state_for(config: &Config, db: Db) -> AppState {
         media_dir: config.media_dir.clone(),
         live,
         config: Arc::new(RuntimeConfig { env_twilio, twilio_api_base_url: config.twilio_api_base_url.clone() }),
+        jobs_wake: Arc::new(tokio::sync::Notify::new()),
     }
 }
 
-/// Serves until the listener closes or a shutdown signal arrives.
+/// Serves until the listener closes or a shutdown signal arrives; the
+/// background worker runs alongside.
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    let worker = tokio::spawn(app::worker::run(state.clone()));
     let app = http::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await?;
+    worker.abort();
+    Ok(())
 }
 
 async fn shutdown_signal() {

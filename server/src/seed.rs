@@ -102,8 +102,17 @@ const CONVERSATIONS: [&[(bool, &str)]; 6] = [
     &[(true, "Hello, do you have availability next weekend for {pet}? Two nights.")],
 ];
 
-pub async fn demo(state: &AppState, _config: &Config) -> Result<(), sqlx::Error> {
+pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> {
     let t = now();
+    // With PROVIDER=twilio the demo business runs on that account: its
+    // numbers are recorded as already owned (no purchases) and webhook
+    // signatures are checked — handy for staging.
+    let (provider_kind, provider_label) = match &config.provider {
+        crate::config::ProviderChoice::Twilio { account_sid, .. } => {
+            ("twilio", app::messaging::provider::account_label(account_sid))
+        }
+        crate::config::ProviderChoice::PerOrganisation => ("demo", "Demo provider".to_string()),
+    };
     let mut tx = state.db.begin().await?;
     let mut settings = OrgSettings::default();
     if let Some(e164) = app::domain::phone::E164::from_canonical(FRONT_DESK) {
@@ -113,12 +122,14 @@ pub async fn demo(state: &AppState, _config: &Config) -> Result<(), sqlx::Error>
         &mut tx,
         sqlx::query(
             "INSERT INTO organisations (name, time_zone, provider_kind, provider_label, provider_connected_at, help_text, ready_at, settings, created_at)
-             VALUES ('Happy Tails Pet Care', 'America/Chicago', 'demo', 'Demo provider', $1, $2, $1, $3, $4) RETURNING id",
+             VALUES ('Happy Tails Pet Care', 'America/Chicago', $5, $6, $1, $2, $1, $3, $4) RETURNING id",
         )
         .bind(ms(t))
         .bind("Happy Tails Pet Care: text this number any time. Reply STOP to opt out. For emergencies call your vet.")
         .bind(serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into()))
-        .bind(ms(t - Duration::days(120))),
+        .bind(ms(t - Duration::days(120)))
+        .bind(provider_kind)
+        .bind(provider_label),
     )
     .await?;
     sqlx::query(

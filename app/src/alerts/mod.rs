@@ -1,5 +1,8 @@
 //! Alerts (SPEC §4). Skeleton until its issue lands.
 
+#[cfg(feature = "ssr")]
+pub mod service;
+
 use crate::ui::{EmptyState, PageHeader};
 use leptos::prelude::*;
 

@@ -3,13 +3,16 @@
 //! so the routing simulator, the sitter's live policy warning and the
 //! server all run the same code.
 
+pub mod alerts;
 pub mod automation;
+pub mod delivery;
 pub mod ids;
 pub mod keywords;
 pub mod numbers;
 pub mod outbound;
 pub mod phone;
 pub mod policy;
+pub mod provider_errors;
 pub mod roles;
 pub mod routing;
 pub mod settings;

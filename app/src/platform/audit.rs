@@ -5,12 +5,13 @@
 //! (SQLite), so concurrent writers can never fork the chain. `verify` walks
 //! the chain and names the first event that doesn't match.
 
-use super::db::{from_ms, ms, Db, Tx};
+use super::db::{from_ms, ms, Db};
 use crate::domain::ids::OrgId;
 use crate::domain::roles::ActorKind;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
 use sqlx::Row;
 
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -134,13 +135,14 @@ fn chain_hash(
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends one event in the caller's transaction; returns its id.
-pub async fn append(tx: &mut Tx, org: OrgId, actor: &Actor, ev: Event) -> Result<i64, sqlx::Error> {
+/// Appends one event; call it inside the transaction of the change it
+/// records. Returns its id.
+pub async fn append(tx: &mut AnyConnection, org: OrgId, actor: &Actor, ev: Event) -> Result<i64, sqlx::Error> {
     append_at(tx, org, actor, ev, Utc::now()).await
 }
 
 pub async fn append_at(
-    tx: &mut Tx,
+    tx: &mut AnyConnection,
     org: OrgId,
     actor: &Actor,
     ev: Event,
@@ -149,7 +151,7 @@ pub async fn append_at(
     // Claim the next sequence number; this write locks the organisation's head.
     let head = sqlx::query("UPDATE audit_heads SET seq = seq + 1 WHERE org_id = $1 RETURNING seq, last_hash")
         .bind(org.0)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
     let (seq, prev_hash): (i64, String) = match head {
         Some(row) => (row.try_get("seq")?, row.try_get("last_hash")?),
@@ -157,7 +159,7 @@ pub async fn append_at(
             sqlx::query("INSERT INTO audit_heads (org_id, seq, last_hash) VALUES ($1, 1, $2)")
                 .bind(org.0)
                 .bind(GENESIS)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
             (1, GENESIS.to_string())
         }
@@ -209,12 +211,12 @@ pub async fn append_at(
     .bind(&payload)
     .bind(&prev_hash)
     .bind(&hash)
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *tx)
     .await?;
     sqlx::query("UPDATE audit_heads SET last_hash = $1 WHERE org_id = $2")
         .bind(&hash)
         .bind(org.0)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     row.try_get("id")
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod crypto;
 pub mod ctx;
 pub mod db;
+pub mod jobs;
 pub mod sessions;
 pub mod state;
 

@@ -33,6 +33,8 @@ pub struct AppState {
     pub media_dir: PathBuf,
     pub live: broadcast::Sender<LiveEvent>,
     pub config: Arc<RuntimeConfig>,
+    /// Wakes the background worker when a job is queued.
+    pub jobs_wake: Arc<tokio::sync::Notify>,
 }
 
 /// Settings from the environment that code deeper down needs.
@@ -65,5 +67,9 @@ impl AppState {
     pub fn publish(&self, ev: LiveEvent) {
         // Nobody listening is fine.
         let _ = self.live.send(ev);
+    }
+
+    pub fn wake_worker(&self) {
+        self.jobs_wake.notify_one();
     }
 }

@@ -31,7 +31,7 @@ pub struct TestApp {
 
 pub const SECRET: &str = "test-secret-key-0123456789-abcdefghijklmnop";
 
-async fn fresh_database_url(backend: Backend) -> String {
+pub async fn fresh_database_url(backend: Backend) -> String {
     let name = format!("t_{}", app::platform::crypto::short_id());
     match backend {
         Backend::Sqlite => {
@@ -168,4 +168,131 @@ macro_rules! each_backend {
             ($body)(backend).await;
         }
     };
+}
+
+/// The demo business in Twilio mode, pointed at a stand-in.
+pub async fn spawn_twilio_demo(backend: Backend, stub: &crate::twilio_stub::Stub) -> TestApp {
+    spawn_app_with(
+        backend,
+        true,
+        &[
+            ("PROVIDER", "twilio"),
+            ("TWILIO_ACCOUNT_SID", crate::twilio_stub::ACCOUNT_SID),
+            ("TWILIO_AUTH_TOKEN", crate::twilio_stub::AUTH_TOKEN),
+            ("TWILIO_API_BASE_URL", &stub.addr),
+        ],
+    )
+    .await
+}
+
+impl TestApp {
+    /// Posts a webhook, signed with `token` when given (as Twilio would).
+    pub async fn webhook(&self, path: &str, params: &[(&str, &str)], token: Option<&str>) -> reqwest::Response {
+        let url = self.url(path);
+        let owned: Vec<(String, String)> = params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut req = self.client.post(&url).form(&owned);
+        if let Some(t) = token {
+            req = req.header("X-Twilio-Signature", app::messaging::signature::compute(t, &url, &owned));
+        }
+        req.send().await.expect("webhook request")
+    }
+
+    /// An incoming text, signed with the stand-in's token.
+    pub async fn text_in(&self, sid: &str, from: &str, to: &str, body: &str) -> reqwest::Response {
+        self.webhook(
+            "/webhooks/twilio/sms",
+            &[
+                ("MessageSid", sid),
+                ("AccountSid", crate::twilio_stub::ACCOUNT_SID),
+                ("From", from),
+                ("To", to),
+                ("Body", body),
+                ("NumMedia", "0"),
+            ],
+            Some(crate::twilio_stub::AUTH_TOKEN),
+        )
+        .await
+    }
+
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.db().read).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub async fn text(&self, sql: &str) -> Option<String> {
+        sqlx::query_scalar::<_, Option<String>>(sql)
+            .fetch_one(&self.db().read)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    pub fn org(&self) -> app::domain::ids::OrgId {
+        app::domain::ids::OrgId(1)
+    }
+
+    pub async fn thread_of(&self, client_phone: &str, business: &str) -> app::domain::ids::ThreadId {
+        app::domain::ids::ThreadId(
+            self.scalar(&format!(
+                "SELECT t.id FROM threads t JOIN client_contacts cc ON cc.client_id = t.client_id JOIN numbers n ON n.id = t.number_id
+                 WHERE cc.e164 = '{client_phone}' AND n.e164 = '{business}'"
+            ))
+            .await,
+        )
+    }
+
+    pub async fn sitter_id(&self, first_name: &str) -> app::domain::ids::SitterId {
+        app::domain::ids::SitterId(
+            self.scalar(&format!("SELECT id FROM sitters WHERE first_name = '{first_name}'")).await,
+        )
+    }
+
+    /// Changes delivery settings directly (tests use values below the UI's minimums).
+    pub async fn set_delivery(&self, backoff: u32, threshold: u32, cooloff: u32) {
+        let raw: String = sqlx::query_scalar("SELECT settings FROM organisations WHERE id = 1")
+            .fetch_one(&self.db().read)
+            .await
+            .unwrap();
+        let mut s: app::domain::settings::OrgSettings = serde_json::from_str(&raw).unwrap();
+        s.delivery.backoff_seconds = backoff;
+        s.delivery.breaker_threshold = threshold;
+        s.delivery.breaker_cooloff_seconds = cooloff;
+        sqlx::query("UPDATE organisations SET settings = $1 WHERE id = 1")
+            .bind(serde_json::to_string(&s).unwrap())
+            .execute(&self.db().write)
+            .await
+            .unwrap();
+    }
+}
+
+/// Polls until `f` is true or `secs` pass.
+pub async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if f().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("timed out after {secs}s waiting for: {what}");
+}
+
+pub fn owner_actor() -> app::platform::audit::Actor {
+    app::platform::audit::Actor {
+        kind: app::domain::roles::ActorKind::Owner,
+        id: Some(1),
+        name: "Olivia Grant".into(),
+        request_id: None,
+    }
+}
+
+pub fn sitter_actor(name: &str) -> app::platform::audit::Actor {
+    app::platform::audit::Actor {
+        kind: app::domain::roles::ActorKind::Sitter,
+        id: Some(2),
+        name: name.into(),
+        request_id: None,
+    }
 }

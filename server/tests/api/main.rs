@@ -3,7 +3,11 @@
 //! binary (faster to link); one module per capability.
 
 mod helpers;
+mod twilio_stub;
 
 mod auth;
+mod crash;
 mod health;
+mod pipeline;
 mod storage;
+mod twilio;

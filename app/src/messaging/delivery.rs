@@ -1,0 +1,403 @@
+//! The "send" job: calls the provider for one queued message, records every
+//! attempt, retries transient failures with exponential backoff, and trips
+//! a per-organisation circuit breaker when the provider keeps failing
+//! (queued messages wait, nothing is dropped). A send interrupted by a crash
+//! asks the provider whether it went out before trying again.
+
+use super::provider::{self, ProviderError};
+use super::status;
+use super::store;
+use crate::alerts::service::{self as alerts, Raise};
+use crate::domain::alerts::Severity;
+use crate::domain::ids::{MessageId, OrgId, ThreadId};
+use crate::domain::phone::E164;
+use crate::domain::provider_errors;
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::jobs::{Job, Outcome};
+use crate::platform::{from_ms, ms, AppState};
+use chrono::{DateTime, Duration, Utc};
+use sqlx::Row;
+
+struct Pending {
+    id: i64,
+    org: OrgId,
+    thread: ThreadId,
+    from: E164,
+    to: E164,
+    body: String,
+    status: String,
+}
+
+async fn load(state: &AppState, id: i64) -> Result<Option<Pending>, sqlx::Error> {
+    let Some(r) =
+        sqlx::query("SELECT id, org_id, thread_id, from_e164, to_e164, body, status FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.write)
+            .await?
+    else {
+        return Ok(None);
+    };
+    let (Some(from), Some(to)) = (
+        r.try_get::<Option<String>, _>("from_e164")?.as_deref().and_then(E164::from_canonical),
+        r.try_get::<Option<String>, _>("to_e164")?.as_deref().and_then(E164::from_canonical),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(Pending {
+        id: r.try_get("id")?,
+        org: OrgId(r.try_get("org_id")?),
+        thread: ThreadId(r.try_get("thread_id")?),
+        from,
+        to,
+        body: r.try_get("body")?,
+        status: r.try_get("status")?,
+    }))
+}
+
+/// The breaker's state: Some(until) while it is open.
+pub async fn breaker_open_until(
+    state: &AppState,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let v: Option<Option<i64>> = sqlx::query("SELECT opened_until FROM provider_breaker WHERE org_id = $1")
+        .bind(org.0)
+        .fetch_optional(&state.db.read)
+        .await?
+        .map(|r| r.try_get("opened_until"))
+        .transpose()?;
+    Ok(v.flatten().map(from_ms).filter(|u| *u > now))
+}
+
+async fn breaker_failure(state: &AppState, org: OrgId, err: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    let ctx = store::org_context(&mut tx, org).await?;
+    let row = sqlx::query(
+        "INSERT INTO provider_breaker (org_id, consecutive_failures, last_failure_at, last_error) VALUES ($1, 1, $2, $3)
+         ON CONFLICT (org_id) DO UPDATE SET consecutive_failures = provider_breaker.consecutive_failures + 1,
+             last_failure_at = excluded.last_failure_at, last_error = excluded.last_error
+         RETURNING consecutive_failures, opened_until",
+    )
+    .bind(org.0)
+    .bind(ms(now))
+    .bind(err)
+    .fetch_one(&mut *tx)
+    .await?;
+    let failures: i64 = row.try_get("consecutive_failures")?;
+    let already_open = row.try_get::<Option<i64>, _>("opened_until")?.is_some_and(|u| u > ms(now));
+    let d = &ctx.settings.delivery;
+    if failures >= d.breaker_threshold as i64 && !already_open {
+        let until = now + Duration::seconds(d.breaker_cooloff_seconds as i64);
+        sqlx::query("UPDATE provider_breaker SET opened_until = $1 WHERE org_id = $2")
+            .bind(ms(until))
+            .bind(org.0)
+            .execute(&mut *tx)
+            .await?;
+        alerts::raise(
+            &mut tx,
+            org,
+            Raise {
+                rule: "provider_failing",
+                cause_key: "provider:breaker".into(),
+                severity: Severity::Critical,
+                title: "Texting paused: the provider keeps failing".into(),
+                body: format!(
+                    "{failures} sends failed in a row. Sending is paused until {} and resumes by itself; queued messages are kept.",
+                    ctx.tz.time(until)
+                ),
+                thread_id: None,
+                number_id: None,
+            },
+            now,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            org,
+            &Actor::system(None),
+            Event::new(
+                "provider.breaker_opened",
+                "organisation",
+                org,
+                format!("Sending paused after {failures} provider failures"),
+            )
+            .payload(serde_json::json!({ "until": ms(until), "last_error": err })),
+        )
+        .await?;
+    }
+    tx.commit().await
+}
+
+async fn breaker_success(state: &AppState, org: OrgId) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    let was: Option<(i64, Option<i64>)> =
+        sqlx::query("SELECT consecutive_failures, opened_until FROM provider_breaker WHERE org_id = $1")
+            .bind(org.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| Ok::<_, sqlx::Error>((r.try_get("consecutive_failures")?, r.try_get("opened_until")?)))
+            .transpose()?;
+    if let Some((failures, opened)) = was {
+        if failures > 0 || opened.is_some() {
+            sqlx::query("UPDATE provider_breaker SET consecutive_failures = 0, opened_until = NULL WHERE org_id = $1")
+                .bind(org.0)
+                .execute(&mut *tx)
+                .await?;
+            if opened.is_some() {
+                audit::append(
+                    &mut tx,
+                    org,
+                    &Actor::system(None),
+                    Event::new(
+                        "provider.breaker_closed",
+                        "organisation",
+                        org,
+                        "Sending resumed: the provider answered again",
+                    ),
+                )
+                .await?;
+            }
+        }
+    }
+    tx.commit().await
+}
+
+fn backoff(base_seconds: u32, attempt: i64) -> std::time::Duration {
+    let factor = 1u64 << (attempt.clamp(1, 10) - 1);
+    std::time::Duration::from_secs(base_seconds as u64 * factor)
+}
+
+/// Runs one "send" job.
+pub async fn run_send(state: &AppState, job: &Job) -> Outcome {
+    match run_send_inner(state, job).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Retry { error: format!("database: {e}"), after: std::time::Duration::from_secs(5) },
+    }
+}
+
+async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Error> {
+    let Some(id) = job.payload.get("message_id").and_then(|v| v.as_i64()) else {
+        return Ok(Outcome::Fail { error: "send job without a message id".into() });
+    };
+    let Some(m) = load(state, id).await? else { return Ok(Outcome::Fail { error: format!("message {id} not found") }) };
+    if m.status != "queued" {
+        return Ok(Outcome::Done);
+    }
+    let now = Utc::now();
+    if let Some(until) = breaker_open_until(state, m.org, now).await? {
+        return Ok(Outcome::Defer { until });
+    }
+    let ctx = {
+        let mut c = state.db.read.acquire().await?;
+        store::org_context(&mut c, m.org).await?
+    };
+    let p = match provider::for_org(state, m.org, ctx.settings.delivery.timeout_seconds as u64).await {
+        Ok(p) => p,
+        Err(e) => return Ok(Outcome::Fail { error: e.to_string() }),
+    };
+    let message_ref = format!("msg-{}", m.id);
+    // A previous attempt that never finished: a crash mid-send. Ask first.
+    let in_doubt: Option<(i64, i64)> = sqlx::query(
+        "SELECT id, started_at FROM delivery_attempts WHERE message_id = $1 AND finished_at IS NULL ORDER BY attempt DESC LIMIT 1",
+    )
+    .bind(m.id)
+    .fetch_optional(&state.db.write)
+    .await?
+    .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("started_at")?)))
+    .transpose()?;
+    if let Some((attempt_id, started)) = in_doubt {
+        if let Ok(Some(sid)) = p.find_sent(&m.from, &m.to, &m.body, from_ms(started), &message_ref).await {
+            accepted(state, &m, attempt_id, &sid, now, true).await?;
+            return Ok(Outcome::Done);
+        }
+        sqlx::query("UPDATE delivery_attempts SET finished_at = $1, outcome = 'abandoned' WHERE id = $2")
+            .bind(ms(now))
+            .bind(attempt_id)
+            .execute(&state.db.write)
+            .await?;
+    }
+    let attempt_id: i64 = sqlx::query(
+        "INSERT INTO delivery_attempts (message_id, attempt, started_at, outcome) VALUES ($1, $2, $3, 'started') RETURNING id",
+    )
+    .bind(m.id)
+    .bind(job.attempts)
+    .bind(ms(now))
+    .fetch_one(&state.db.write)
+    .await?
+    .try_get("id")?;
+    let (_, status_url) = provider::webhook_urls(&state.public_base_url);
+    match p.send(&m.from, &m.to, &m.body, &status_url, &message_ref).await {
+        Ok(sent) => {
+            accepted(state, &m, attempt_id, &sent.sid, Utc::now(), false).await?;
+            breaker_success(state, m.org).await?;
+            Ok(Outcome::Done)
+        }
+        Err(e) => failed(state, job, &m, attempt_id, &ctx, e).await,
+    }
+}
+
+async fn accepted(
+    state: &AppState,
+    m: &Pending,
+    attempt_id: i64,
+    sid: &str,
+    now: DateTime<Utc>,
+    recovered: bool,
+) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    sqlx::query("UPDATE delivery_attempts SET finished_at = $1, outcome = $2, provider_sid = $3 WHERE id = $4")
+        .bind(ms(now))
+        .bind(if recovered { "accepted_after_restart" } else { "accepted" })
+        .bind(sid)
+        .bind(attempt_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE messages SET status = 'sent', provider_sid = $1, sent_at = $2 WHERE id = $3 AND status = 'queued'",
+    )
+    .bind(sid)
+    .bind(ms(now))
+    .bind(m.id)
+    .execute(&mut *tx)
+    .await?;
+    audit::append(
+        &mut tx,
+        m.org,
+        &Actor::system(None),
+        Event::new("message.sent", "message", m.id, format!("Text handed to the provider from {}", m.from.display()))
+            .thread(m.thread.0)
+            .message(m.id)
+            .webhook(sid)
+            .payload(serde_json::json!({ "provider_sid": sid, "recovered_after_restart": recovered })),
+    )
+    .await?;
+    tx.commit().await?;
+    // Callbacks that raced ahead of us were kept; apply them now.
+    status::apply_pending(state, sid).await?;
+    publish(state, m, "message.status");
+    Ok(())
+}
+
+async fn failed(
+    state: &AppState,
+    job: &Job,
+    m: &Pending,
+    attempt_id: i64,
+    ctx: &store::OrgContext,
+    e: ProviderError,
+) -> Result<Outcome, sqlx::Error> {
+    let now = Utc::now();
+    sqlx::query("UPDATE delivery_attempts SET finished_at = $1, outcome = $2, error_code = $3, error_message = $4 WHERE id = $5")
+        .bind(ms(now))
+        .bind(if e.transient { "error" } else { "rejected" })
+        .bind(e.code.as_deref())
+        .bind(&e.message)
+        .bind(attempt_id)
+        .execute(&state.db.write)
+        .await?;
+    let code = e.code.clone().unwrap_or_default();
+    if code == "21610" {
+        // The person opted out: record it as such, not as a delivery failure.
+        let mut tx = state.db.begin().await?;
+        if let Some(n) = store::number_by_e164(&mut tx, &m.from).await? {
+            store::set_opt_out(&mut tx, m.org, &m.to, n.id, true, "provider_21610", now).await?;
+        }
+        sqlx::query("UPDATE messages SET status = 'failed', error_code = '21610', error_message = $1, failed_at = $2 WHERE id = $3")
+            .bind(provider_errors::explain(Some("21610")).sentence())
+            .bind(ms(now))
+            .bind(m.id)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            m.org,
+            &Actor::system(None),
+            Event::new(
+                "client.opted_out",
+                "message",
+                m.id,
+                format!("{} has opted out (provider code 21610)", m.to.display()),
+            )
+            .thread(m.thread.0)
+            .message(m.id),
+        )
+        .await?;
+        tx.commit().await?;
+        publish(state, m, "message.status");
+        return Ok(Outcome::Done);
+    }
+    if !e.transient {
+        mark_failed(state, m, e.code.as_deref(), &e.explain(), now).await?;
+        return Ok(Outcome::Done);
+    }
+    breaker_failure(state, m.org, &e.message, now).await?;
+    if job.attempts >= job.max_attempts {
+        mark_failed(
+            state,
+            m,
+            e.code.as_deref(),
+            &format!("We couldn't reach the texting provider after {} attempts. {}", job.attempts, e.explain()),
+            now,
+        )
+        .await?;
+        return Ok(Outcome::Fail { error: format!("provider kept failing: {}", e.message) });
+    }
+    Ok(Outcome::Retry { error: e.message.clone(), after: backoff(ctx.settings.delivery.backoff_seconds, job.attempts) })
+}
+
+async fn mark_failed(
+    state: &AppState,
+    m: &Pending,
+    code: Option<&str>,
+    sentence: &str,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    let r = sqlx::query("UPDATE messages SET status = 'failed', error_code = $1, error_message = $2, failed_at = $3 WHERE id = $4 AND status = 'queued'")
+        .bind(code)
+        .bind(sentence)
+        .bind(ms(now))
+        .bind(m.id)
+        .execute(&mut *tx)
+        .await?;
+    if r.rows_affected() > 0 {
+        sqlx::query("UPDATE threads SET failed_deliveries = failed_deliveries + 1 WHERE id = $1")
+            .bind(m.thread.0)
+            .execute(&mut *tx)
+            .await?;
+        store::note(&mut tx, m.org, m.thread, &format!("A text to {} failed: {sentence}", m.to.display()), now).await?;
+        audit::append(
+            &mut tx,
+            m.org,
+            &Actor::system(None),
+            Event::new("message.failed", "message", m.id, format!("Text to {} failed", m.to.display()))
+                .thread(m.thread.0)
+                .message(m.id)
+                .payload(serde_json::json!({ "error_code": code, "reason": sentence })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    publish(state, m, "message.status");
+    Ok(())
+}
+
+fn publish(state: &AppState, m: &Pending, kind: &str) {
+    state.publish(crate::platform::state::LiveEvent {
+        org_id: m.org.0,
+        thread_id: Some(m.thread.0),
+        owner_only: false,
+        kind: kind.into(),
+        data: serde_json::json!({ "thread_id": m.thread.0, "message_id": MessageId(m.id).0 }),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_doubles_each_attempt() {
+        assert_eq!(super::backoff(30, 1).as_secs(), 30);
+        assert_eq!(super::backoff(30, 2).as_secs(), 60);
+        assert_eq!(super::backoff(30, 3).as_secs(), 120);
+    }
+}

@@ -1,0 +1,463 @@
+//! The one send function (SPEC §3.2), used by the inbox, automations and
+//! the system itself. The from-number is always the thread's number; the
+//! role rules, policy and opt-out are checked here, on the server. The
+//! message row and its delivery job are written in one transaction; the
+//! provider is called later by the job.
+
+use super::store::{self, OrgContext};
+use crate::alerts::service::{self as alerts, Raise};
+use crate::domain::alerts::Severity;
+use crate::domain::ids::{MessageId, OrgId, ThreadId};
+use crate::domain::outbound::{self, OutboundCheck, Refusal, Sender, Verdict};
+use crate::domain::phone::E164;
+use crate::domain::policy::{self, Hit};
+use crate::domain::windows::Window;
+use crate::domain::{automation, sms};
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::jobs::{self, NewJob};
+use crate::platform::{from_ms, ms, Tx};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::{AnyConnection, Row};
+
+pub struct SendRequest {
+    pub org: OrgId,
+    pub thread: ThreadId,
+    pub body: String,
+    pub sender: Sender,
+    /// Who pressed send (for the audit trail).
+    pub actor: Actor,
+    /// The owner saw the policy warning and chose "send anyway".
+    pub confirmed: bool,
+    pub automation_id: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SendOutcome {
+    Queued {
+        message_id: MessageId,
+        scheduled_for: Option<DateTime<Utc>>,
+    },
+    /// Owner only: the text looks like contact sharing; ask before sending.
+    NeedsConfirmation {
+        hits: Vec<Hit>,
+        redacted: String,
+    },
+    /// Not sent. `message_id` is set when a blocked or held message was kept.
+    Refused {
+        reason: String,
+        message_id: Option<MessageId>,
+        violation_id: Option<i64>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("That conversation doesn't exist.")]
+    NoThread,
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+}
+
+struct ThreadInfo {
+    number: store::NumberRow,
+    client_id: i64,
+    to: E164,
+}
+
+async fn thread_info(c: &mut AnyConnection, org: OrgId, thread: ThreadId) -> Result<Option<ThreadInfo>, SendError> {
+    let Some(r) = sqlx::query("SELECT number_id, client_id FROM threads WHERE id = $1 AND org_id = $2")
+        .bind(thread.0)
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let Some(number) = store::number_by_id(c, crate::domain::ids::NumberId(r.try_get("number_id")?)).await? else {
+        return Ok(None);
+    };
+    let client_id: i64 = r.try_get("client_id")?;
+    // Reply to whoever last texted this thread; else the client's first contact.
+    let last: Option<String> = sqlx::query(
+        "SELECT from_e164 FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND from_e164 IS NOT NULL ORDER BY id DESC LIMIT 1",
+    )
+    .bind(thread.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .map(|r| r.try_get("from_e164"))
+    .transpose()?;
+    let to = match last.as_deref().and_then(E164::from_canonical) {
+        Some(e) => e,
+        None => match store::client_contacts(c, crate::domain::ids::ClientId(client_id)).await?.into_iter().next() {
+            Some(e) => e,
+            None => return Ok(None),
+        },
+    };
+    Ok(Some(ThreadInfo { number, client_id, to }))
+}
+
+async fn thread_windows(c: &mut AnyConnection, thread: ThreadId) -> Result<Vec<Window>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT w.id, w.sitter_id, s.first_name, w.starts_at, w.ends_at FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id
+         WHERE w.thread_id = $1 AND w.deleted_at IS NULL ORDER BY w.starts_at",
+    )
+    .bind(thread.0)
+    .fetch_all(&mut *c)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Window {
+                id: crate::domain::ids::WindowId(r.try_get("id")?),
+                sitter_id: crate::domain::ids::SitterId(r.try_get("sitter_id")?),
+                sitter_name: r.try_get("first_name")?,
+                starts_at: from_ms(r.try_get("starts_at")?),
+                ends_at: from_ms(r.try_get("ends_at")?),
+            })
+        })
+        .collect()
+}
+
+/// The sender's previous bodies in this thread, oldest first (numbers split
+/// over several texts are checked together).
+async fn previous_bodies(
+    c: &mut AnyConnection,
+    thread: ThreadId,
+    sender: Sender,
+    n: u8,
+) -> Result<Vec<String>, sqlx::Error> {
+    let (kind, id) = match sender {
+        Sender::Sitter { sitter_id } => ("sitter", Some(sitter_id.0)),
+        Sender::Owner => ("owner", None),
+        Sender::Automation => ("automation", None),
+        Sender::System => ("system", None),
+    };
+    let rows = sqlx::query(
+        "SELECT body FROM messages WHERE thread_id = $1 AND direction = 'outbound' AND sender_kind = $2
+           AND ($3 IS NULL OR sender_sitter_id = $3) AND status NOT IN ('blocked', 'held')
+         ORDER BY id DESC LIMIT $4",
+    )
+    .bind(thread.0)
+    .bind(kind)
+    .bind(id)
+    .bind(n as i64)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut v: Vec<String> = rows.iter().filter_map(|r| r.try_get("body").ok()).collect();
+    v.reverse();
+    Ok(v)
+}
+
+/// Numbers never flagged: the allow-list plus every number of the business.
+async fn allowlist(c: &mut AnyConnection, ctx: &OrgContext) -> Result<Vec<String>, sqlx::Error> {
+    let mut v = ctx.settings.policy.allowlist_digits();
+    let rows = sqlx::query("SELECT e164 FROM numbers WHERE org_id = $1 AND status <> 'inactive'")
+        .bind(ctx.id.0)
+        .fetch_all(&mut *c)
+        .await?;
+    v.extend(
+        rows.iter().filter_map(|r| r.try_get::<String, _>("e164").ok()).map(|e| e.trim_start_matches('+').to_string()),
+    );
+    Ok(v)
+}
+
+/// Policy hits of an outgoing text, checked with the sender's recent ones.
+pub async fn policy_hits(
+    c: &mut AnyConnection,
+    ctx: &OrgContext,
+    thread: ThreadId,
+    sender: Sender,
+    body: &str,
+) -> Result<Vec<Hit>, sqlx::Error> {
+    let previous = previous_bodies(c, thread, sender, ctx.settings.policy.recent_messages).await?;
+    let prev: Vec<&str> = previous.iter().map(String::as_str).collect();
+    let allow = allowlist(c, ctx).await?;
+    // Detection failure fails open (SPEC §3.5): a panic is logged, the message goes.
+    let hits = std::panic::catch_unwind(|| policy::check_conversation(&prev, body, &allow));
+    Ok(hits.unwrap_or_else(|_| {
+        tracing::error!("policy detector failed; sending without a check");
+        Vec::new()
+    }))
+}
+
+fn sender_kind(s: Sender) -> &'static str {
+    match s {
+        Sender::Owner => "owner",
+        Sender::Sitter { .. } => "sitter",
+        Sender::Automation => "automation",
+        Sender::System => "system",
+    }
+}
+
+/// Sends within the caller's transaction.
+pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome, SendError> {
+    let ctx = store::org_context(tx, req.org).await?;
+    let Some(info) = thread_info(tx, req.org, req.thread).await? else { return Err(SendError::NoThread) };
+    if info.number.status != crate::domain::numbers::NumberStatus::Active {
+        return Ok(SendOutcome::Refused {
+            reason: format!(
+                "{} is out of service, so this conversation can't send from it. Its conversations were moved; reopen the client's current conversation.",
+                info.number.e164.display()
+            ),
+            message_id: None,
+            violation_id: None,
+        });
+    }
+    let opted_out = store::opted_out(tx, req.org, &info.to, info.number.id).await?;
+    let windows = thread_windows(tx, req.thread).await?;
+    let hits = if req.body.trim().is_empty() {
+        Vec::new()
+    } else {
+        policy_hits(tx, &ctx, req.thread, req.sender, &req.body).await?
+    };
+    let verdict = outbound::check(&OutboundCheck {
+        sender: req.sender,
+        body: &req.body,
+        at: now,
+        ready: ctx.ready,
+        opted_out,
+        windows: &windows,
+        hits: &hits,
+        settings: &ctx.settings.policy,
+        owner_confirmed: req.confirmed,
+        tz: ctx.tz,
+    });
+    match verdict {
+        Verdict::NeedsConfirmation { hits } => {
+            let redacted = policy::redact(&req.body, &hits);
+            Ok(SendOutcome::NeedsConfirmation { hits, redacted })
+        }
+        Verdict::Refused(r @ (Refusal::PolicyBlocked { .. } | Refusal::PolicyHeld { .. })) => {
+            let (status, outcome, hits) = match &r {
+                Refusal::PolicyBlocked { hits } => ("blocked", "blocked", hits.clone()),
+                Refusal::PolicyHeld { hits } => ("held", "held", hits.clone()),
+                _ => unreachable!("matched above"),
+            };
+            let message_id = insert_message(tx, req, &info, status, None, now).await?;
+            let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, "open", now).await?;
+            let reason = r.message();
+            store::note(
+                tx,
+                req.org,
+                req.thread,
+                &format!("A message from {} was {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
+                now,
+            )
+            .await?;
+            let redacted = policy::redact(&req.body, &hits);
+            alerts::raise(
+                tx,
+                req.org,
+                Raise {
+                    rule: "policy_violation",
+                    cause_key: format!("policy:{violation_id}"),
+                    severity: Severity::Warning,
+                    title: format!("{} tried to share {}", req.actor.name, outbound::describe_hits(&hits)),
+                    body: format!("\"{redacted}\" was {status}. Review it in Audit → Violations."),
+                    thread_id: Some(req.thread.0),
+                    number_id: Some(info.number.id.0),
+                },
+                now,
+            )
+            .await?;
+            audit::append(
+                tx,
+                req.org,
+                &req.actor,
+                Event::new(
+                    if status == "blocked" { "policy.blocked" } else { "policy.held" },
+                    "message",
+                    message_id,
+                    format!("Message from {} {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
+                )
+                .thread(req.thread.0)
+                .message(message_id)
+                .payload(serde_json::json!({ "violation_id": violation_id, "redacted": redacted, "kinds": hits.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>() })),
+            )
+            .await?;
+            Ok(SendOutcome::Refused {
+                reason,
+                message_id: Some(MessageId(message_id)),
+                violation_id: Some(violation_id),
+            })
+        }
+        Verdict::Refused(r) => Ok(SendOutcome::Refused { reason: r.message(), message_id: None, violation_id: None }),
+        Verdict::Send { policy_overridden, logged_hits } => {
+            let automated = matches!(req.sender, Sender::Automation);
+            let scheduled =
+                if automated { automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours) } else { None };
+            let message_id = insert_message(tx, req, &info, "queued", scheduled, now).await?;
+            if policy_overridden {
+                let vid = record_violation(tx, req, Some(message_id), &hits, "owner_override", "approved", now).await?;
+                audit::append(
+                    tx,
+                    req.org,
+                    &req.actor,
+                    Event::new(
+                        "policy.overridden",
+                        "message",
+                        message_id,
+                        format!("{} sent a flagged message anyway", req.actor.name),
+                    )
+                    .thread(req.thread.0)
+                    .message(message_id)
+                    .payload(serde_json::json!({ "violation_id": vid, "redacted": policy::redact(&req.body, &hits) })),
+                )
+                .await?;
+            }
+            if !logged_hits.is_empty() {
+                record_violation(tx, req, Some(message_id), &logged_hits, "logged", "open", now).await?;
+            }
+            jobs::enqueue(
+                tx,
+                NewJob::now(Some(req.org), "send", serde_json::json!({ "message_id": message_id }))
+                    .at(scheduled.unwrap_or(now))
+                    .attempts(ctx.settings.delivery.max_attempts as i64)
+                    .dedupe(format!("send:{message_id}")),
+            )
+            .await?;
+            let human = matches!(req.sender, Sender::Owner | Sender::Sitter { .. });
+            sqlx::query(
+                "UPDATE threads SET last_message_at = $1, last_message_preview = $2,
+                    awaiting_reply_since = CASE WHEN $3 = 1 THEN NULL ELSE awaiting_reply_since END,
+                    unread_count = CASE WHEN $3 = 1 THEN 0 ELSE unread_count END
+                 WHERE id = $4",
+            )
+            .bind(ms(now))
+            .bind(req.body.chars().take(120).collect::<String>())
+            .bind(i64::from(human))
+            .bind(req.thread.0)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("UPDATE numbers SET last_used_at = $1 WHERE id = $2")
+                .bind(ms(now))
+                .bind(info.number.id.0)
+                .execute(&mut **tx)
+                .await?;
+            let summary = match scheduled {
+                Some(t) => format!(
+                    "{} queued a text to {} for {} (quiet hours)",
+                    req.actor.name,
+                    info.to.display(),
+                    ctx.tz.date_time(t)
+                ),
+                None => format!("{} queued a text from {}", req.actor.name, info.number.e164.display()),
+            };
+            audit::append(
+                tx,
+                req.org,
+                &req.actor,
+                Event::new("message.queued", "message", message_id, summary)
+                    .thread(req.thread.0)
+                    .message(message_id)
+                    .number(info.number.id.0)
+                    .payload(serde_json::json!({ "client_id": info.client_id, "segments": sms::analyze(&req.body).segments, "scheduled_for": scheduled.map(ms) })),
+            )
+            .await?;
+            Ok(SendOutcome::Queued { message_id: MessageId(message_id), scheduled_for: scheduled })
+        }
+    }
+}
+
+async fn insert_message(
+    tx: &mut Tx,
+    req: &SendRequest,
+    info: &ThreadInfo,
+    status: &str,
+    scheduled: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let sms = sms::analyze(&req.body);
+    let (user, sitter) = match req.sender {
+        Sender::Sitter { sitter_id } => (req.actor.id, Some(sitter_id.0)),
+        Sender::Owner => (req.actor.id, None),
+        _ => (None, None),
+    };
+    sqlx::query(
+        "INSERT INTO messages (org_id, thread_id, direction, sender_kind, sender_user_id, sender_sitter_id, automation_id, from_e164, to_e164, body, status,
+            segments, encoding, policy_override, scheduled_for, created_at)
+         VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+    )
+    .bind(req.org.0)
+    .bind(req.thread.0)
+    .bind(sender_kind(req.sender))
+    .bind(user)
+    .bind(sitter)
+    .bind(req.automation_id)
+    .bind(info.number.e164.as_str())
+    .bind(info.to.as_str())
+    .bind(&req.body)
+    .bind(status)
+    .bind(sms.segments as i64)
+    .bind(match sms.encoding {
+        sms::Encoding::Gsm7 => "gsm7",
+        sms::Encoding::Ucs2 => "ucs2",
+    })
+    .bind(i16::from(req.confirmed && status == "queued"))
+    .bind(scheduled.map(ms))
+    .bind(ms(now))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn record_violation(
+    tx: &mut Tx,
+    req: &SendRequest,
+    message_id: Option<i64>,
+    hits: &[Hit],
+    outcome: &str,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let sitter = match req.sender {
+        Sender::Sitter { sitter_id } => Some(sitter_id.0),
+        _ => None,
+    };
+    let id: i64 = sqlx::query(
+        "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, sitter_id, user_id, body, redacted, hits, outcome, status, created_at)
+         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+    )
+    .bind(req.org.0)
+    .bind(req.thread.0)
+    .bind(message_id)
+    .bind(sender_kind(req.sender))
+    .bind(sitter)
+    .bind(req.actor.id)
+    .bind(&req.body)
+    .bind(policy::redact(&req.body, hits))
+    .bind(serde_json::to_string(hits).unwrap_or_default())
+    .bind(outcome)
+    .bind(status)
+    .bind(ms(now))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    if status == "open" {
+        sqlx::query("UPDATE threads SET open_violations = open_violations + 1 WHERE id = $1")
+            .bind(req.thread.0)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// Sends in its own transaction.
+pub async fn send(state: &crate::platform::AppState, req: SendRequest) -> Result<SendOutcome, SendError> {
+    let now = Utc::now();
+    let mut tx = state.db.begin().await?;
+    let out = send_in(&mut tx, &req, now).await?;
+    tx.commit().await?;
+    if let SendOutcome::Queued { message_id, .. } | SendOutcome::Refused { message_id: Some(message_id), .. } = &out {
+        state.publish(crate::platform::state::LiveEvent {
+            org_id: req.org.0,
+            thread_id: Some(req.thread.0),
+            owner_only: false,
+            kind: "message.new".into(),
+            data: serde_json::json!({ "thread_id": req.thread.0, "message_id": message_id.0 }),
+        });
+        state.wake_worker();
+    }
+    Ok(out)
+}

@@ -1,0 +1,146 @@
+//! A Twilio stand-in whose answers the test controls: accept, fail with a
+//! 500, or reject with an error code. It records every request, serves
+//! media behind a redirect like Twilio does, and can be switched at will.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+pub const ACCOUNT_SID: &str = "AC0123456789abcdef0123456789abcdef";
+pub const AUTH_TOKEN: &str = "test-auth-token-9f8e7d6c";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Accept,
+    ServerError,
+    Reject { code: u32 },
+}
+
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub form: Vec<(String, String)>,
+    pub authorized: bool,
+}
+
+#[derive(Default)]
+pub struct Inner {
+    pub mode: Mutex<Option<Mode>>,
+    pub seen: Mutex<Vec<Seen>>,
+    counter: AtomicU64,
+}
+
+#[derive(Clone)]
+pub struct Stub {
+    pub addr: String,
+    pub inner: Arc<Inner>,
+}
+
+impl Stub {
+    pub fn set(&self, m: Mode) {
+        *self.inner.mode.lock().unwrap() = Some(m);
+    }
+    pub fn sends(&self) -> Vec<Seen> {
+        self.inner
+            .seen
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|s| s.method == "POST" && s.path.ends_with("/Messages.json"))
+            .cloned()
+            .collect()
+    }
+    pub fn seen(&self) -> Vec<Seen> {
+        self.inner.seen.lock().unwrap().clone()
+    }
+    /// The SID the next accepted message will get.
+    pub fn next_sid(&self) -> String {
+        format!("SMstub{:028}", self.inner.counter.load(Ordering::SeqCst) + 1)
+    }
+}
+
+fn authorized(h: &HeaderMap) -> bool {
+    use base64::Engine;
+    let expected = base64::engine::general_purpose::STANDARD.encode(format!("{ACCOUNT_SID}:{AUTH_TOKEN}"));
+    h.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Basic {expected}"))
+}
+
+async fn messages(State(s): State<Arc<Inner>>, Path(_sid): Path<String>, headers: HeaderMap, body: String) -> Response {
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    s.seen.lock().unwrap().push(Seen {
+        method: "POST".into(),
+        path: "/Messages.json".into(),
+        form: form.clone(),
+        authorized: authorized(&headers),
+    });
+    let mode = s.mode.lock().unwrap().clone().unwrap_or(Mode::Accept);
+    match mode {
+        Mode::Accept => {
+            let n = s.counter.fetch_add(1, Ordering::SeqCst) + 1;
+            let body = form.iter().find(|(k, _)| k == "Body").map(|(_, v)| v.clone()).unwrap_or_default();
+            (
+                StatusCode::CREATED,
+                axum::Json(serde_json::json!({ "sid": format!("SMstub{n:028}"), "status": "queued", "body": body })),
+            )
+                .into_response()
+        }
+        Mode::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream trouble").into_response(),
+        Mode::Reject { code } => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({ "code": code, "message": "rejected by stub", "status": 400 })),
+        )
+            .into_response(),
+    }
+}
+
+async fn list_messages(State(s): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+    s.seen.lock().unwrap().push(Seen {
+        method: "GET".into(),
+        path: "/Messages.json".into(),
+        form: vec![],
+        authorized: authorized(&headers),
+    });
+    axum::Json(serde_json::json!({ "messages": [] })).into_response()
+}
+
+async fn media(State(s): State<Arc<Inner>>, Path(n): Path<String>, headers: HeaderMap) -> Response {
+    s.seen.lock().unwrap().push(Seen {
+        method: "GET".into(),
+        path: format!("/media/{n}"),
+        form: vec![],
+        authorized: authorized(&headers),
+    });
+    (StatusCode::FOUND, [("location", format!("/stored/{n}"))]).into_response()
+}
+
+/// A 1×1 PNG.
+pub const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+async fn stored(Path(_n): Path<String>) -> Response {
+    ([("content-type", "image/png")], PNG).into_response()
+}
+
+pub async fn start() -> Stub {
+    let inner = Arc::new(Inner::default());
+    let app = Router::new()
+        .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages).get(list_messages))
+        .route("/media/{n}", get(media))
+        .route("/stored/{n}", get(stored))
+        .with_state(inner.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Stub { addr, inner }
+}
