@@ -109,6 +109,7 @@ test: deps-test lint rust-tests e2e
 bench: deps
 	cargo bench -p app --bench policy --features ssr
 	cargo run --release -p server --bin loadtest
+	cargo run --release -p server --bin inboxbench
 
 clean-data:
 	rm -rf data target/e2e

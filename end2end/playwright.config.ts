@@ -33,7 +33,7 @@ export default defineConfig({
     {
       command: "./start-server.sh demo 3100",
       url: "http://127.0.0.1:3100/healthz",
-      reuseExistingServer: false,
+      reuseExistingServer: !!process.env.PW_REUSE,
       timeout: 120_000,
       stdout: "ignore",
       stderr: "pipe",
@@ -41,7 +41,7 @@ export default defineConfig({
     {
       command: "./start-server.sh empty 3101",
       url: "http://127.0.0.1:3101/healthz",
-      reuseExistingServer: false,
+      reuseExistingServer: !!process.env.PW_REUSE,
       timeout: 120_000,
       stdout: "ignore",
       stderr: "pipe",

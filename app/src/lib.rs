@@ -5,6 +5,7 @@
 
 pub mod domain;
 pub mod error;
+pub mod live;
 pub mod ui;
 
 pub mod alerts;

@@ -9,7 +9,7 @@ test("owner signs in, sees every screen in the navigation, and signs out", async
   await expect(page.getByTestId("org-name")).toHaveText("Happy Tails Pet Care");
   const nav = page.getByTestId("sidebar-nav");
   for (const label of OWNER_NAV) {
-    await expect(nav.getByRole("link", { name: label, exact: true })).toBeVisible();
+    await expect(nav.getByRole("link", { name: new RegExp(`^${label}( \\d+)?$`) })).toBeVisible();
   }
   await nav.getByRole("link", { name: "Numbers", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Numbers", exact: true })).toBeVisible();
@@ -36,7 +36,7 @@ test("a sitter sees only their screens and is refused owner pages", async ({ pag
   await signIn(page, SITTER);
   await expect(page).toHaveURL(/\/inbox$/);
   const nav = page.getByTestId("sidebar-nav");
-  await expect(nav.getByRole("link")).toHaveText(["Inbox", "My schedule"]);
+  await expect(nav.getByRole("link")).toHaveText([/^Inbox/, "My schedule"]);
   await page.goto("/numbers");
   await expect(page.getByTestId("owner-only")).toContainText("This page is for the business owner");
   await page.goto("/settings");
@@ -55,7 +55,7 @@ test.describe("on a phone", () => {
 
   test("the sitter sees two tabs", async ({ page }) => {
     await signIn(page, SITTER);
-    await expect(page.getByTestId("tab-nav").getByRole("link")).toHaveText(["Inbox", "My schedule"]);
+    await expect(page.getByTestId("tab-nav").getByRole("link")).toHaveText([/^Inbox/, "My schedule"]);
     await shot(page, "shell-sitter-phone");
   });
 });

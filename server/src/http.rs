@@ -26,9 +26,12 @@ pub fn router(state: AppState) -> Router {
     let opts = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/events", get(crate::live::events))
+        .route("/media/{id}", get(crate::media::media))
         .merge(crate::webhooks::routes())
         .leptos_routes(&state, routes, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), attach_session))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -36,6 +39,23 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::x_request_id(ShortIds))
         .with_state(state)
+}
+
+/// Pages are rendered knowing who they are for: the session is looked up
+/// once here and handed to the renderer through the request's extensions.
+async fn attach_session(
+    State(state): State<AppState>,
+    mut req: Request<axum::body::Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    const NOT_PAGES: [&str; 7] = ["/pkg/", "/api/", "/webhooks/", "/events", "/media/", "/healthz", "/favicon"];
+    let path = req.uri().path();
+    if req.method() == axum::http::Method::GET && !NOT_PAGES.iter().any(|p| path.starts_with(p)) {
+        let cookies = req.headers().get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let session = app::platform::ctx::resolve_page_session(&state, cookies.as_deref()).await;
+        req.extensions_mut().insert(session);
+    }
+    next.run(req).await
 }
 
 /// For load balancers and Settings → Health: database reachability and latency.

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The server: configuration, HTTP routes, webhooks, background jobs and
 //! the command line. Business rules live in `app`; this crate wires them
 //! to the outside world.
@@ -5,6 +6,8 @@
 pub mod cli;
 pub mod config;
 pub mod http;
+pub mod live;
+pub mod media;
 pub mod seed;
 pub mod webhooks;
 

@@ -246,7 +246,13 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
                 .bind(ms(t - Duration::days(90 - i as i64))),
         )
         .await?;
-        let phone = format!("+1737555{:04}", 100 + i);
+        // Uma's phone is the Demo provider's "unreachable" number, so the
+        // demo shows a failed delivery and its retry.
+        let phone = if i == 20 {
+            app::messaging::provider::magic::UNREACHABLE.to_string()
+        } else {
+            format!("+1737555{:04}", 100 + i)
+        };
         sqlx::query("INSERT INTO client_contacts (org_id, client_id, e164, label, created_at) VALUES ($1, $2, $3, 'Mobile', $4)")
             .bind(org)
             .bind(cid)
@@ -283,7 +289,13 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
         };
         let convo = CONVERSATIONS[i % CONVERSATIONS.len()];
         let pet = PETS[i % PETS.len()];
-        let started = t - Duration::hours(6 + (i as i64 * 7) % 60);
+        // The first client of each sitter talks inside the window active now,
+        // so sitters have a live conversation to open.
+        let started = if matches!(i, 0 | 6 | 11 | 15 | 25) {
+            t - Duration::minutes(100)
+        } else {
+            t - Duration::hours(6 + (i as i64 * 7) % 60)
+        };
         let thread = id(
             &mut tx,
             sqlx::query("INSERT INTO threads (org_id, client_id, number_id, is_current, started_by, created_at) VALUES ($1, $2, $3, 1, $4, $5) RETURNING id")
@@ -363,14 +375,16 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
                     "delivered",
                 )
             };
-            let routed_to = if *from_client {
-                Some(if sitter.is_some() && k % 2 == 0 { "sitter" } else { "owner_inbox" })
+            let (routed_to, target_sitter, decision_id) = if *from_client {
+                let (r, s, d) = route_seeded(&mut tx, org, number_id, thread, &phone, at).await?;
+                (Some(r), s, Some(d))
             } else {
-                None
+                (None, None, None)
             };
-            sqlx::query(
-                "INSERT INTO messages (org_id, thread_id, direction, sender_kind, sender_sitter_id, sender_user_id, from_e164, to_e164, body, status, provider_sid, segments, encoding, routed_to, target_sitter_id, created_at, sent_at, delivered_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 'gsm7', $12, $13, $14, $15, $16)",
+            let failed = !from_client && i == 20;
+            let mid: i64 = sqlx::query(
+                "INSERT INTO messages (org_id, thread_id, direction, sender_kind, sender_sitter_id, sender_user_id, from_e164, to_e164, body, status, provider_sid, segments, encoding, routed_to, target_sitter_id, created_at, sent_at, delivered_at, routing_decision_id, error_code, error_message, failed_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, 'gsm7', $12, $13, $14, $15, $16, $17, $18, $19, $20) RETURNING id",
             )
             .bind(org)
             .bind(thread)
@@ -381,15 +395,33 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
             .bind(from)
             .bind(to)
             .bind(&body)
-            .bind(status)
+            .bind(if failed { "undelivered" } else { status })
             .bind(format!("SMdemo{thread:04}{k:02}"))
             .bind(routed_to)
-            .bind(if routed_to == Some("sitter") { sitter.map(|s| s.id) } else { None })
+            .bind(target_sitter)
             .bind(ms(at))
             .bind((!from_client).then(|| ms(at)))
-            .bind((!from_client).then(|| ms(at + Duration::seconds(4))))
-            .execute(&mut *tx)
-            .await?;
+            .bind((!from_client && !failed).then(|| ms(at + Duration::seconds(4))))
+            .bind(decision_id)
+            .bind(failed.then_some("30003"))
+            .bind(failed.then(|| app::domain::provider_errors::explain(Some("30003")).sentence()))
+            .bind(failed.then(|| ms(at + Duration::seconds(4))))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            if let Some(d) = decision_id {
+                sqlx::query("UPDATE routing_decisions SET message_id = $1 WHERE id = $2")
+                    .bind(mid)
+                    .bind(d)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            if failed {
+                sqlx::query("UPDATE threads SET failed_deliveries = failed_deliveries + 1 WHERE id = $1")
+                    .bind(thread)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if *from_client {
                 last_inbound = Some(at);
                 unread += 1;
@@ -398,6 +430,46 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
             }
             last_preview = body.chars().take(120).collect();
             at += Duration::minutes(7 + (k as i64 * 13) % 40);
+        }
+        if i == 21 {
+            // Victor shares another number: delivered, flagged for review.
+            let body = "You can also reach me on my other number 512 555 3344";
+            let hits = app::domain::policy::check(body);
+            let (routed, target, d) = route_seeded(&mut tx, org, number_id, thread, &phone, at).await?;
+            let mid: i64 = sqlx::query(
+                "INSERT INTO messages (org_id, thread_id, direction, sender_kind, from_e164, to_e164, body, status, provider_sid, routed_to, target_sitter_id, routing_decision_id, policy_flagged, created_at)
+                 VALUES ($1, $2, 'inbound', 'client', $3, $4, $5, 'received', $6, $7, $8, $9, 1, $10) RETURNING id",
+            )
+            .bind(org)
+            .bind(thread)
+            .bind(&phone)
+            .bind(business_e164)
+            .bind(body)
+            .bind(format!("SMdemo{thread:04}99"))
+            .bind(routed)
+            .bind(target)
+            .bind(d)
+            .bind(ms(at))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            sqlx::query(
+                "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, body, redacted, hits, outcome, status, created_at)
+                 VALUES ($1, $2, $3, 'inbound', 'client', $4, $5, $6, 'flagged', 'open', $7)",
+            )
+            .bind(org)
+            .bind(thread)
+            .bind(mid)
+            .bind(body)
+            .bind(app::domain::policy::redact(body, &hits))
+            .bind(serde_json::to_string(&hits).unwrap_or_default())
+            .bind(ms(at))
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE threads SET open_violations = 1 WHERE id = $1").bind(thread).execute(&mut *tx).await?;
+            last_preview = body.to_string();
+            last_inbound = Some(at);
+            at += Duration::minutes(3);
         }
         let last_at = at - Duration::minutes(7);
         let awaiting = convo.last().filter(|(c, _)| *c).map(|_| ms(last_inbound.unwrap_or(last_at)));
@@ -444,6 +516,37 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     )
     .await?;
     tx.commit().await
+}
+
+/// Routes a seeded incoming text with the real engine, at its own time,
+/// and stores the decision: the demo's "why" badges are genuine.
+async fn route_seeded(
+    tx: &mut Tx,
+    org: i64,
+    number_id: i64,
+    thread: i64,
+    from: &str,
+    at: DateTime<Utc>,
+) -> Result<(&'static str, Option<i64>, i64), sqlx::Error> {
+    use app::messaging::store;
+    let org = OrgId(org);
+    let ctx = store::org_context(tx, org).await?;
+    let number =
+        store::number_by_id(tx, app::domain::ids::NumberId(number_id)).await?.ok_or(sqlx::Error::RowNotFound)?;
+    let sender = app::domain::phone::E164::from_canonical(from).ok_or(sqlx::Error::RowNotFound)?;
+    let thread = app::domain::ids::ThreadId(thread);
+    let snap =
+        store::snapshot(tx, &ctx, &number, Some(thread), &sender, app::domain::routing::Direction::Inbound, at, false)
+            .await?;
+    let d = app::domain::routing::decide(&snap);
+    let id = store::store_decision(tx, org, Some(thread), None, &snap, &d).await?;
+    let routed = match d.target {
+        app::domain::routing::Target::Sitter => "sitter",
+        app::domain::routing::Target::RecordOnly => "record_only",
+        app::domain::routing::Target::Rejected => "rejected",
+        app::domain::routing::Target::OwnerInbox => "owner_inbox",
+    };
+    Ok((routed, d.sitter_id.map(|s| s.0), id))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -42,30 +42,52 @@ pub struct Install {
 
 pub const MIN_PASSWORD: usize = 8;
 
+/// Who a page is rendered for. The server works it out before rendering
+/// (see `server::http::attach_session`) and hands it to the browser with
+/// the page, so the signed-in frame is built exactly once on both sides.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum PageSession {
+    SignedIn(Me),
+    SignedOut,
+    /// The session could not be checked (the database is down, say).
+    Failed(String),
+    /// Only in the browser after an in-app navigation (right after signing
+    /// in): nothing came with the page, so ask the server.
+    Unknown,
+}
+
+/// Loads `Me` for a signed-in session user.
+#[cfg(feature = "ssr")]
+pub async fn load_me(
+    db: &crate::platform::Db,
+    u: crate::platform::sessions::SessionUser,
+) -> crate::error::AppResult<Me> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT name, time_zone, ready_at, settings FROM organisations WHERE id = $1")
+        .bind(u.org_id.0)
+        .fetch_one(&db.read)
+        .await?;
+    let settings: crate::domain::settings::OrgSettings =
+        serde_json::from_str(&row.try_get::<String, _>("settings")?).unwrap_or_default();
+    Ok(Me {
+        user_id: u.user_id,
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        sitter_id: u.sitter_id,
+        org_name: row.try_get("name")?,
+        time_zone: row.try_get("time_zone")?,
+        ready: row.try_get::<Option<i64>, _>("ready_at")?.is_some(),
+        diagnostics: settings.diagnostics_mode,
+    })
+}
+
 #[server]
 pub async fn whoami() -> Result<Option<Me>, AppError> {
     crate::platform::run(async move {
-        use crate::platform::ctx::current_user;
-        use sqlx::Row;
-        let Some(u) = current_user().await? else { return Ok(None) };
+        let Some(u) = crate::platform::ctx::current_user().await? else { return Ok(None) };
         let st = crate::platform::state()?;
-        let row = sqlx::query("SELECT name, time_zone, ready_at, settings FROM organisations WHERE id = $1")
-            .bind(u.org_id.0)
-            .fetch_one(&st.db.read)
-            .await?;
-        let settings: crate::domain::settings::OrgSettings =
-            serde_json::from_str(&row.try_get::<String, _>("settings")?).unwrap_or_default();
-        Ok(Some(Me {
-            user_id: u.user_id,
-            name: u.name,
-            email: u.email,
-            role: u.role,
-            sitter_id: u.sitter_id,
-            org_name: row.try_get("name")?,
-            time_zone: row.try_get("time_zone")?,
-            ready: row.try_get::<Option<i64>, _>("ready_at")?.is_some(),
-            diagnostics: settings.diagnostics_mode,
-        }))
+        Ok(Some(load_me(&st.db, u).await?))
     })
     .await
 }

@@ -365,7 +365,7 @@ async fn mark_failed(
             .bind(m.thread.0)
             .execute(&mut *tx)
             .await?;
-        store::note(&mut tx, m.org, m.thread, &format!("A text to {} failed: {sentence}", m.to.display()), now).await?;
+        store::note(&mut tx, m.org, m.thread, &format!("A text to the client failed: {sentence}"), now).await?;
         audit::append(
             &mut tx,
             m.org,
@@ -390,6 +390,88 @@ fn publish(state: &AppState, m: &Pending, kind: &str) {
         kind: kind.into(),
         data: serde_json::json!({ "thread_id": m.thread.0, "message_id": MessageId(m.id).0 }),
     });
+}
+
+/// Sends a failed message again: the same row goes back to the queue with
+/// a fresh job; its earlier attempts stay in the history.
+pub async fn retry(state: &AppState, org: OrgId, id: MessageId, actor: &Actor) -> crate::error::AppResult<()> {
+    use crate::error::AppError;
+    let mut tx = state.db.begin().await?;
+    let r = sqlx::query("SELECT thread_id, status, error_code, from_e164, to_e164 FROM messages WHERE id = $1 AND org_id = $2 AND direction = 'outbound'")
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That message doesn't exist.".into()))?;
+    let status: String = r.try_get("status")?;
+    if !matches!(status.as_str(), "failed" | "undelivered") {
+        return Err(AppError::Conflict("Only a message that failed can be retried.".into()));
+    }
+    if r.try_get::<Option<String>, _>("error_code")?.as_deref() == Some("21610") {
+        return Err(AppError::Conflict(
+            "This client opted out; retrying won't reach them. They can text START to opt back in.".into(),
+        ));
+    }
+    let thread = ThreadId(r.try_get("thread_id")?);
+    if let (Some(from), Some(to)) = (
+        r.try_get::<Option<String>, _>("from_e164")?.as_deref().and_then(E164::from_canonical),
+        r.try_get::<Option<String>, _>("to_e164")?.as_deref().and_then(E164::from_canonical),
+    ) {
+        match store::number_by_e164(&mut tx, &from).await? {
+            Some(n) if n.status == crate::domain::numbers::NumberStatus::Active => {
+                if store::opted_out(&mut tx, org, &to, n.id).await? {
+                    return Err(AppError::Conflict(crate::domain::outbound::Refusal::OptedOut.message()));
+                }
+            }
+            _ => {
+                return Err(AppError::Conflict(format!(
+                    "{} is out of service, so this message can't be sent from it again.",
+                    from.display()
+                )))
+            }
+        }
+    }
+    let ctx = store::org_context(&mut tx, org).await?;
+    let attempts: i64 = sqlx::query("SELECT COUNT(*) AS n FROM delivery_attempts WHERE message_id = $1")
+        .bind(id.0)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+    sqlx::query("UPDATE messages SET status = 'queued', error_code = NULL, error_message = NULL, failed_at = NULL, provider_sid = NULL WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE threads SET failed_deliveries = CASE WHEN failed_deliveries > 0 THEN failed_deliveries - 1 ELSE 0 END WHERE id = $1")
+        .bind(thread.0)
+        .execute(&mut *tx)
+        .await?;
+    crate::platform::jobs::enqueue(
+        &mut tx,
+        crate::platform::jobs::NewJob::now(Some(org), "send", serde_json::json!({ "message_id": id.0 }))
+            .attempts(ctx.settings.delivery.max_attempts as i64)
+            .dedupe(format!("send:{}:retry{attempts}", id.0)),
+    )
+    .await?;
+    audit::append(
+        &mut tx,
+        org,
+        actor,
+        Event::new("message.retried", "message", id.0, format!("{} retried a failed text", actor.name))
+            .thread(thread.0)
+            .message(id.0)
+            .payload(serde_json::json!({ "previous_status": status, "attempts_so_far": attempts })),
+    )
+    .await?;
+    tx.commit().await?;
+    state.publish(crate::platform::state::LiveEvent {
+        org_id: org.0,
+        thread_id: Some(thread.0),
+        owner_only: false,
+        kind: "message.status".into(),
+        data: serde_json::json!({ "thread_id": thread.0 }),
+    });
+    state.wake_worker();
+    Ok(())
 }
 
 #[cfg(test)]

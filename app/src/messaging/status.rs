@@ -168,7 +168,7 @@ async fn apply_to_message(
             .execute(&mut **tx)
             .await?;
         let sentence = reason.clone().unwrap_or_default();
-        store::note(tx, org, thread, &format!("A text to {to_label} wasn't delivered: {sentence}"), now).await?;
+        store::note(tx, org, thread, &format!("A text to the client wasn't delivered: {sentence}"), now).await?;
         audit::append(
             tx,
             org,

@@ -111,3 +111,37 @@ impl From<serde_json::Error> for AppError {
         AppError::Internal(id)
     }
 }
+
+/// The session the page request was made with, as worked out before
+/// rendering; requests that didn't pass through that step are signed out.
+pub fn page_session() -> crate::auth::PageSession {
+    parts()
+        .and_then(|p| p.extensions.get::<crate::auth::PageSession>().cloned())
+        .unwrap_or(crate::auth::PageSession::SignedOut)
+}
+
+/// Works out who a page request is for: used by the server before it
+/// renders a page, so the page can be built once with `Me` in hand.
+pub async fn resolve_page_session(st: &AppState, cookie_header: Option<&str>) -> crate::auth::PageSession {
+    use crate::auth::PageSession;
+    let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header) else {
+        return PageSession::SignedOut;
+    };
+    let user = match sessions::lookup(&st.db, &token, now()).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return PageSession::SignedOut,
+        Err(e) => {
+            tracing::error!(error = %e, "page session lookup failed");
+            return PageSession::Failed(
+                "We couldn't check your sign-in: the database didn't answer. Try again in a moment.".into(),
+            );
+        }
+    };
+    match crate::auth::load_me(&st.db, user).await {
+        Ok(me) => PageSession::SignedIn(me),
+        Err(e) => {
+            tracing::error!(error = %e, "loading the signed-in user failed");
+            PageSession::Failed("We couldn't load your account. Try again in a moment.".into())
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod ctx;
 pub mod db;
 pub mod jobs;
 pub mod sessions;
+pub mod sql;
 pub mod state;
 
 pub use ctx::{run, state};

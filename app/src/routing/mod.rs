@@ -1,12 +1,8 @@
-//! Routing (SPEC §4). Skeleton until its issue lands.
+//! Routing control (SPEC §4.4). `TraceView` renders a decision's reason and
+//! step-by-step trace; the inbox's "why" and the simulator both use it.
 
-use crate::ui::{EmptyState, PageHeader};
-use leptos::prelude::*;
+mod page;
+mod trace;
 
-#[component]
-pub fn RoutingPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Routing" subtitle="Who receives each incoming text, and why." />
-        <EmptyState title="No routing decisions yet" body="Every incoming text is routed by the same rules: override, assignment window, then the owner inbox." />
-    }
-}
+pub use page::RoutingPage;
+pub use trace::TraceView;

@@ -5,8 +5,8 @@
 
 mod nav;
 
-use crate::auth::{whoami, CreateOwnerPage, LoginPage, Me, SignOut};
-use crate::ui::{provide_toaster, ErrorPanel, Loading, ToastHost};
+use crate::auth::{whoami, CreateOwnerPage, LoginPage, Me, PageSession, SignOut};
+use crate::ui::{provide_toaster, Loading, ToastHost};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
@@ -21,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#059669" />
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -45,7 +46,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/welcome") view=CreateOwnerPage ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view=HomePage />
-                    <Route path=path!("/inbox") view=crate::inbox::InboxPage />
+                    <Route path=path!("/inbox/:id?") view=crate::inbox::InboxPage />
                     <Route path=path!("/schedule") view=crate::assignments::SchedulePage />
                     <Route path=path!("/numbers") view=|| view! { <OwnerOnly><crate::numbers::NumbersPage /></OwnerOnly> } />
                     <Route path=path!("/routing") view=|| view! { <OwnerOnly><crate::routing::RoutingPage /></OwnerOnly> } />
@@ -63,28 +64,70 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// Loads who is signed in; sends everyone else to the sign-in page.
+/// The signed-in frame; everyone else goes to the sign-in page.
+///
+/// Who is signed in arrives with the page (a `SharedValue` the server fills
+/// in before rendering), not from a resource: a Suspense re-runs its
+/// children while rendering on the server, and a layout built inside one
+/// would create every page resource twice, which breaks hydration. Only
+/// after an in-app navigation (right after signing in) does the browser ask
+/// the server, and there nothing renders twice.
 #[component]
 fn SignedIn() -> impl IntoView {
+    let session = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            crate::platform::ctx::page_session()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            PageSession::Unknown
+        }
+    })
+    .into_inner();
+    match session {
+        PageSession::SignedIn(me) => view! { <Frame me=me /> }.into_any(),
+        PageSession::SignedOut => view! { <Redirect path="/login" /> }.into_any(),
+        PageSession::Failed(message) => view! { <div class="p-8"><SessionError message=message /></div> }.into_any(),
+        PageSession::Unknown => view! { <AskWhoami /> }.into_any(),
+    }
+}
+
+#[component]
+fn SessionError(message: String) -> impl IntoView {
+    view! {
+        <div class="mx-auto max-w-lg rounded-xl border border-red-200 bg-red-50 p-6 text-red-800" role="alert">
+            <p class="font-semibold">"Something went wrong"</p>
+            <p class="mt-1 text-sm">{message}</p>
+        </div>
+    }
+}
+
+/// Browser-only: who is signed in, asked after an in-app navigation.
+#[component]
+fn AskWhoami() -> impl IntoView {
     let me = Resource::new(|| (), |_| whoami());
     view! {
         <Suspense fallback=|| view! { <div class="p-8"><Loading /></div> }>
-            {move || Suspend::new(async move {
-                match me.await {
-                    Ok(Some(me)) => {
-                        provide_context(me.clone());
-                        view! { <Layout me=me /> }.into_any()
-                    }
-                    Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => {
-                        let errors = ArcRwSignal::new(Errors::default());
-                        errors.update(|er| er.insert_with_default_key(e));
-                        view! { <div class="p-8"><ErrorPanel errors /></div> }.into_any()
-                    }
-                }
-            })}
+            {move || {
+                me.get()
+                    .map(|r| match r {
+                        Ok(Some(me)) => view! { <Frame me=me /> }.into_any(),
+                        Ok(None) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(e) => view! { <div class="p-8"><SessionError message=e.to_string() /></div> }.into_any(),
+                    })
+            }}
         </Suspense>
     }
+}
+
+/// Provides `Me` and live updates, then the layout.
+#[component]
+fn Frame(me: Me) -> impl IntoView {
+    provide_context(me.clone());
+    let live = crate::live::provide_live();
+    let unread = Resource::new(move || live.version.get(), |_| crate::inbox::unread_count());
+    view! { <Layout me=me badge=nav::UnreadResource(unread) /> }
 }
 
 pub fn use_me() -> Option<Me> {
@@ -92,7 +135,7 @@ pub fn use_me() -> Option<Me> {
 }
 
 #[component]
-fn Layout(me: Me) -> impl IntoView {
+fn Layout(me: Me, badge: nav::UnreadResource) -> impl IntoView {
     let items = nav_items(me.role);
     let items_mobile = items.clone();
     let sign_out = ServerAction::<SignOut>::new();
@@ -123,7 +166,7 @@ fn Layout(me: Me) -> impl IntoView {
                     <span class="text-lg font-bold tracking-tight">"Leashline"</span>
                 </div>
                 <nav class="flex-1 space-y-0.5 overflow-y-auto px-3 py-3" aria-label="Main" data-testid="sidebar-nav">
-                    {items.into_iter().map(|i| view! { <nav::SideLink item=i /> }).collect_view()}
+                    {items.into_iter().map(|i| view! { <nav::SideLink item=i badge=badge /> }).collect_view()}
                 </nav>
                 <div class="border-t border-slate-200 p-4">
                     <div class="flex items-center gap-3">
@@ -148,7 +191,7 @@ fn Layout(me: Me) -> impl IntoView {
                         </ActionForm>
                     </div>
                     <nav class="flex gap-1 overflow-x-auto border-t border-slate-100 px-2 py-1.5 lg:hidden" aria-label="Main" data-testid="tab-nav">
-                        {items_mobile.into_iter().map(|i| view! { <nav::TabLink item=i /> }).collect_view()}
+                        {items_mobile.into_iter().map(|i| view! { <nav::TabLink item=i badge=badge /> }).collect_view()}
                     </nav>
                 </header>
                 {banner}

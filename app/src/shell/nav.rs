@@ -29,28 +29,57 @@ pub fn nav_items(role: Role) -> Vec<NavItem> {
     list.iter().map(|(href, label)| NavItem { href, label }).collect()
 }
 
+/// The unread count next to "Inbox", loaded inside a Transition so the
+/// server and the browser render the same thing.
+fn count(item: &NavItem, unread: UnreadResource) -> impl IntoView {
+    let is_inbox = item.href == "/inbox";
+    is_inbox.then(|| {
+        view! {
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    unread.0.await.ok().filter(|n| *n > 0).map(|n| {
+                        view! {
+                            <span class="ml-auto rounded-full bg-emerald-600 px-1.5 py-0.5 text-xs font-semibold text-white" data-testid="nav-unread">
+                                {n}
+                            </span>
+                        }
+                    })
+                })}
+            </Transition>
+        }
+    })
+}
+
+/// Unread conversations, refreshed on every live event.
+#[derive(Clone, Copy)]
+pub struct UnreadResource(pub Resource<Result<i64, crate::error::AppError>>);
+
 #[component]
-pub fn SideLink(item: NavItem) -> impl IntoView {
+pub fn SideLink(item: NavItem, badge: UnreadResource) -> impl IntoView {
+    let c = count(&item, badge);
     view! {
         <A
             href=item.href
             exact=item.href == "/"
-            attr:class="flex items-center rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800"
+            attr:class="flex items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800"
         >
             {item.label}
+            {c}
         </A>
     }
 }
 
 #[component]
-pub fn TabLink(item: NavItem) -> impl IntoView {
+pub fn TabLink(item: NavItem, badge: UnreadResource) -> impl IntoView {
+    let c = count(&item, badge);
     view! {
         <A
             href=item.href
             exact=item.href == "/"
-            attr:class="whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 aria-[current=page]:bg-emerald-600 aria-[current=page]:text-white"
+            attr:class="flex items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 aria-[current=page]:bg-emerald-600 aria-[current=page]:text-white"
         >
             {item.label}
+            {c}
         </A>
     }
 }

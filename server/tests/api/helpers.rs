@@ -52,11 +52,14 @@ pub async fn fresh_database_url(backend: Backend) -> String {
 }
 
 pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
+    let media =
+        std::env::temp_dir().join("leashline-tests").join(format!("media-{}", app::platform::crypto::short_id()));
+    let media = media.display().to_string();
     let mut env: HashMap<&str, &str> = HashMap::from([
         ("APP_SECRET_KEY", SECRET),
         ("DATABASE_URL", database_url),
         ("LEPTOS_SITE_ROOT", "target/site"),
-        ("MEDIA_DIR", "target/test-media"),
+        ("MEDIA_DIR", media.as_str()),
     ]);
     for (k, v) in extra {
         env.insert(k, v);

@@ -8,6 +8,7 @@ mod twilio_stub;
 mod auth;
 mod crash;
 mod health;
+mod inbox;
 mod pipeline;
 mod storage;
 mod twilio;

@@ -1,0 +1,161 @@
+//! The compose box: encoding and segments as you type (with a one-click
+//! plain replacement for characters that force UCS-2), a live warning when
+//! the text would be stopped by policy — the same detector the server runs,
+//! here in WASM — and the owner's explicit "send anyway".
+
+use super::{send_message, SendResult};
+use crate::domain::ids::ThreadId;
+use crate::domain::{outbound, policy, sms};
+use crate::ui::{btn, use_toaster};
+use leptos::prelude::*;
+
+/// The compose box's state. It belongs to the thread pane, not to the box:
+/// the box is rebuilt whenever the conversation reloads (a live update, a
+/// delivery receipt), and what was typed, a refusal or a pending send must
+/// survive that.
+#[derive(Clone, Copy)]
+pub struct ComposeState {
+    text: RwSignal<String>,
+    refused: RwSignal<Option<String>>,
+    confirm: RwSignal<Option<(String, String)>>,
+    send: Action<(String, bool), Result<SendResult, crate::error::AppError>>,
+}
+
+impl ComposeState {
+    /// `on_sent` runs after anything that changes the conversation (sent,
+    /// scheduled, or refused and recorded).
+    pub fn new(thread: ThreadId, on_sent: Callback<()>) -> Self {
+        let toaster = use_toaster();
+        let text = RwSignal::new(String::new());
+        let refused = RwSignal::new(None::<String>);
+        let confirm = RwSignal::new(None::<(String, String)>);
+        let send =
+            Action::new(move |(body, confirmed): &(String, bool)| send_message(thread, body.clone(), *confirmed));
+        Effect::new(move |_| {
+            let Some(result) = send.value().get() else { return };
+            match result {
+                Ok(SendResult::Sent { .. }) => {
+                    text.set(String::new());
+                    refused.set(None);
+                    confirm.set(None);
+                    on_sent.run(());
+                }
+                Ok(SendResult::Scheduled { at, .. }) => {
+                    text.set(String::new());
+                    confirm.set(None);
+                    toaster.success(format!("Quiet hours: it will go out {at}"));
+                    on_sent.run(());
+                }
+                Ok(SendResult::NeedsConfirmation { redacted, what }) => confirm.set(Some((redacted, what))),
+                // Keep what was typed: the person may want to edit and resend.
+                Ok(SendResult::Refused { reason }) => {
+                    refused.set(Some(reason));
+                    on_sent.run(());
+                }
+                Err(e) => refused.set(Some(e.to_string())),
+            }
+        });
+        ComposeState { text, refused, confirm, send }
+    }
+}
+
+#[component]
+pub fn Compose(state: ComposeState, sitter: bool) -> impl IntoView {
+    let ComposeState { text, refused, confirm, send } = state;
+    let info = Memo::new(move |_| sms::analyze(&text.get()));
+    let hits = Memo::new(move |_| policy::check(&text.get()));
+    let submit = move |confirmed: bool| {
+        let body = text.get_untracked();
+        if body.trim().is_empty() {
+            refused.set(Some("Type a message first.".into()));
+            return;
+        }
+        refused.set(None);
+        send.dispatch((body, confirmed));
+    };
+    let warning = move || {
+        let h = hits.get();
+        (!h.is_empty()).then(|| {
+            let what = outbound::describe_hits(&h);
+            if sitter {
+                format!("This looks like it shares {what}. It will be blocked: contact details stay inside the app.")
+            } else {
+                format!("This looks like it shares {what}. You'll be asked to confirm before it goes.")
+            }
+        })
+    };
+    let counter = move || {
+        let i = info.get();
+        if i.units == 0 {
+            return "GSM-7 · 0 segments".to_string();
+        }
+        format!(
+            "{} · {} segment{} · {} left",
+            i.encoding.label(),
+            i.segments,
+            if i.segments == 1 { "" } else { "s" },
+            i.remaining_in_segment
+        )
+    };
+    let offenders = move || {
+        let i = info.get();
+        let mut chars: Vec<char> = i.offenders.iter().map(|o| o.ch).collect();
+        chars.dedup();
+        chars
+    };
+    view! {
+        <div class="border-t border-slate-200 bg-white px-4 py-3" data-testid="compose">
+            <Show when=move || confirm.get().is_some()>
+                <div class="mb-3 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900" data-testid="policy-confirm">
+                    <p class="font-semibold">{move || format!("This looks like it shares {}.", confirm.get().map(|c| c.1).unwrap_or_default())}</p>
+                    <p class="mt-1 font-mono text-xs">{move || confirm.get().map(|c| c.0).unwrap_or_default()}</p>
+                    <p class="mt-1">"Sending contact details lets clients and sitters leave the platform. If you send anyway, it is recorded."</p>
+                    <div class="mt-2 flex gap-2">
+                        <button type="button" class=btn::DANGER data-testid="send-anyway" disabled=move || send.pending().get() on:click=move |_| submit(true)>"Send anyway"</button>
+                        <button type="button" class=btn::SECONDARY on:click=move |_| confirm.set(None)>"Edit message"</button>
+                    </div>
+                </div>
+            </Show>
+            <form
+                class="flex items-end gap-2"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit(false);
+                }
+            >
+                <label for="compose-text" class="sr-only">"Message"</label>
+                <textarea
+                    id="compose-text"
+                    rows="2"
+                    class="block min-h-[2.75rem] w-full resize-y rounded-xl border border-slate-300 px-3 py-2 text-sm focus:border-emerald-500 focus:outline-none focus:ring-1 focus:ring-emerald-500"
+                    placeholder="Write a message…"
+                    data-testid="compose-text"
+                    prop:value=move || text.get()
+                    on:input=move |ev| {
+                        text.set(event_target_value(&ev));
+                        confirm.set(None);
+                    }
+                ></textarea>
+                <button type="submit" class=btn::PRIMARY data-testid="send" disabled=move || send.pending().get()>
+                    {move || if send.pending().get() { "Sending…" } else { "Send" }}
+                </button>
+            </form>
+            <div class="mt-1.5 flex flex-wrap items-center gap-x-3 gap-y-1 text-xs text-slate-500">
+                <span data-testid="sms-counter">{counter}</span>
+                <Show when=move || !offenders().is_empty()>
+                    <span class="text-amber-700" data-testid="ucs2-hint">
+                        {move || {
+                            let list: String = offenders().iter().map(|c| format!("\u{201c}{c}\u{201d}")).collect::<Vec<_>>().join(" ");
+                            format!("{list} makes this a UCS-2 text (fewer characters per segment).")
+                        }}
+                    </span>
+                    <button type="button" class="font-semibold text-emerald-700 underline" data-testid="use-plain" on:click=move |_| text.update(|t| *t = sms::plain_text(t))>
+                        "Use plain characters"
+                    </button>
+                </Show>
+            </div>
+            {move || warning().map(|w| view! { <p class="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="policy-warning">{w}</p> })}
+            {move || refused.get().map(|r| view! { <p class="mt-2 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert" data-testid="send-refused">{r}</p> })}
+        </div>
+    }
+}
