@@ -1,8 +1,155 @@
-//! Routing control (SPEC §4.4). `TraceView` renders a decision's reason and
-//! step-by-step trace; the inbox's "why" and the simulator both use it.
+//! Routing control (SPEC §4.4): the rules in plain language with how often
+//! each decided, the simulator (the domain's `decide`, run in the browser on
+//! a snapshot fetched once), overrides, and each thread's routing history.
+//! `TraceView` renders a decision's reason and trace; the inbox's "why" and
+//! the simulator both use it.
 
 mod page;
+mod simulator;
+#[cfg(feature = "ssr")]
+pub mod store;
 mod trace;
 
+use crate::domain::ids::{SitterId, ThreadId};
+use crate::domain::routing::{Decision, Direction, RoutingSnapshot, Rule};
+use crate::error::AppError;
+use leptos::prelude::*;
 pub use page::RoutingPage;
+use serde::{Deserialize, Serialize};
 pub use trace::TraceView;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub rule: Rule,
+    pub title: String,
+    pub plain: String,
+    pub last_evaluated: Option<String>,
+    pub decided_24h: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadOption {
+    pub id: ThreadId,
+    /// "Ana Lopez — Maya's number +1 (512) 555-0101"
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitterOption {
+    pub id: SitterId,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverrideRow {
+    pub id: i64,
+    pub thread: ThreadId,
+    pub thread_label: String,
+    /// "Owner inbox" or the sitter's name.
+    pub target: String,
+    pub starts: String,
+    /// "Until removed" or a time.
+    pub ends: String,
+    pub reason: String,
+    pub created_by: String,
+    /// Active, Removed or Expired.
+    pub state: String,
+    pub active: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoutingData {
+    pub rules: Vec<RuleRow>,
+    pub threads: Vec<ThreadOption>,
+    pub sitters: Vec<SitterOption>,
+    pub overrides: Vec<OverrideRow>,
+}
+
+/// What the simulator needs, fetched once per thread: the thread's windows
+/// and overrides (all of them, so any time can be tried) and who can text it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SimBase {
+    pub snapshot: RoutingSnapshot,
+    /// (label, E.164) of each participant, plus "someone else".
+    pub senders: Vec<(String, String)>,
+    /// Today in the business's time zone, YYYY-MM-DD, and the minute of the day now.
+    pub date: String,
+    pub minute: u32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub id: i64,
+    pub at: String,
+    pub rule: Rule,
+    pub target: String,
+    pub reason: String,
+}
+
+/// Someone who isn't on the thread, for "what if a stranger texts?".
+pub const STRANGER: &str = "+15550109999";
+
+/// Durations an override can be set for.
+pub const DURATIONS: [(&str, &str); 4] =
+    [("1h", "1 hour"), ("4h", "4 hours"), ("24h", "24 hours"), ("until_removed", "Until removed")];
+
+pub fn duration_hours(code: &str) -> Option<Option<i64>> {
+    match code {
+        "1h" => Some(Some(1)),
+        "4h" => Some(Some(4)),
+        "24h" => Some(Some(24)),
+        "until_removed" => Some(None),
+        _ => None,
+    }
+}
+
+#[server]
+pub async fn routing_overview() -> Result<RoutingData, AppError> {
+    crate::platform::run(store::overview()).await
+}
+
+/// `None` picks the most recent conversation; `Ok(None)` when there are none.
+#[server]
+pub async fn simulator_base(thread: Option<ThreadId>) -> Result<Option<SimBase>, AppError> {
+    crate::platform::run(store::simulator_base(thread)).await
+}
+
+/// The server's own decision for the same question, built from the
+/// database exactly as an incoming text would be. Changes nothing.
+#[server]
+pub async fn check_on_server(
+    thread: ThreadId,
+    at: String,
+    sender: String,
+    direction: Direction,
+) -> Result<Decision, AppError> {
+    crate::platform::run(store::check_on_server(thread, at, sender, direction)).await
+}
+
+#[server]
+pub async fn create_override(
+    thread: ThreadId,
+    target: String,
+    duration: String,
+    reason: String,
+) -> Result<i64, AppError> {
+    crate::platform::run(store::create_override(thread, target, duration, reason)).await
+}
+
+#[server]
+pub async fn remove_override(id: i64) -> Result<(), AppError> {
+    crate::platform::run(store::remove_override(id)).await
+}
+
+/// A thread's stored decisions, newest first (`None`: the most recent conversation). `rule`/`result` empty = any;
+/// dates are YYYY-MM-DD in the business's time zone.
+#[server]
+pub async fn routing_history(
+    thread: Option<ThreadId>,
+    from: String,
+    to: String,
+    rule: String,
+    result: String,
+) -> Result<Vec<HistoryRow>, AppError> {
+    crate::platform::run(store::history(thread, from, to, rule, result)).await
+}

@@ -10,5 +10,6 @@ mod crash;
 mod health;
 mod inbox;
 mod pipeline;
+mod routing;
 mod storage;
 mod twilio;
