@@ -15,6 +15,9 @@ SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
+# cargo-leptos sets this while building; setting it for every cargo command
+# keeps plain `cargo test` builds identical (and avoids rebuilding leptos).
+export LEPTOS_OUTPUT_NAME := leashline
 
 .PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules chromium python-twilio \
         lint rust-tests e2e bench clean-data

@@ -5,6 +5,7 @@
 mod helpers;
 mod twilio_stub;
 
+mod assignments;
 mod auth;
 mod crash;
 mod health;
