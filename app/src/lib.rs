@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Leashline: the control centre for a pet-sitting business's texting.
 //! `domain` holds the pure rules shared by browser and server; the other
 //! modules are capabilities (pages + server functions), one folder each;
@@ -15,6 +16,7 @@ pub mod auth;
 pub mod automations;
 pub mod dashboard;
 pub mod inbox;
+pub mod notifications;
 pub mod numbers;
 pub mod people;
 pub mod routing;

@@ -66,6 +66,7 @@ test.describe("assignments, as the owner", () => {
     await expect(row).toContainText("Upcoming");
     await shot(page, "assignments-list");
     await row.getByTestId("window-edit").click();
+    await expect(page.getByTestId("edit-impact")).toContainText("will get");
     await page.getByTestId("edit-ends").fill("2020-01-01T10:00");
     await page.getByTestId("edit-save").click();
     await expect(page.getByTestId("edit-error")).toContainText("already be over");

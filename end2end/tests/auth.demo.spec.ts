@@ -59,3 +59,12 @@ test.describe("on a phone", () => {
     await shot(page, "shell-sitter-phone");
   });
 });
+
+test("the notification bell opens its list", async ({ page }) => {
+  await signIn(page, OWNER);
+  await hydrated(page);
+  await page.getByTestId("bell").click();
+  await expect(page.getByTestId("notifications")).toContainText("Notifications");
+  await page.getByTestId("bell").click();
+  await expect(page.getByTestId("notifications")).toHaveCount(0);
+});

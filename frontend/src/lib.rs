@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The browser entry point: hydrates the page the server rendered.
 //! Nothing else lives here; the pages and rules are in `app`.
 

@@ -460,7 +460,12 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                                                         }>"Save"</button>
                                                         <button type="button" class=btn::SECONDARY on:click=move |_| editing.set(None)>"Cancel"</button>
                                                     </div>
-                                                    <p class="mt-2 text-xs text-slate-500">"The sitter can text the client only inside the new times; overlaps with another window are refused."</p>
+                                                    <p class="mt-2 text-sm text-slate-700" data-testid="edit-impact">
+                                                        {move || editing.with(|e| e.as_ref().map(|(w, s, en)| format!(
+                                                            "{} will get {}'s texts from {} to {} instead of {} – {}. Overlaps with another window are refused.",
+                                                            w.sitter, w.client, s.replace('T', " "), en.replace('T', " "), w.starts, w.ends
+                                                        )))}
+                                                    </p>
                                                     {move || edit_error.get().map(|e| view! { <p class="mt-2 text-sm text-red-700" role="alert" data-testid="edit-error">{e}</p> })}
                                                 </td>
                                             </tr>

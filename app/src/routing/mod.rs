@@ -10,7 +10,7 @@ mod simulator;
 pub mod store;
 mod trace;
 
-use crate::domain::ids::{SitterId, ThreadId};
+use crate::domain::ids::{ClientId, SitterId, ThreadId};
 use crate::domain::routing::{Decision, Direction, RoutingSnapshot, Rule};
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -63,6 +63,14 @@ pub struct RoutingData {
     pub threads: Vec<ThreadOption>,
     pub sitters: Vec<SitterOption>,
     pub overrides: Vec<OverrideRow>,
+    /// Clients with no conversation yet (the simulator previews their first text).
+    pub new_clients: Vec<ClientOption>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientOption {
+    pub id: ClientId,
+    pub name: String,
 }
 
 /// What the simulator needs, fetched once per thread: the thread's windows
@@ -75,6 +83,9 @@ pub struct SimBase {
     /// Today in the business's time zone, YYYY-MM-DD, and the minute of the day now.
     pub date: String,
     pub minute: u32,
+    /// Set when previewing a client who has no conversation yet.
+    pub client: Option<ClientId>,
+    pub preview: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,22 +119,25 @@ pub async fn routing_overview() -> Result<RoutingData, AppError> {
     crate::platform::run(store::overview()).await
 }
 
-/// `None` picks the most recent conversation; `Ok(None)` when there are none.
+/// A conversation, or a client with none yet (their first text to the
+/// Front Desk); neither picks the most recent conversation. `Ok(None)`
+/// when there are no conversations at all.
 #[server]
-pub async fn simulator_base(thread: Option<ThreadId>) -> Result<Option<SimBase>, AppError> {
-    crate::platform::run(store::simulator_base(thread)).await
+pub async fn simulator_base(thread: Option<ThreadId>, client: Option<ClientId>) -> Result<Option<SimBase>, AppError> {
+    crate::platform::run(store::simulator_base(thread, client)).await
 }
 
 /// The server's own decision for the same question, built from the
 /// database exactly as an incoming text would be. Changes nothing.
 #[server]
 pub async fn check_on_server(
-    thread: ThreadId,
+    thread: Option<ThreadId>,
+    client: Option<ClientId>,
     at: String,
     sender: String,
     direction: Direction,
 ) -> Result<Decision, AppError> {
-    crate::platform::run(store::check_on_server(thread, at, sender, direction)).await
+    crate::platform::run(store::check_on_server(thread, client, at, sender, direction)).await
 }
 
 #[server]

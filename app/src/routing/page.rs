@@ -7,26 +7,60 @@ use super::{
     create_override, remove_override, routing_history, routing_overview, simulator_base, HistoryRow, OverrideRow,
     RoutingData, TraceView, DURATIONS,
 };
-use crate::domain::ids::ThreadId;
+use crate::domain::ids::{ClientId, ThreadId};
 use crate::inbox::routing_decision;
 use crate::live::use_live;
 use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, Loading, PageHeader, Tone};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+/// What the page looks at: a conversation, or a client with none yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    Thread(ThreadId),
+    Client(ClientId),
+}
+
+impl Pick {
+    fn value(self) -> String {
+        match self {
+            Pick::Thread(t) => format!("t:{}", t.0),
+            Pick::Client(c) => format!("c:{}", c.0),
+        }
+    }
+    fn parse(s: &str) -> Option<Pick> {
+        let (kind, id) = s.split_once(':')?;
+        let id: i64 = id.parse().ok()?;
+        match kind {
+            "t" => Some(Pick::Thread(ThreadId(id))),
+            "c" => Some(Pick::Client(ClientId(id))),
+            _ => None,
+        }
+    }
+}
+
 #[component]
 pub fn RoutingPage() -> impl IntoView {
     let live = use_live();
     let changed = RwSignal::new(0u64);
     let overview = Resource::new(move || (live.version.get(), changed.get()), |_| routing_overview());
-    let from_query =
-        use_query_map().with_untracked(|q| q.get("thread").and_then(|s| s.parse::<i64>().ok()).map(ThreadId));
+    let from_query = use_query_map()
+        .with_untracked(|q| q.get("thread").and_then(|s| s.parse::<i64>().ok()).map(|t| Pick::Thread(ThreadId(t))));
     let chosen = RwSignal::new(from_query);
     // Nothing chosen means the most recent conversation: the server picks it
     // for each request, so no fetch here waits on another.
-    let base = Resource::new(move || (chosen.get(), changed.get()), |(t, _)| simulator_base(t));
-    let thread = Memo::new(move |_| {
-        chosen.get().or_else(|| base.get().and_then(|r| r.ok()).flatten().map(|b| b.snapshot.thread.id))
+    let base = Resource::new(
+        move || (chosen.get(), changed.get()),
+        |(p, _)| match p {
+            Some(Pick::Thread(t)) => simulator_base(Some(t), None),
+            Some(Pick::Client(c)) => simulator_base(None, Some(c)),
+            None => simulator_base(None, None),
+        },
+    );
+    let thread = Memo::new(move |_| match chosen.get() {
+        Some(Pick::Thread(t)) => Some(t),
+        Some(Pick::Client(_)) => None,
+        None => base.get().and_then(|r| r.ok()).flatten().map(|b| b.snapshot.thread.id).filter(|t| t.0 != 0),
     });
     let inputs = SimInputs::new();
     view! {
@@ -60,12 +94,14 @@ pub fn RoutingPage() -> impl IntoView {
 #[component]
 fn Overview(
     o: RoutingData,
-    chosen: RwSignal<Option<ThreadId>>,
+    chosen: RwSignal<Option<Pick>>,
     thread: Memo<Option<ThreadId>>,
     inputs: SimInputs,
     changed: RwSignal<u64>,
 ) -> impl IntoView {
     let threads = o.threads.clone();
+    let new_clients = o.new_clients.clone();
+    let current = move || chosen.get().or_else(|| thread.get().map(Pick::Thread));
     view! {
         <Card title="Rules, in the order they are tried">
             <div class="overflow-x-auto">
@@ -107,16 +143,29 @@ fn Overview(
                 data-testid="routing-thread"
                 on:change=move |ev| {
                     inputs.reset();
-                    chosen.set(event_target_value(&ev).parse::<i64>().ok().map(ThreadId));
+                    chosen.set(Pick::parse(&event_target_value(&ev)));
                 }
             >
-                {threads
-                    .into_iter()
-                    .map(|t| {
-                        let id = t.id;
-                        view! { <option value=id.0.to_string() selected=move || thread.get() == Some(id)>{t.label}</option> }
-                    })
-                    .collect_view()}
+                <optgroup label="Conversations">
+                    {threads
+                        .into_iter()
+                        .map(|t| {
+                            let p = Pick::Thread(t.id);
+                            view! { <option value=p.value() selected=move || current() == Some(p)>{t.label}</option> }
+                        })
+                        .collect_view()}
+                </optgroup>
+                {(!new_clients.is_empty()).then(|| view! {
+                    <optgroup label="Clients with no conversation yet (preview)">
+                        {new_clients
+                            .into_iter()
+                            .map(|c| {
+                                let p = Pick::Client(c.id);
+                                view! { <option value=p.value() selected=move || current() == Some(p)>{format!("{} — first text to the Front Desk", c.name)}</option> }
+                            })
+                            .collect_view()}
+                    </optgroup>
+                })}
             </select>
         </div>
         <Overrides o_overrides=o.overrides sitters=o.sitters thread=thread changed=changed />
@@ -316,7 +365,7 @@ fn Overrides(
 }
 
 #[component]
-fn History(chosen: RwSignal<Option<ThreadId>>) -> impl IntoView {
+fn History(chosen: RwSignal<Option<Pick>>) -> impl IntoView {
     let live = use_live();
     let from = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
@@ -324,7 +373,14 @@ fn History(chosen: RwSignal<Option<ThreadId>>) -> impl IntoView {
     let result = RwSignal::new(String::new());
     let rows = Resource::new(
         move || (chosen.get(), from.get(), to.get(), rule.get(), result.get(), live.version.get()),
-        |(t, f, to, r, res, _)| routing_history(t, f, to, r, res),
+        |(p, f, to, r, res, _)| async move {
+            match p {
+                // A client with no conversation has no history yet.
+                Some(Pick::Client(_)) => Ok(Vec::new()),
+                Some(Pick::Thread(t)) => routing_history(Some(t), f, to, r, res).await,
+                None => routing_history(None, f, to, r, res).await,
+            }
+        },
     );
     let open = RwSignal::new(None::<i64>);
     view! {
@@ -399,7 +455,7 @@ fn HistoryItem(r: HistoryRow, open: RwSignal<Option<i64>>) -> impl IntoView {
                 }
             >
                 <span class="w-40 shrink-0 text-xs text-slate-500">{r.at.clone()}</span>
-                <Badge tone=tone text=r.rule.label() />
+                <Badge tone=tone text=if r.rule == crate::domain::routing::Rule::Override { "Owner override" } else { r.rule.label() } />
                 <span class="text-sm font-medium text-slate-900">{r.target.clone()}</span>
                 <span class="min-w-0 flex-1 truncate text-sm text-slate-600">{r.reason.clone()}</span>
             </button>

@@ -105,13 +105,18 @@ fn target_badge(d: &Decision) -> (Tone, String) {
 pub fn Simulator(base: SimBase, inputs: SimInputs) -> impl IntoView {
     let base = StoredValue::new(base);
     let thread = base.with_value(|b| b.snapshot.thread.id);
+    let thread = (thread.0 != 0).then_some(thread);
+    let client = base.with_value(|b| b.client);
+    let preview_note = base.with_value(|b| b.preview.clone());
     let sim = Memo::new(move |_| {
         let i = (inputs.date.get(), inputs.minute.get(), inputs.sender.get(), inputs.direction.get());
         base.with_value(|b| simulate(b, i))
     });
     let check = Action::new(move |s: &Simulated| {
         let s = s.clone();
-        async move { check_on_server(thread, s.at.to_rfc3339(), s.sender.clone(), s.direction).await.map(|d| (s, d)) }
+        async move {
+            check_on_server(thread, client, s.at.to_rfc3339(), s.sender.clone(), s.direction).await.map(|d| (s, d))
+        }
     });
     let tz = base.with_value(|b| b.snapshot.time_zone);
     let minute = move || inputs.minute.get().unwrap_or_else(|| base.with_value(|b| b.minute));
@@ -152,6 +157,7 @@ pub fn Simulator(base: SimBase, inputs: SimInputs) -> impl IntoView {
         })
     };
     view! {
+        {preview_note.map(|p| view! { <p class="mb-4 rounded-lg bg-sky-50 px-3 py-2 text-sm text-sky-900" data-testid="sim-preview">{p}</p> })}
         <div class="grid gap-6 lg:grid-cols-5" data-testid="simulator">
             <div class="space-y-4 lg:col-span-2">
                 <div>

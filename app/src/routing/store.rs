@@ -2,7 +2,7 @@
 //! own transaction, override expiry as a durable job.
 
 use super::*;
-use crate::domain::ids::{NumberId, OrgId};
+use crate::domain::ids::{ClientId, NumberId, OrgId};
 use crate::domain::phone::E164;
 use crate::domain::roles::ActorKind;
 use crate::domain::routing::{decide, OverrideSnapshot, OverrideTarget, WindowSnapshot};
@@ -47,13 +47,12 @@ fn rule_key(rule: Rule) -> &'static str {
 }
 
 struct ThreadRow {
-    org: OrgId,
     client: String,
     number: NumberRow,
 }
 
 async fn thread_row(c: &mut AnyConnection, org: OrgId, id: ThreadId) -> AppResult<ThreadRow> {
-    let r = sqlx::query("SELECT t.org_id, t.number_id, cl.name FROM threads t JOIN clients cl ON cl.id = t.client_id WHERE t.id = $1 AND t.org_id = $2")
+    let r = sqlx::query("SELECT t.number_id, cl.name FROM threads t JOIN clients cl ON cl.id = t.client_id WHERE t.id = $1 AND t.org_id = $2")
         .bind(id.0)
         .bind(org.0)
         .fetch_optional(&mut *c)
@@ -62,7 +61,7 @@ async fn thread_row(c: &mut AnyConnection, org: OrgId, id: ThreadId) -> AppResul
     let number = mstore::number_by_id(c, NumberId(r.try_get("number_id")?))
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation's number doesn't exist any more.".into()))?;
-    Ok(ThreadRow { org: OrgId(r.try_get("org_id")?), client: r.try_get("name")?, number })
+    Ok(ThreadRow { client: r.try_get("name")?, number })
 }
 
 fn thread_label(client: &str, class: &str, sitter: Option<&str>, e164: &str) -> String {
@@ -133,7 +132,18 @@ pub async fn overview() -> AppResult<RoutingData> {
         .map(|r| Ok(SitterOption { id: SitterId(r.try_get("id")?), name: r.try_get("name")? }))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let overrides = override_rows(&mut c, u.org_id, None, &ctx, now).await?;
-    Ok(RoutingData { rules, threads, sitters, overrides })
+    let new_clients = sqlx::query(
+        "SELECT cl.id, cl.name FROM clients cl
+         WHERE cl.org_id = $1 AND cl.merged_into IS NULL AND NOT EXISTS (SELECT 1 FROM threads t WHERE t.client_id = cl.id)
+         ORDER BY cl.name LIMIT 200",
+    )
+    .bind(u.org_id.0)
+    .fetch_all(&mut *c)
+    .await?
+    .iter()
+    .map(|r| Ok(ClientOption { id: ClientId(r.try_get("id")?), name: r.try_get("name")? }))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(RoutingData { rules, threads, sitters, overrides, new_clients })
 }
 
 async fn override_rows(
@@ -275,43 +285,102 @@ async fn default_thread(c: &mut AnyConnection, org: OrgId) -> Result<Option<Thre
     .map(ThreadId))
 }
 
-pub async fn simulator_base(thread: Option<ThreadId>) -> AppResult<Option<SimBase>> {
-    let u = require_owner().await?;
-    let st = state()?;
-    let mut c = st.db.read.acquire().await?;
+/// What the simulator looks at: a conversation, or a client who has none
+/// yet, previewing their first text to the Front Desk.
+struct Subject {
+    thread: Option<ThreadId>,
+    client_id: Option<ClientId>,
+    client: String,
+    number: NumberRow,
+    participants: Vec<E164>,
+}
+
+async fn subject(
+    c: &mut AnyConnection,
+    ctx: &OrgContext,
+    thread: Option<ThreadId>,
+    client: Option<ClientId>,
+) -> AppResult<Option<Subject>> {
+    let org = ctx.id;
+    if let (None, Some(client)) = (thread, client) {
+        let r = sqlx::query("SELECT name FROM clients WHERE id = $1 AND org_id = $2 AND merged_into IS NULL")
+            .bind(client.0)
+            .bind(org.0)
+            .fetch_optional(&mut *c)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That client doesn't exist.".into()))?;
+        let front = match &ctx.front_desk {
+            Some(e) => mstore::number_by_e164(c, e).await?,
+            None => None,
+        }
+        .ok_or_else(|| {
+            AppError::Conflict("There's no Front Desk number yet, so a new client's first text has nowhere to land. Add one in Numbers.".into())
+        })?;
+        return Ok(Some(Subject {
+            thread: None,
+            client_id: Some(client),
+            client: r.try_get("name")?,
+            number: front,
+            participants: mstore::client_contacts(c, client).await?,
+        }));
+    }
     let thread = match thread {
         Some(t) => t,
-        None => match default_thread(&mut c, u.org_id).await? {
+        None => match default_thread(c, org).await? {
             Some(t) => t,
             None => return Ok(None),
         },
     };
+    let t = thread_row(c, org, thread).await?;
+    Ok(Some(Subject {
+        thread: Some(thread),
+        client_id: None,
+        client: t.client,
+        number: t.number,
+        participants: mstore::participants(c, thread).await?,
+    }))
+}
+
+fn first_name(full: &str) -> String {
+    full.split_whitespace().next().unwrap_or("").to_string()
+}
+
+pub async fn simulator_base(thread: Option<ThreadId>, client: Option<ClientId>) -> AppResult<Option<SimBase>> {
+    let u = require_owner().await?;
+    let st = state()?;
+    let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
-    let t = thread_row(&mut c, u.org_id, thread).await?;
+    let Some(sub) = subject(&mut c, &ctx, thread, client).await? else { return Ok(None) };
     let now = now();
-    let participants = mstore::participants(&mut c, thread).await?;
     let stranger = E164::from_canonical(STRANGER).ok_or_else(|| AppError::Internal(request_id()))?;
-    let sender = participants.first().cloned().unwrap_or_else(|| stranger.clone());
-    let opted_out = mstore::opted_out(&mut c, t.org, &sender, t.number.id).await?;
-    let mut senders: Vec<(String, String)> =
-        participants.iter().map(|p| (format!("{} ({})", t.client, p.display()), p.as_str().to_string())).collect();
+    let sender = sub.participants.first().cloned().unwrap_or_else(|| stranger.clone());
+    let opted_out = mstore::opted_out(&mut c, u.org_id, &sender, sub.number.id).await?;
+    let mut senders: Vec<(String, String)> = sub
+        .participants
+        .iter()
+        .map(|p| (format!("{} ({})", sub.client, p.display()), p.as_str().to_string()))
+        .collect();
     senders.push((format!("Someone else ({})", stranger.display()), stranger.as_str().to_string()));
+    let (windows, overrides) = match sub.thread {
+        Some(t) => (all_windows(&mut c, t, now).await?, all_overrides(&mut c, t).await?),
+        None => (Vec::new(), Vec::new()),
+    };
     let snapshot = RoutingSnapshot {
         at: now,
         direction: Direction::Inbound,
         sender,
         business_number: Some(crate::domain::routing::BusinessNumberSnapshot {
-            e164: t.number.e164.clone(),
-            status: Some(t.number.status),
+            e164: sub.number.e164.clone(),
+            status: Some(sub.number.status),
         }),
         thread: crate::domain::routing::ThreadSnapshot {
-            id: thread,
-            number_class: t.number.class,
-            participants,
-            client_name: Some(t.client.split_whitespace().next().unwrap_or("").to_string()),
+            id: sub.thread.unwrap_or(ThreadId(0)),
+            number_class: sub.number.class,
+            participants: sub.participants.clone(),
+            client_name: Some(first_name(&sub.client)),
         },
-        windows: all_windows(&mut c, thread, now).await?,
-        overrides: all_overrides(&mut c, thread).await?,
+        windows,
+        overrides,
         opted_out,
         time_zone: ctx.tz,
         front_desk: ctx.front_desk.clone(),
@@ -319,6 +388,14 @@ pub async fn simulator_base(thread: Option<ThreadId>) -> AppResult<Option<SimBas
     let local = ctx.tz.local(now);
     use chrono::Timelike;
     Ok(Some(SimBase {
+        preview: sub.client_id.map(|_| {
+            format!(
+                "{} has no conversation yet: this previews their first text to the Front Desk {}.",
+                sub.client,
+                sub.number.e164.display()
+            )
+        }),
+        client: sub.client_id,
         snapshot,
         senders,
         date: ctx.tz.local_date(now).format("%Y-%m-%d").to_string(),
@@ -327,7 +404,8 @@ pub async fn simulator_base(thread: Option<ThreadId>) -> AppResult<Option<SimBas
 }
 
 pub async fn check_on_server(
-    thread: ThreadId,
+    thread: Option<ThreadId>,
+    client: Option<ClientId>,
     at: String,
     sender: String,
     direction: Direction,
@@ -340,12 +418,19 @@ pub async fn check_on_server(
     let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
     let sender = E164::parse(&sender, &ctx.region).map_err(|e| AppError::field("sender", e.to_string()))?;
-    let t = thread_row(&mut c, u.org_id, thread).await?;
-    let opted_out = mstore::opted_out(&mut c, t.org, &sender, t.number.id).await?;
-    let mut snap = mstore::snapshot(&mut c, &ctx, &t.number, Some(thread), &sender, direction, at, opted_out).await?;
-    // The simulator's picture includes the client's first name; so does the pipeline's.
-    snap.thread.client_name =
-        snap.thread.client_name.or_else(|| t.client.split_whitespace().next().map(str::to_string));
+    if thread.is_none() && client.is_none() {
+        return Err(AppError::invalid("Choose a conversation or a client."));
+    }
+    let sub = subject(&mut c, &ctx, thread, client)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That conversation doesn't exist.".into()))?;
+    let opted_out = mstore::opted_out(&mut c, u.org_id, &sender, sub.number.id).await?;
+    // Built exactly as an incoming text's snapshot is.
+    let mut snap = mstore::snapshot(&mut c, &ctx, &sub.number, sub.thread, &sender, direction, at, opted_out).await?;
+    if sub.thread.is_none() {
+        snap.thread.participants = sub.participants;
+    }
+    snap.thread.client_name = snap.thread.client_name.or_else(|| Some(first_name(&sub.client)));
     Ok(decide(&snap))
 }
 

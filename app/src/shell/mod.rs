@@ -127,7 +127,9 @@ fn Frame(me: Me) -> impl IntoView {
     provide_context(me.clone());
     let live = crate::live::provide_live();
     let unread = Resource::new(move || live.version.get(), |_| crate::inbox::unread_count());
-    view! { <Layout me=me badge=nav::UnreadResource(unread) /> }
+    let refresh = RwSignal::new(0u64);
+    let notes = Resource::new(move || (live.version.get(), refresh.get()), |_| crate::notifications::notifications());
+    view! { <Layout me=me badge=nav::UnreadResource(unread) notes=notes refresh=refresh /> }
 }
 
 pub fn use_me() -> Option<Me> {
@@ -135,7 +137,12 @@ pub fn use_me() -> Option<Me> {
 }
 
 #[component]
-fn Layout(me: Me, badge: nav::UnreadResource) -> impl IntoView {
+fn Layout(
+    me: Me,
+    badge: nav::UnreadResource,
+    notes: Resource<Result<crate::notifications::NotificationList, crate::error::AppError>>,
+    refresh: RwSignal<u64>,
+) -> impl IntoView {
     let items = nav_items(me.role);
     let items_mobile = items.clone();
     let sign_out = ServerAction::<SignOut>::new();
@@ -185,6 +192,7 @@ fn Layout(me: Me, badge: nav::UnreadResource) -> impl IntoView {
                         <div class="min-w-0 flex-1">
                             <div class="truncate text-sm font-semibold text-slate-900" data-testid="org-name">{me.org_name.clone()}</div>
                         </div>
+                        <crate::notifications::Bell list=notes refresh=refresh />
                         <span class="hidden text-sm text-slate-500 sm:inline" data-testid="signed-in-as">{me.name.clone()}</span>
                         <ActionForm action=sign_out>
                             <button type="submit" class=crate::ui::btn::GHOST data-testid="sign-out">"Sign out"</button>

@@ -113,6 +113,18 @@ async fn an_override_expires_by_itself_audited_and_announced() {
             1
         );
         assert_eq!(app.scalar("SELECT COUNT(*) FROM notifications WHERE kind = 'override_expired'").await, 1);
+        // The owner sees it under the bell; sitters don't get org-wide notes.
+        let notes = app.call(app::notifications::Notifications {}).await.expect("notifications");
+        assert_eq!(notes.unread, 1);
+        assert!(notes.items[0].text.contains("override on Ana Lopez's conversation ended"), "{:?}", notes.items);
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        assert!(call_with(&sitter, &app.addr, app::notifications::Notifications {})
+            .await
+            .expect("sitter notes")
+            .items
+            .is_empty());
+        app.call(app::notifications::MarkNotificationsRead {}).await.expect("read");
+        assert_eq!(app.call(app::notifications::Notifications {}).await.expect("notifications").unread, 0);
         app.text_in("SMexp1", ANA, MAYA_NUMBER, "Back to normal?").await;
         assert_eq!(last_rule(&app).await, ("window".into(), "sitter".into()), "{backend:?}");
     }
@@ -124,7 +136,7 @@ async fn the_browser_simulation_and_the_server_check_agree() {
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.expect("sign in");
         let ana = app.thread_of(ANA, MAYA_NUMBER).await;
-        let base = app.call(SimulatorBase { thread: Some(ana) }).await.expect("base").expect("a thread");
+        let base = app.call(SimulatorBase { thread: Some(ana), client: None }).await.expect("base").expect("a thread");
         assert!(base.senders.iter().any(|(_, e)| e == ANA) && base.senders.iter().any(|(_, e)| e == STRANGER));
         let now = app::platform::now();
         for (hours, sender) in [(0i64, ANA), (-30, ANA), (10, ANA), (0, STRANGER), (20, ANA)] {
@@ -135,7 +147,8 @@ async fn the_browser_simulation_and_the_server_check_agree() {
             let local = decide(&snap);
             let server = app
                 .call(CheckOnServer {
-                    thread: ana,
+                    thread: Some(ana),
+                    client: None,
                     at: at.to_rfc3339(),
                     sender: sender.into(),
                     direction: Direction::Inbound,
@@ -150,7 +163,8 @@ async fn the_browser_simulation_and_the_server_check_agree() {
         }
         let now_decision = app
             .call(CheckOnServer {
-                thread: ana,
+                thread: Some(ana),
+                client: None,
                 at: now.to_rfc3339(),
                 sender: ANA.into(),
                 direction: Direction::Inbound,
@@ -160,7 +174,8 @@ async fn the_browser_simulation_and_the_server_check_agree() {
         assert_eq!(now_decision.target, Target::Sitter);
         let (status, err) = app
             .call(CheckOnServer {
-                thread: ana,
+                thread: Some(ana),
+                client: None,
                 at: "tomorrow".into(),
                 sender: ANA.into(),
                 direction: Direction::Inbound,
@@ -171,12 +186,64 @@ async fn the_browser_simulation_and_the_server_check_agree() {
         // Nothing the simulator does is stored.
         let decisions = app.scalar("SELECT COUNT(*) FROM routing_decisions").await;
         let audit = app.scalar("SELECT COUNT(*) FROM audit_events").await;
-        let _ = app.call(SimulatorBase { thread: None }).await.expect("default thread");
-        let check =
-            CheckOnServer { thread: ana, at: now.to_rfc3339(), sender: STRANGER.into(), direction: Direction::Inbound };
+        let _ = app.call(SimulatorBase { thread: None, client: None }).await.expect("default thread");
+        let check = CheckOnServer {
+            thread: Some(ana),
+            client: None,
+            at: now.to_rfc3339(),
+            sender: STRANGER.into(),
+            direction: Direction::Inbound,
+        };
         app.call(check).await.expect("check");
         assert_eq!(app.scalar("SELECT COUNT(*) FROM routing_decisions").await, decisions);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events").await, audit);
+    }
+}
+
+#[tokio::test]
+async fn a_client_with_no_conversation_previews_their_first_text_to_the_front_desk() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.expect("sign in");
+        let now = app::platform::ms(app::platform::now());
+        let client: i64 = sqlx::query_scalar(&format!(
+            "INSERT INTO clients (org_id, name, first_name, created_at, updated_at) VALUES (1, 'Nina Park', 'Nina', {now}, {now}) RETURNING id"
+        ))
+        .fetch_one(&app.db().write)
+        .await
+        .unwrap();
+        sqlx::query(&format!("INSERT INTO client_contacts (org_id, client_id, e164, created_at) VALUES (1, {client}, '+17375559001', {now})"))
+            .execute(&app.db().write)
+            .await
+            .unwrap();
+        let overview = app.call(RoutingOverview {}).await.expect("overview");
+        assert!(overview.new_clients.iter().any(|c| c.name == "Nina Park"), "{backend:?}");
+        let cid = app::domain::ids::ClientId(client);
+        let base = app.call(SimulatorBase { thread: None, client: Some(cid) }).await.expect("base").expect("preview");
+        assert!(
+            base.preview.as_deref().is_some_and(|p| p.contains("Nina Park has no conversation yet")),
+            "{:?}",
+            base.preview
+        );
+        let local = decide(&base.snapshot);
+        assert_eq!(local.target, Target::OwnerInbox);
+        let server = app
+            .call(CheckOnServer {
+                thread: None,
+                client: Some(cid),
+                at: base.snapshot.at.to_rfc3339(),
+                sender: "+17375559001".into(),
+                direction: Direction::Inbound,
+            })
+            .await
+            .expect("check");
+        assert_eq!(
+            (local.target, local.rule, local.reason),
+            (server.target, server.rule, server.reason),
+            "{backend:?}"
+        );
+        let threads = app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE client_id = {client}")).await;
+        assert_eq!(threads, 0, "a preview creates no conversation");
     }
 }
 
@@ -233,9 +300,10 @@ async fn sitters_are_refused_every_routing_control() {
     let sitter = app.client_for("sitter@example.com", "password123").await;
     let a = &app.addr;
     assert_eq!(call_with(&sitter, a, RoutingOverview {}).await.unwrap_err().0, 403);
-    assert_eq!(call_with(&sitter, a, SimulatorBase { thread: Some(ana) }).await.unwrap_err().0, 403);
+    assert_eq!(call_with(&sitter, a, SimulatorBase { thread: Some(ana), client: None }).await.unwrap_err().0, 403);
     let check = CheckOnServer {
-        thread: ana,
+        thread: Some(ana),
+        client: None,
         at: app::platform::now().to_rfc3339(),
         sender: ANA.into(),
         direction: Direction::Inbound,
