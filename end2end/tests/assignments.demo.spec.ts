@@ -64,6 +64,7 @@ test.describe("assignments, as the owner", () => {
     await page.getByTestId("filter-status").selectOption("future");
     const row = page.getByTestId("window-row").first();
     await expect(row).toContainText("Upcoming");
+    await expect(page.getByTestId("filter-status")).toHaveValue("future");
     await shot(page, "assignments-list");
     await row.getByTestId("window-edit").click();
     await expect(page.getByTestId("edit-impact")).toContainText("will get");

@@ -378,11 +378,10 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
             <label class="flex flex-col gap-1 text-xs text-slate-600">
                 "Status"
                 <select class=field::INPUT data-testid="filter-status" on:change=move |ev| f.status.set(event_target_value(&ev))>
-                    <option value="">"Any"</option>
-                    <option value="active">"Active"</option>
-                    <option value="future">"Upcoming"</option>
-                    <option value="past">"Past"</option>
-                    <option value="conflicting">"Conflict"</option>
+                    {[("", "Any"), ("active", "Active"), ("future", "Upcoming"), ("past", "Past"), ("conflicting", "Conflict")]
+                        .into_iter()
+                        .map(|(v, label)| view! { <option value=v selected=move || f.status.get() == v>{label}</option> })
+                        .collect_view()}
                 </select>
             </label>
             <label class="flex flex-col gap-1 text-xs text-slate-600">"From"<input type="date" class=field::INPUT data-testid="filter-from" prop:value=move || f.from.get() on:change=move |ev| f.from.set(event_target_value(&ev)) /></label>
@@ -403,7 +402,6 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                                 <th class="px-4 py-2">"From"</th>
                                 <th class="px-4 py-2">"To"</th>
                                 <th class="px-4 py-2">"Status"</th>
-                                <th class="px-4 py-2">"Number"</th>
                                 <th class="px-4 py-2"><span class="sr-only">"Actions"</span></th>
                             </tr>
                         </thead>
@@ -417,13 +415,15 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                                     let id = w.id;
                                     view! {
                                         <tr data-testid="window-row">
-                                            <td class="whitespace-nowrap px-4 py-2 font-medium text-slate-900">{w.client.clone()}</td>
+                                            <td class="whitespace-nowrap px-4 py-2">
+                                                <div class="font-medium text-slate-900">{w.client.clone()}</div>
+                                                <div class="text-xs text-slate-500">{format!("on {}", w.number)}</div>
+                                            </td>
                                             <td class="whitespace-nowrap px-4 py-2">{w.sitter.clone()}</td>
-                                            <td class="whitespace-nowrap px-4 py-2 text-slate-600">{w.kind.label()}</td>
+                                            <td class="px-4 py-2 text-slate-600">{w.kind.label()}</td>
                                             <td class="whitespace-nowrap px-4 py-2 text-slate-600">{w.starts.clone()}</td>
                                             <td class="whitespace-nowrap px-4 py-2 text-slate-600">{w.ends.clone()}</td>
                                             <td class="px-4 py-2"><Badge tone=status_tone(w.status) text=w.status.label() /></td>
-                                            <td class="whitespace-nowrap px-4 py-2 text-slate-600">{w.number.clone()}</td>
                                             <td class="whitespace-nowrap px-4 py-2 text-right">
                                                 {editable.then(|| view! {
                                                     <button type="button" class=btn::SMALL data-testid="window-edit" on:click=move |_| {
@@ -441,7 +441,7 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                                         </tr>
                                         <Show when=move || editing.with(|e| e.as_ref().is_some_and(|(w, _, _)| w.id == id))>
                                             <tr class="bg-slate-50" data-testid="window-edit-row">
-                                                <td colspan="8" class="px-4 py-3">
+                                                <td colspan="7" class="px-4 py-3">
                                                     <div class="flex flex-wrap items-end gap-3">
                                                         <label class="flex flex-col gap-1 text-xs text-slate-600">"Starts"
                                                             <input type="datetime-local" class=field::INPUT data-testid="edit-starts"
