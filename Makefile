@@ -10,6 +10,7 @@ SHELL := /bin/bash
 TOOLCHAIN            := 1.97.0
 CARGO_LEPTOS_VERSION := 0.3.11
 TWILIO_PY_VERSION    := 9.8.6
+SCHEMATHESIS_VERSION := 4.32.5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -20,7 +21,7 @@ export CARGO_TERM_COLOR ?= never
 export LEPTOS_OUTPUT_NAME := leashline
 
 .PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules chromium python-twilio \
-        lint rust-tests e2e bench clean-data
+        python-schemathesis lint rust-tests e2e fuzz-api bench clean-data
 
 help:
 	@echo "make run   - install what's missing, build and serve http://127.0.0.1:3000 with demo data"
@@ -28,6 +29,7 @@ help:
 	@echo "make build - release build (server + WASM + CSS) into target/"
 	@echo "make dev   - rebuild and restart on every change (cargo leptos watch)"
 	@echo "make bench - benchmarks (policy detector, webhook load, search)"
+	@echo "make fuzz-api - schemathesis against the integration API (part of make test)"
 
 # ---------------------------------------------------------------- installs
 
@@ -73,9 +75,15 @@ python-twilio:
 		python3 -m pip install -q "twilio==$(TWILIO_PY_VERSION)"; \
 	fi
 
+python-schemathesis:
+	@if [ "$$(python3 -m pip show schemathesis 2>/dev/null | awk '/^Version:/ {print $$2}')" = "$(SCHEMATHESIS_VERSION)" ]; then :; else \
+		echo "installing PyPI schemathesis $(SCHEMATHESIS_VERSION) (API fuzzing in tests)"; \
+		python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
+	fi
+
 deps: toolchain cargo-leptos wasm-bindgen node-modules
 
-deps-test: deps chromium python-twilio
+deps-test: deps chromium python-twilio python-schemathesis
 
 .env:
 	@echo "creating .env with a fresh APP_SECRET_KEY"
@@ -107,7 +115,11 @@ rust-tests: toolchain
 e2e: build chromium
 	cd end2end && npx playwright test
 
-test: deps-test lint rust-tests e2e
+# Schemathesis against /api/v1/openapi.json on a seeded release server.
+fuzz-api: build python-schemathesis
+	end2end/fuzz-api.sh 3102
+
+test: deps-test lint rust-tests e2e fuzz-api
 
 bench: deps
 	cargo bench -p app --bench policy --features ssr

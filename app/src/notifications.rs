@@ -63,8 +63,7 @@ pub async fn notifications() -> Result<NotificationList, AppError> {
 #[server]
 pub async fn mark_notifications_read() -> Result<(), AppError> {
     crate::platform::run(async move {
-        use crate::domain::roles::ActorKind;
-        use crate::platform::audit::{self, Actor, Event};
+        use crate::platform::audit::{self, Event};
         use crate::platform::{ctx, ms, now, state};
         let u = ctx::require_user().await?;
         let st = state()?;
@@ -81,12 +80,7 @@ pub async fn mark_notifications_read() -> Result<(), AppError> {
         .await?
         .rows_affected();
         if done > 0 {
-            let actor = Actor {
-                kind: ActorKind::from(u.role),
-                id: Some(u.user_id.0),
-                name: u.name.clone(),
-                request_id: Some(ctx::request_id()),
-            };
+            let actor = u.actor(ctx::request_id());
             audit::append(
                 &mut tx,
                 u.org_id,

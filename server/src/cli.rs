@@ -131,3 +131,132 @@ pub async fn audit_verify(config: &Config) -> ExitCode {
         ExitCode::FAILURE
     }
 }
+
+/// `server org list`: one organisation per line, id first.
+pub async fn org_list(config: &Config) -> Result<(), StartError> {
+    use sqlx::Row;
+    let state = prepare(config).await?;
+    let rows = sqlx::query("SELECT id, name, time_zone, provider_kind FROM organisations ORDER BY id")
+        .fetch_all(&state.db.read)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    for r in rows {
+        let read = || -> Result<String, sqlx::Error> {
+            Ok(format!(
+                "{}\t{}\t{}\t{}",
+                r.try_get::<i64, _>("id")?,
+                r.try_get::<String, _>("name")?,
+                r.try_get::<String, _>("time_zone")?,
+                r.try_get::<String, _>("provider_kind")?
+            ))
+        };
+        println!("{}", read().map_err(|e| StartError::Other(e.to_string()))?);
+    }
+    Ok(())
+}
+
+/// Options of `server api-key create`, parsed from `--flag value` pairs.
+#[derive(Debug, PartialEq, Eq)]
+pub struct KeyArgs {
+    pub org: i64,
+    pub name: String,
+    pub scope: app::platform::api_keys::Scope,
+    pub rate_limit: i64,
+}
+
+pub fn parse_key_args(args: &[&str]) -> Result<KeyArgs, String> {
+    use app::platform::api_keys::{Scope, DEFAULT_RATE_LIMIT};
+    let (mut org, mut name, mut scope, mut rate) = (None, None, Scope::ReadWrite, DEFAULT_RATE_LIMIT);
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        match *flag {
+            "--org" => {
+                org =
+                    Some(value.parse::<i64>().map_err(|_| format!("--org takes an organisation id, not \"{value}\""))?)
+            }
+            "--name" => name = Some(value.to_string()),
+            "--scope" => {
+                scope = Scope::parse(value).ok_or_else(|| format!("--scope is read or read-write, not \"{value}\""))?
+            }
+            "--rate-limit" => {
+                rate = value
+                    .parse::<i64>()
+                    .map_err(|_| format!("--rate-limit takes requests a minute, not \"{value}\""))?
+            }
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    Ok(KeyArgs {
+        org: org.ok_or("--org is required (`server org list` shows the ids)")?,
+        name: name.ok_or("--name is required (a label such as \"Zapier\")")?,
+        scope,
+        rate_limit: rate,
+    })
+}
+
+/// `server api-key create --org <id> --name <label> [--scope read|read-write] [--rate-limit N]`:
+/// a line about the key, then the key alone on the last line.
+pub async fn api_key_create(config: &Config, args: &[&str]) -> Result<(), StartError> {
+    use app::platform::api_keys;
+    let a = parse_key_args(args).map_err(StartError::Other)?;
+    let state = prepare(config).await?;
+    let actor = app::platform::audit::Actor {
+        kind: app::domain::roles::ActorKind::System,
+        id: None,
+        name: "Command line".into(),
+        request_id: None,
+    };
+    let new = api_keys::NewKey { name: &a.name, scope: a.scope, rate_limit_per_minute: a.rate_limit, created_by: None };
+    let (id, secret) = api_keys::create(&state.db, app::domain::ids::OrgId(a.org), new, &actor, app::platform::now())
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    println!(
+        "API key {id} \"{}\" for organisation {}: {}, {} requests a minute. It is shown only now:",
+        a.name.trim(),
+        a.org,
+        a.scope.label().to_lowercase(),
+        a.rate_limit
+    );
+    println!("{secret}");
+    Ok(())
+}
+
+/// `server api-key revoke --org <id> <key id>`.
+pub async fn api_key_revoke(config: &Config, org: &str, key: &str) -> Result<(), StartError> {
+    let org: i64 =
+        org.parse().map_err(|_| StartError::Other(format!("--org takes an organisation id, not \"{org}\"")))?;
+    let key: i64 = key.parse().map_err(|_| StartError::Other(format!("the key id is a number, not \"{key}\"")))?;
+    let state = prepare(config).await?;
+    let actor = app::platform::audit::Actor {
+        kind: app::domain::roles::ActorKind::System,
+        id: None,
+        name: "Command line".into(),
+        request_id: None,
+    };
+    app::platform::api_keys::revoke(&state.db, app::domain::ids::OrgId(org), key, &actor, None, app::platform::now())
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    println!("API key {key} revoked");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use app::platform::api_keys::Scope;
+
+    #[test]
+    fn key_options_default_to_read_write_and_name_what_is_missing() {
+        let a = parse_key_args(&["--org", "3", "--name", "Zapier"]).unwrap();
+        assert_eq!(a, KeyArgs { org: 3, name: "Zapier".into(), scope: Scope::ReadWrite, rate_limit: 120 });
+        let b = parse_key_args(&["--name", "R", "--org", "1", "--scope", "read", "--rate-limit", "10"]).unwrap();
+        assert_eq!((b.scope, b.rate_limit), (Scope::Read, 10));
+        assert!(parse_key_args(&["--org", "1"]).unwrap_err().contains("--name"));
+        assert!(parse_key_args(&["--name", "x"]).unwrap_err().contains("--org"));
+        assert!(parse_key_args(&["--org", "one", "--name", "x"]).unwrap_err().contains("organisation id"));
+        assert!(parse_key_args(&["--org", "1", "--name", "x", "--scope", "admin"]).unwrap_err().contains("--scope"));
+        assert!(parse_key_args(&["--org"]).unwrap_err().contains("needs a value"));
+        assert!(parse_key_args(&["--colour", "red"]).unwrap_err().contains("unknown option"));
+    }
+}

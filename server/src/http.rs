@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(crate::live::events))
         .route("/media/{id}", get(crate::media::media))
         .merge(crate::webhooks::routes())
+        .merge(crate::api::routes(state.clone()))
         .leptos_routes(&state, routes, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_session))

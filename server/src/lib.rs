@@ -3,6 +3,7 @@
 //! the command line. Business rules live in `app`; this crate wires them
 //! to the outside world.
 
+pub mod api;
 pub mod cli;
 pub mod config;
 pub mod http;

@@ -6,12 +6,18 @@
 //!   server route                            routing decision for a snapshot on stdin
 //!   server policy-check                     policy hits for each line on stdin
 //!   server audit verify                     check every audit hash chain
+//!   server org list                         one organisation per line, id first
+//!   server api-key create --org <id> --name <label> [--scope read|read-write] [--rate-limit N]
+//!                                           prints the new key alone on its last line
+//!   server api-key revoke --org <id> <key id>
 
 use server::config::Config;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: server [serve [--seed-demo-if-empty] | migrate | seed --demo | route | policy-check | audit verify]";
+    "usage: server [serve [--seed-demo-if-empty] | migrate | seed --demo | route | policy-check | audit verify
+              | org list | api-key create --org <id> --name <label> [--scope read|read-write] [--rate-limit N]
+              | api-key revoke --org <id> <key id>]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -40,6 +46,9 @@ async fn main() -> ExitCode {
         ["migrate"] => server::cli::migrate(&config).await,
         ["seed", "--demo"] => server::cli::seed_demo(&config).await,
         ["audit", "verify"] => return server::cli::audit_verify(&config).await,
+        ["org", "list"] => server::cli::org_list(&config).await,
+        ["api-key", "create", rest @ ..] => server::cli::api_key_create(&config, rest).await,
+        ["api-key", "revoke", "--org", org, key] => server::cli::api_key_revoke(&config, org, key).await,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -7,7 +7,6 @@ use crate::domain::ids::{NumberId, OrgId};
 use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus, Registration};
 use crate::domain::outbound::Sender;
 use crate::domain::phone::E164;
-use crate::domain::roles::ActorKind;
 use crate::domain::time::BusinessTz;
 use crate::domain::windows::{self, Window, WindowError};
 use crate::error::AppResult;
@@ -29,7 +28,7 @@ const LIST_LIMIT: i64 = 500;
 type NewTimes = (WindowId, DateTime<Utc>, DateTime<Utc>);
 
 fn actor(u: &SessionUser) -> Actor {
-    Actor { kind: ActorKind::from(u.role), id: Some(u.user_id.0), name: u.name.clone(), request_id: Some(request_id()) }
+    u.actor(request_id())
 }
 
 struct Raw {
@@ -322,7 +321,7 @@ struct Plan {
     message: Option<String>,
 }
 
-async fn number_facts(c: &mut AnyConnection, org: OrgId) -> Result<Vec<NumberFacts>, sqlx::Error> {
+pub async fn number_facts(c: &mut AnyConnection, org: OrgId) -> Result<Vec<NumberFacts>, sqlx::Error> {
     let rows = sqlx::query("SELECT id, e164, class, status, sitter_id, cooldown_until, last_used_at, registration FROM numbers WHERE org_id = $1")
         .bind(org.0)
         .fetch_all(&mut *c)
@@ -658,6 +657,15 @@ pub async fn edit(id: WindowId, starts: String, ends: String) -> AppResult<()> {
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
+    // The booking behind the window moves with it.
+    sqlx::query(
+        "UPDATE bookings SET starts_at = $1, ends_at = $2 WHERE id = (SELECT booking_id FROM assignment_windows WHERE id = $3)",
+    )
+    .bind(ms(new_starts))
+    .bind(ms(new_ends))
+    .bind(id.0)
+    .execute(&mut *tx)
+    .await?;
     let tz = ctx.tz;
     audit::append(
         &mut tx,
@@ -691,6 +699,13 @@ async fn soft_delete(tx: &mut crate::platform::Tx, w: &Raw, why: &str, now: Date
         .bind(w.id.0)
         .execute(&mut **tx)
         .await?;
+    // A deleted window is a cancelled booking.
+    sqlx::query(
+        "UPDATE bookings SET status = 'cancelled' WHERE id = (SELECT booking_id FROM assignment_windows WHERE id = $1) AND status <> 'completed'",
+    )
+    .bind(w.id.0)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

@@ -54,6 +54,8 @@ pub enum ActorKind {
     Client,
     System,
     Automation,
+    /// An integration API key, named by its label.
+    ApiKey,
 }
 
 impl ActorKind {
@@ -65,6 +67,7 @@ impl ActorKind {
             ActorKind::Client => "client",
             ActorKind::System => "system",
             ActorKind::Automation => "automation",
+            ActorKind::ApiKey => "api_key",
         }
     }
 
@@ -76,6 +79,7 @@ impl ActorKind {
             "client" => ActorKind::Client,
             "system" => ActorKind::System,
             "automation" => ActorKind::Automation,
+            "api_key" => ActorKind::ApiKey,
             _ => return None,
         })
     }

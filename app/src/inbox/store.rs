@@ -8,7 +8,6 @@ use crate::domain::ids::{OrgId, SitterId};
 use crate::domain::outbound::{self, Sender};
 use crate::domain::phone::E164;
 use crate::domain::policy::{self, Hit};
-use crate::domain::roles::ActorKind;
 use crate::domain::routing::{decide, Decision, RoutingSnapshot};
 use crate::domain::time::{self, BusinessTz};
 use crate::messaging::send::{self, SendOutcome, SendRequest};
@@ -38,13 +37,7 @@ impl Viewer {
         self.user().org_id
     }
     fn actor(&self) -> Actor {
-        let u = self.user();
-        Actor {
-            kind: ActorKind::from(u.role),
-            id: Some(u.user_id.0),
-            name: u.name.clone(),
-            request_id: Some(request_id()),
-        }
+        self.user().actor(request_id())
     }
 }
 
@@ -566,6 +559,7 @@ async fn messages_for(
                 .map(|n| format!("{n} (owner)"))
                 .unwrap_or_else(|| "Owner".into()),
             (_, "sitter") => r.try_get::<Option<String>, _>("sitter_name")?.unwrap_or_else(|| "Sitter".into()),
+            (_, "api") => "Integration (API)".to_string(),
             (_, "automation") => {
                 format!("Automation: {}", r.try_get::<Option<String>, _>("automation_name")?.unwrap_or_default())
             }

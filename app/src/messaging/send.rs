@@ -368,8 +368,10 @@ async fn insert_message(
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let sms = sms::analyze(&req.body);
+    let via_api = req.actor.kind == crate::domain::roles::ActorKind::ApiKey;
     let (user, sitter) = match req.sender {
         Sender::Sitter { sitter_id } => (req.actor.id, Some(sitter_id.0)),
+        Sender::Owner if via_api => (None, None),
         Sender::Owner => (req.actor.id, None),
         _ => (None, None),
     };
@@ -380,7 +382,7 @@ async fn insert_message(
     )
     .bind(req.org.0)
     .bind(req.thread.0)
-    .bind(sender_kind(req.sender))
+    .bind(if via_api { "api" } else { sender_kind(req.sender) })
     .bind(user)
     .bind(sitter)
     .bind(req.automation_id)

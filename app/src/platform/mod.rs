@@ -2,6 +2,7 @@
 //! chain, crypto, sessions, the job queue and the request context that
 //! server functions read. Not compiled into the browser.
 
+pub mod api_keys;
 pub mod audit;
 pub mod crypto;
 pub mod ctx;

@@ -28,11 +28,33 @@ pub struct SessionUser {
     pub email: String,
     pub role: Role,
     pub sitter_id: Option<SitterId>,
+    /// Set when an integration API key is acting (owner level, SPEC §2):
+    /// the key's id; `name` is then the key's label.
+    pub via_key: Option<i64>,
 }
 
 impl SessionUser {
     pub fn is_owner(&self) -> bool {
         self.role.manages_business()
+    }
+
+    /// Who this is in the audit trail: the person, or the API key by its label.
+    pub fn actor(&self, request_id: String) -> crate::platform::audit::Actor {
+        use crate::domain::roles::ActorKind;
+        match self.via_key {
+            Some(key) => crate::platform::audit::Actor {
+                kind: ActorKind::ApiKey,
+                id: Some(key),
+                name: self.name.clone(),
+                request_id: Some(request_id),
+            },
+            None => crate::platform::audit::Actor {
+                kind: ActorKind::from(self.role),
+                id: Some(self.user_id.0),
+                name: self.name.clone(),
+                request_id: Some(request_id),
+            },
+        }
     }
 }
 
@@ -74,6 +96,7 @@ pub async fn lookup(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<S
         email: r.try_get("email")?,
         role,
         sitter_id: r.try_get::<Option<i64>, _>("sitter_id")?.map(SitterId),
+        via_key: None,
     }))
 }
 

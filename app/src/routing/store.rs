@@ -4,7 +4,6 @@
 use super::*;
 use crate::domain::ids::{ClientId, NumberId, OrgId};
 use crate::domain::phone::E164;
-use crate::domain::roles::ActorKind;
 use crate::domain::routing::{decide, OverrideSnapshot, OverrideTarget, WindowSnapshot};
 use crate::domain::time::BusinessTz;
 use crate::error::AppResult;
@@ -19,7 +18,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::{AnyConnection, Row};
 
 fn actor(u: &SessionUser) -> Actor {
-    Actor { kind: ActorKind::from(u.role), id: Some(u.user_id.0), name: u.name.clone(), request_id: Some(request_id()) }
+    u.actor(request_id())
 }
 
 fn rule_text(rule: Rule) -> (&'static str, &'static str) {

@@ -1,12 +1,264 @@
-//! Settings (SPEC §4). Skeleton until its issue lands.
+//! Settings (SPEC §4.10). So far: API keys for the integration API (create,
+//! shown once, revoke). The rest of Settings arrives with its issue.
 
-use crate::ui::{EmptyState, PageHeader};
+use crate::error::AppError;
+use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    /// "Read only" / "Read and write".
+    pub scope: String,
+    /// "ll_…a1b2": enough to recognise, never the key.
+    pub hint: String,
+    pub rate_limit_per_minute: i64,
+    pub created: String,
+    pub last_used: Option<String>,
+    pub revoked: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub id: i64,
+    pub name: String,
+    /// Shown once, now.
+    pub secret: String,
+}
+
+#[server]
+pub async fn api_keys() -> Result<Vec<ApiKeyView>, AppError> {
+    crate::platform::run(async move {
+        use crate::platform::{api_keys, ctx, now, state};
+        let u = ctx::require_owner().await?;
+        let st = state()?;
+        let tz = {
+            let mut c = st.db.read.acquire().await?;
+            crate::messaging::store::org_context(&mut c, u.org_id).await?.tz
+        };
+        let now = now();
+        Ok(api_keys::list(&st.db, u.org_id)
+            .await?
+            .into_iter()
+            .map(|k| ApiKeyView {
+                id: k.id,
+                name: k.name,
+                scope: k.scope.label().into(),
+                hint: k.hint,
+                rate_limit_per_minute: k.rate_limit_per_minute,
+                created: tz.date(k.created_at),
+                last_used: k.last_used_at.map(|t| crate::domain::time::relative(t, now, tz)),
+                revoked: k.revoked_at.map(|t| tz.date(t)),
+            })
+            .collect())
+    })
+    .await
+}
+
+#[server]
+pub async fn create_api_key(name: String, scope: String) -> Result<NewApiKey, AppError> {
+    crate::platform::run(async move {
+        use crate::platform::api_keys::{self, Scope, DEFAULT_RATE_LIMIT};
+        use crate::platform::{ctx, now, state};
+        let u = ctx::require_owner().await?;
+        if u.via_key.is_some() {
+            return Err(AppError::Forbidden("API keys are made by the owner in Settings, not by other keys.".into()));
+        }
+        let scope = Scope::parse(&scope).ok_or_else(|| AppError::field("scope", "Choose what the key may do."))?;
+        let st = state()?;
+        let name = api_keys::check_name(&name)?;
+        let new = api_keys::NewKey {
+            name: &name,
+            scope,
+            rate_limit_per_minute: DEFAULT_RATE_LIMIT,
+            created_by: Some(u.user_id),
+        };
+        let (id, secret) = api_keys::create(&st.db, u.org_id, new, &u.actor(ctx::request_id()), now()).await?;
+        Ok(NewApiKey { id, name, secret })
+    })
+    .await
+}
+
+#[server]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    crate::platform::run(async move {
+        use crate::platform::{api_keys, ctx, now, state};
+        let u = ctx::require_owner().await?;
+        let st = state()?;
+        api_keys::revoke(&st.db, u.org_id, id, &u.actor(ctx::request_id()), Some(u.user_id), now()).await
+    })
+    .await
+}
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     view! {
-        <PageHeader title="Settings" subtitle="Provider, delivery, routing, policy and health." />
-        <EmptyState title="Settings" body="Delivery, cooldown, policy, quiet hours and health checks will be configurable here." />
+        <leptos_meta::Title text="Settings · Leashline" />
+        <PageHeader title="Settings" subtitle="Connections to your other tools. Delivery, cooldown, policy and health settings arrive here next." />
+        <ApiKeys />
+    }
+}
+
+#[component]
+fn ApiKeys() -> impl IntoView {
+    let toaster = use_toaster();
+    let changed = RwSignal::new(0u64);
+    let keys = Resource::new(move || changed.get(), |_| api_keys());
+    let name = RwSignal::new(String::new());
+    let scope = RwSignal::new("read_write".to_string());
+    let error = RwSignal::new(None::<String>);
+    let created = RwSignal::new(None::<NewApiKey>);
+    let create = Action::new(move |(n, s): &(String, String)| create_api_key(n.clone(), s.clone()));
+    Effect::new(move |_| {
+        if let Some(r) = create.value().get() {
+            match r {
+                Ok(k) => {
+                    error.set(None);
+                    name.set(String::new());
+                    created.set(Some(k));
+                    changed.update(|v| *v += 1);
+                }
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    });
+    let revoking = RwSignal::new(None::<ApiKeyView>);
+    let revoke_open = RwSignal::new(false);
+    let revoke_error = RwSignal::new(None::<String>);
+    let revoke = Action::new(move |id: &i64| revoke_api_key(*id));
+    Effect::new(move |_| {
+        if let Some(r) = revoke.value().get() {
+            match r {
+                Ok(()) => {
+                    revoke_open.set(false);
+                    revoke_error.set(None);
+                    toaster.success("API key revoked");
+                    changed.update(|v| *v += 1);
+                }
+                Err(e) => revoke_error.set(Some(e.to_string())),
+            }
+        }
+    });
+    view! {
+        <Card title="API keys">
+            <p class="text-sm text-slate-600">
+                "Let your booking software or an automation tool (Zapier, Make) create bookings, add clients and send texts through the "
+                <a class="font-medium text-emerald-700 underline" href="/api/v1/docs" target="_blank" rel="noopener">"Integration API"</a>
+                ". A key acts for the whole business, so keep it secret. Every call it makes is in the audit trail under its name."
+            </p>
+            <form
+                class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto_auto] sm:items-end"
+                data-testid="api-key-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    if name.get_untracked().trim().is_empty() {
+                        error.set(Some("Give the key a name, such as the tool that will use it (\"Zapier\").".into()));
+                        return;
+                    }
+                    create.dispatch((name.get_untracked(), scope.get_untracked()));
+                }
+            >
+                <label class="block">
+                    <span class=field::LABEL>"Name"</span>
+                    <input class=field::INPUT name="key-name" placeholder="Zapier" maxlength="60" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+                </label>
+                <label class="block">
+                    <span class=field::LABEL>"Can"</span>
+                    <select class=field::INPUT name="key-scope" prop:value=move || scope.get() on:change=move |ev| scope.set(event_target_value(&ev))>
+                        <option value="read_write">"Read and write"</option>
+                        <option value="read">"Read only"</option>
+                    </select>
+                </label>
+                <button type="submit" class=btn::PRIMARY disabled=move || create.pending().get()>
+                    {move || if create.pending().get() { "Creating…" } else { "Create key" }}
+                </button>
+            </form>
+            <Show when=move || error.get().is_some()>
+                <p class="mt-2 text-sm text-red-700" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+            {move || created.get().map(|k| view! {
+                <div class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4" data-testid="new-api-key">
+                    <p class="text-sm font-semibold text-amber-900">{format!("Copy the key for \"{}\" now: it won't be shown again.", k.name)}</p>
+                    <div class="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
+                        <input class="block w-full rounded-lg border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900" readonly data-testid="new-api-key-secret" prop:value=k.secret.clone() onfocus="this.select()" />
+                        <button type="button" class=btn::SECONDARY on:click=move |_| created.set(None)>"Done"</button>
+                    </div>
+                </div>
+            })}
+            <div class="mt-5">
+                <Transition fallback=|| view! { <Loading label="Loading API keys" /> }>
+                    {move || Suspend::new(async move {
+                        match keys.await {
+                            Ok(list) if list.is_empty() => view! {
+                                <EmptyState title="No API keys yet" body="Create one above to connect your booking software." />
+                            }.into_any(),
+                            Ok(list) => view! {
+                                <div class="overflow-x-auto">
+                                <table class="min-w-full text-sm" data-testid="api-keys">
+                                    <thead>
+                                        <tr class="border-b border-slate-200 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
+                                            <th class="py-2 pr-4">"Name"</th>
+                                            <th class="py-2 pr-4">"Key"</th>
+                                            <th class="py-2 pr-4">"Can"</th>
+                                            <th class="py-2 pr-4">"Created"</th>
+                                            <th class="py-2 pr-4">"Last used"</th>
+                                            <th class="py-2"></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|k| {
+                                            let row = k.clone();
+                                            view! {
+                                                <tr class="border-b border-slate-100 last:border-0" data-testid="api-key-row">
+                                                    <td class="py-2 pr-4 font-medium text-slate-900">{k.name.clone()}</td>
+                                                    <td class="py-2 pr-4 font-mono text-xs text-slate-600">{k.hint.clone()}</td>
+                                                    <td class="py-2 pr-4">{k.scope.clone()}<span class="block text-xs text-slate-500">{format!("{} requests a minute", k.rate_limit_per_minute)}</span></td>
+                                                    <td class="py-2 pr-4 text-slate-600">{k.created.clone()}</td>
+                                                    <td class="py-2 pr-4 text-slate-600">{k.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                                    <td class="py-2 text-right">
+                                                        {match k.revoked.clone() {
+                                                            Some(d) => view! { <Badge tone=Tone::Neutral text=format!("Revoked {d}") /> }.into_any(),
+                                                            None => view! {
+                                                                <button type="button" class=btn::SMALL on:click=move |_| {
+                                                                    revoking.set(Some(row.clone()));
+                                                                    revoke_error.set(None);
+                                                                    revoke_open.set(true);
+                                                                }>"Revoke"</button>
+                                                            }.into_any(),
+                                                        }}
+                                                    </td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                </div>
+                            }.into_any(),
+                            Err(e) => view! { <p class="text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </div>
+        </Card>
+        <ConfirmDialog
+            open=revoke_open
+            title=Signal::derive(move || revoking.get().map(|k| format!("Revoke \"{}\"?", k.name)).unwrap_or_default())
+            impact=Signal::derive(move || revoking.get().map(|k| vec![
+                format!("Anything using {} stops working at once (it gets \"401 not valid\").", k.hint),
+                "This can't be undone: make a new key to reconnect.".to_string(),
+                "The key and everything it did stay in the audit trail.".to_string(),
+            ]).unwrap_or_default())
+            confirm_label="Revoke key"
+            destructive=true
+            pending=revoke.pending()
+            error=Signal::derive(move || revoke_error.get())
+            on_confirm=Callback::new(move |_| {
+                if let Some(k) = revoking.get_untracked() {
+                    revoke.dispatch(k.id);
+                }
+            })
+        />
     }
 }

@@ -167,7 +167,10 @@ async fn a_send_interrupted_mid_flight_is_not_sent_twice() {
         let to = app::domain::phone::E164::from_canonical("+17375550119").unwrap();
         let sid = demo.send(&from, &to, "Interrupted text", &format!("msg-{id}")).await.unwrap().sid;
 
-        assert_eq!(jobs::recover_stale(app.db(), app::platform::now()).await.unwrap(), 1);
+        // The worker's own start-up recovery may get there first (it runs
+        // in the background); either way the job must be picked up once.
+        let recovered = jobs::recover_stale(app.db(), app::platform::now()).await.unwrap();
+        assert!(recovered <= 1, "{backend:?}: {recovered} jobs recovered");
         app.state.wake_worker();
         eventually(10, "the job finishes", || async {
             app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE id = {id} AND provider_sid IS NOT NULL")).await

@@ -27,6 +27,7 @@ pub struct TestApp {
     pub state: AppState,
     pub client: reqwest::Client,
     pub backend: Backend,
+    pub db_url: String,
 }
 
 pub const SECRET: &str = "test-secret-key-0123456789-abcdefghijklmnop";
@@ -83,7 +84,7 @@ pub async fn spawn_app_with(backend: Backend, demo: bool, extra: &[(&str, &str)]
     tokio::spawn(async move {
         let _ = server::serve(serving, listener).await;
     });
-    TestApp { addr, state, client: new_client(), backend }
+    TestApp { addr, state, client: new_client(), backend, db_url: url }
 }
 
 pub async fn spawn_app(backend: Backend) -> TestApp {

@@ -10,6 +10,7 @@ mod auth;
 mod crash;
 mod health;
 mod inbox;
+mod integration;
 mod pipeline;
 mod routing;
 mod storage;
