@@ -13,6 +13,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         "demo.status" => crate::messaging::status::run_demo_status(state, job).await,
         "media.fetch" => crate::messaging::media::run_fetch(state, job).await,
         "override.expire" => crate::routing::store::run_expire(state, job).await,
+        crate::automations::runner::JOB => crate::automations::runner::run(state, job).await,
         other => Outcome::Fail { error: format!("no handler for job kind {other:?}") },
     }
 }

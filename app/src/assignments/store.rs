@@ -558,6 +558,7 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
+    crate::automations::runner::booking_created(&mut tx, u.org_id, booking).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO assignment_windows (org_id, thread_id, client_id, sitter_id, kind, booking_id, starts_at, ends_at, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",

@@ -1,5 +1,8 @@
 //! Automations (SPEC §4). Skeleton until its issue lands.
 
+#[cfg(feature = "ssr")]
+pub mod runner;
+
 use crate::ui::{EmptyState, PageHeader};
 use leptos::prelude::*;
 

@@ -639,3 +639,88 @@ async fn the_command_line_lists_organisations_and_prints_a_working_key_on_its_la
         assert!(String::from_utf8_lossy(&bad.stderr).contains("--name"), "{}", String::from_utf8_lossy(&bad.stderr));
     }
 }
+
+#[tokio::test]
+async fn a_booking_made_through_the_api_runs_the_booking_automations_once() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        let api = Api { app: &app, key: key(&app, "Booking sync", Scope::ReadWrite, 1000).await };
+        let db = app.db().write.clone();
+        let org = app.org().0;
+        let add = |name: &str, trigger: &str, conditions: Value, actions: Value| {
+            let db = db.clone();
+            let sql = format!(
+                "INSERT INTO automations (org_id, name, lane, status, trigger_def, conditions, actions, version, tested_version, created_at, updated_at)
+                 VALUES ({org}, '{name}', 'bookings', 'active', '{}', '{}', '{}', 1, 1, 0, 0)",
+                json!({ "kind": trigger }),
+                conditions,
+                actions
+            );
+            async move { sqlx::query(&sql).execute(&db).await.expect("automation") }
+        };
+        add(
+            "Booking confirmation",
+            "booking_created",
+            json!({ "op": "and", "conditions": [{ "field": "window.kind", "operator": "equals", "value": "one_time_booking" }] }),
+            json!([
+                { "kind": "send_sms", "recipient": "client", "template": "Hi {{client.first_name}}, {{sitter.first_name}} is booked for {{booking.start_time}}." },
+                { "kind": "create_alert", "severity": "info", "template": "New booking for {{client.name}}" }
+            ]),
+        )
+        .await;
+        add(
+            "Weekly only",
+            "booking_created",
+            json!({ "op": "and", "conditions": [{ "field": "window.kind", "operator": "equals", "value": "weekly_client" }] }),
+            json!([{ "kind": "send_sms", "recipient": "client", "template": "Welcome to weekly visits!" }]),
+        )
+        .await;
+        add(
+            "Paused one",
+            "booking_created",
+            json!({ "op": "and" }),
+            json!([{ "kind": "send_sms", "recipient": "client", "template": "never" }]),
+        )
+        .await;
+        sqlx::query("UPDATE automations SET status = 'paused' WHERE name = 'Paused one'")
+            .execute(&app.db().write)
+            .await
+            .unwrap();
+
+        let maya = app.sitter_id("Maya").await.0;
+        let ben = app.scalar("SELECT id FROM clients WHERE name = 'Ben Carter'").await;
+        let (s, b) = api
+            .post("/api/v1/bookings", json!({ "client_id": ben, "sitter_id": maya, "kind": "one_time_booking", "starts_at": in_hours(26), "ends_at": in_hours(29) }))
+            .await;
+        assert_eq!(s, 201, "{b}");
+        let booking = b["id"].as_i64().unwrap();
+        eventually(15, "the booking automations ran", || async {
+            app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE booking_id = {booking}")).await == 2
+        })
+        .await;
+        assert_eq!(
+            app.text(&format!("SELECT e.status FROM automation_executions e JOIN automations a ON a.id = e.automation_id WHERE a.name = 'Booking confirmation' AND e.booking_id = {booking}")).await.as_deref(),
+            Some("succeeded"),
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.text(&format!("SELECT e.status FROM automation_executions e JOIN automations a ON a.id = e.automation_id WHERE a.name = 'Weekly only' AND e.booking_id = {booking}")).await.as_deref(),
+            Some("skipped"),
+            "{backend:?}: its condition didn't hold"
+        );
+        let body = app
+            .text("SELECT body FROM messages WHERE sender_kind = 'automation' AND automation_id IS NOT NULL ORDER BY id DESC LIMIT 1")
+            .await
+            .expect("the automation's text");
+        assert!(body.starts_with("Hi Ben, Maya is booked for "), "{body}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM alerts WHERE rule = 'automation'").await, 1);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'automation.executed'").await, 2);
+        // Retried jobs and the confirmed trigger don't run them again.
+        app.state.wake_worker();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE booking_id = {booking}")).await,
+            2
+        );
+    }
+}
