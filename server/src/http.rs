@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/events", get(crate::live::events))
         .route("/media/{id}", get(crate::media::media))
+        .route("/audit/export.csv", get(crate::exports::audit_csv))
         .merge(crate::webhooks::routes())
         .merge(crate::api::routes(state.clone()))
         .leptos_routes(&state, routes, move || shell(opts.clone()))

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod cli;
 pub mod config;
+pub mod exports;
 pub mod http;
 pub mod live;
 pub mod media;

@@ -6,6 +6,7 @@ mod helpers;
 mod twilio_stub;
 
 mod assignments;
+mod audit;
 mod auth;
 mod crash;
 mod health;
