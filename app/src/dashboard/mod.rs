@@ -1,12 +1,212 @@
-//! Dashboard (SPEC §4). Skeleton until its issue lands.
+//! Dashboard (SPEC §4.2): today at a glance, every number a link to the
+//! list it counts.
 
-use crate::ui::{EmptyState, PageHeader};
+use crate::error::AppError;
+use crate::ui::{Card, Loading, PageHeader, StatCard};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowLine {
+    pub sitter: String,
+    pub client: String,
+    /// "until 6:00 PM" / "from Tue 9:00 AM".
+    pub when: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityLine {
+    pub when: String,
+    pub actor: String,
+    pub summary: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Today {
+    pub business: String,
+    pub ready: bool,
+    pub demo: bool,
+    pub unread_threads: i64,
+    pub active_now: Vec<WindowLine>,
+    pub next_up: Vec<WindowLine>,
+    pub open_violations: i64,
+    pub failed_deliveries: i64,
+    /// (critical, warning, info) open alerts.
+    pub alerts: (i64, i64, i64),
+    pub recent: Vec<ActivityLine>,
+}
+
+#[cfg(feature = "ssr")]
+async fn count(c: &mut sqlx::AnyConnection, sql: &str, org: i64) -> Result<i64, sqlx::Error> {
+    use sqlx::Row;
+    sqlx::query(sql).bind(org).fetch_one(&mut *c).await?.try_get::<i64, _>("n")
+}
+
+#[server]
+pub async fn dashboard_today() -> Result<Today, AppError> {
+    crate::platform::run(async move {
+        use crate::platform::{ctx, from_ms, ms, now, state};
+        use sqlx::Row;
+        let u = ctx::require_owner().await?;
+        let st = state()?;
+        let mut c = st.db.read.acquire().await?;
+        let octx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
+        let tz = octx.tz;
+        let now = now();
+        let org = u.org_id.0;
+        let unread_threads =
+            count(&mut c, "SELECT COUNT(*) AS n FROM threads WHERE org_id = $1 AND unread_count > 0", org).await?;
+        let open_violations =
+            count(&mut c, "SELECT COUNT(*) AS n FROM policy_violations WHERE org_id = $1 AND status = 'open'", org).await?;
+        let failed_deliveries =
+            count(&mut c, "SELECT COUNT(*) AS n FROM threads WHERE org_id = $1 AND failed_deliveries > 0", org).await?;
+        let mut alerts = (0, 0, 0);
+        for r in sqlx::query("SELECT severity, COUNT(*) AS n FROM alerts WHERE org_id = $1 AND status = 'open' GROUP BY severity")
+            .bind(org)
+            .fetch_all(&mut *c)
+            .await?
+        {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("severity")?.as_str() {
+                "critical" => alerts.0 = n,
+                "warning" => alerts.1 = n,
+                _ => alerts.2 += n,
+            }
+        }
+        let windows = |active: bool| {
+            let sql = if active {
+                "SELECT s.first_name AS sitter, cl.name AS client, w.starts_at, w.ends_at FROM assignment_windows w
+                 JOIN sitters s ON s.id = w.sitter_id JOIN clients cl ON cl.id = w.client_id
+                 WHERE w.org_id = $1 AND w.deleted_at IS NULL AND w.starts_at <= $2 AND w.ends_at > $2 ORDER BY w.ends_at, w.id LIMIT 8"
+            } else {
+                "SELECT s.first_name AS sitter, cl.name AS client, w.starts_at, w.ends_at FROM assignment_windows w
+                 JOIN sitters s ON s.id = w.sitter_id JOIN clients cl ON cl.id = w.client_id
+                 WHERE w.org_id = $1 AND w.deleted_at IS NULL AND w.starts_at > $2 ORDER BY w.starts_at, w.id LIMIT 5"
+            };
+            sqlx::query(sql).bind(org).bind(ms(now))
+        };
+        let line = |r: &sqlx::any::AnyRow, active: bool| -> Result<WindowLine, sqlx::Error> {
+            Ok(WindowLine {
+                sitter: r.try_get("sitter")?,
+                client: r.try_get("client")?,
+                when: if active {
+                    format!("until {}", tz.day_time(from_ms(r.try_get("ends_at")?)))
+                } else {
+                    format!("from {}", tz.day_time(from_ms(r.try_get("starts_at")?)))
+                },
+            })
+        };
+        let active_now = windows(true).fetch_all(&mut *c).await?.iter().map(|r| line(r, true)).collect::<Result<_, _>>()?;
+        let next_up = windows(false).fetch_all(&mut *c).await?.iter().map(|r| line(r, false)).collect::<Result<_, _>>()?;
+        let recent = sqlx::query(
+            "SELECT at, actor_name, summary FROM audit_events WHERE org_id = $1 AND event_type <> 'api.call' ORDER BY id DESC LIMIT 8",
+        )
+        .bind(org)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ActivityLine {
+                when: crate::domain::time::relative(from_ms(r.try_get("at")?), now, tz),
+                actor: r.try_get("actor_name")?,
+                summary: r.try_get("summary")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Today {
+            business: octx.name.clone(),
+            ready: octx.ready,
+            demo: octx.demo,
+            unread_threads,
+            active_now,
+            next_up,
+            open_violations,
+            failed_deliveries,
+            alerts,
+            recent,
+        })
+    })
+    .await
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let live = crate::live::use_live();
+    let data = Resource::new(move || live.version.get(), |_| dashboard_today());
     view! {
-        <PageHeader title="Dashboard" subtitle="Today at a glance: unread messages, active windows, violations, failures and alerts." />
-        <EmptyState title="Nothing to show yet" body="Once your numbers are set up and clients start texting, today's numbers appear here." />
+        <leptos_meta::Title text="Dashboard · Leashline" />
+        <PageHeader title="Dashboard" subtitle="Today at a glance." />
+        <Transition fallback=|| view! { <Loading label="Loading today" /> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(t) => {
+                        let (critical, warning, info) = t.alerts;
+                        let bad = |n: i64| if n > 0 { "text-red-600" } else { "text-slate-900" };
+                        let unread_tone = if t.unread_threads > 0 { "text-emerald-700" } else { "text-slate-900" };
+                        let (violation_tone, failure_tone) = (bad(t.open_violations), bad(t.failed_deliveries));
+                        let alert_tone = if critical > 0 { "text-red-600" } else if warning > 0 { "text-amber-600" } else { "text-slate-900" };
+                        view! {
+                            <div data-testid="dashboard">
+                                {(!t.ready).then(|| view! {
+                                    <div class="mb-4 flex flex-col gap-2 rounded-lg border border-amber-300 bg-amber-50 px-4 py-3 text-sm text-amber-900 sm:flex-row sm:items-center sm:justify-between" data-testid="readiness-banner" role="status">
+                                        <span><b>"Texting is off until setup is finished. "</b>"Clients' texts are still received; replies wait for you."</span>
+                                        <a class="font-semibold underline" href="/setup">"Finish setup"</a>
+                                    </div>
+                                })}
+                                {t.demo.then(|| view! {
+                                    <p class="mb-4 rounded-lg bg-sky-50 px-4 py-2 text-sm text-sky-900" data-testid="demo-banner">"Demo mode: numbers and texts are simulated; nothing reaches a real phone."</p>
+                                })}
+                                <div class="grid grid-cols-2 gap-3 lg:grid-cols-5">
+                                    <StatCard label="Unread conversations" value=t.unread_threads.to_string() href="/inbox?filter=unread" tone=unread_tone />
+                                    <StatCard label="Windows active now" value=t.active_now.len().to_string() href="/assignments" />
+                                    <StatCard label="Open violations" value=t.open_violations.to_string() href="/inbox?filter=violations" tone=violation_tone />
+                                    <StatCard label="Failed deliveries" value=t.failed_deliveries.to_string() href="/inbox?filter=failures" tone=failure_tone />
+                                    <StatCard label="Open alerts" value=(critical + warning + info).to_string() href="/alerts" tone=alert_tone />
+                                </div>
+                                <p class="mt-2 text-xs text-slate-500">{format!("Alerts: {} critical, {} warning, {} info.", critical, warning, info)}</p>
+                                <div class="mt-6 grid gap-6 lg:grid-cols-2">
+                                    <Card title="Windows">
+                                        <h3 class="text-xs font-semibold uppercase tracking-wide text-slate-500">"Now"</h3>
+                                        {if t.active_now.is_empty() {
+                                            view! { <p class="mt-1 text-sm text-slate-500">"No one is on a visit right now: texts go to your inbox."</p> }.into_any()
+                                        } else {
+                                            view! { <ul class="mt-1 space-y-1 text-sm" data-testid="active-now">
+                                                {t.active_now.into_iter().map(|w| view! { <li><b>{w.sitter}</b>{format!(" with {} ", w.client)}<span class="text-slate-500">{w.when}</span></li> }).collect_view()}
+                                            </ul> }.into_any()
+                                        }}
+                                        <h3 class="mt-4 text-xs font-semibold uppercase tracking-wide text-slate-500">"Next"</h3>
+                                        {if t.next_up.is_empty() {
+                                            view! { <p class="mt-1 text-sm text-slate-500">"Nothing booked yet. "<a class="font-medium text-emerald-700 underline" href="/assignments">"Assign a sitter"</a></p> }.into_any()
+                                        } else {
+                                            view! { <ul class="mt-1 space-y-1 text-sm" data-testid="next-up">
+                                                {t.next_up.into_iter().map(|w| view! { <li><b>{w.sitter}</b>{format!(" with {} ", w.client)}<span class="text-slate-500">{w.when}</span></li> }).collect_view()}
+                                            </ul> }.into_any()
+                                        }}
+                                    </Card>
+                                    <Card title="Recent activity">
+                                        {if t.recent.is_empty() {
+                                            view! { <p class="text-sm text-slate-500">"Nothing has happened yet."</p> }.into_any()
+                                        } else {
+                                            view! { <ul class="space-y-2 text-sm" data-testid="recent-activity">
+                                                {t.recent.into_iter().map(|a| view! {
+                                                    <li class="flex gap-3"><span class="w-20 shrink-0 text-xs text-slate-500">{a.when}</span><span class="min-w-0"><b>{a.actor}</b>{format!(": {}", a.summary)}</span></li>
+                                                }).collect_view()}
+                                            </ul> }.into_any()
+                                        }}
+                                        <a class="mt-3 inline-block text-sm font-medium text-emerald-700 underline" href="/audit">"Full audit trail"</a>
+                                    </Card>
+                                </div>
+                                <p class="sr-only">{plural(t.unread_threads, "unread conversation", "unread conversations")}</p>
+                            </div>
+                        }.into_any()
+                    }
+                    Err(e) => view! { <p class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }

@@ -25,9 +25,15 @@ pub fn InboxPage() -> impl IntoView {
     let params = use_params_map();
     // ?q= works before the page is interactive (the search form is a plain GET form).
     let initial_q = use_query_map().with_untracked(|q| q.get("q").unwrap_or_default());
+    // ?filter=unread|violations|failures|… (the dashboard's numbers link here).
+    let initial_filter = use_query_map().with_untracked(|q| {
+        q.get("filter")
+            .and_then(|f| InboxFilter::ALL.into_iter().find(|x| x.label().eq_ignore_ascii_case(f.trim())))
+            .unwrap_or(InboxFilter::All)
+    });
     let selected = Memo::new(move |_| params.read().get("id").and_then(|s| s.parse::<i64>().ok()).map(ThreadId));
     let state = ListState {
-        filter: RwSignal::new(InboxFilter::All),
+        filter: RwSignal::new(initial_filter),
         sort: RwSignal::new(InboxSort::Recent),
         q: RwSignal::new(initial_q),
         from: RwSignal::new(String::new()),

@@ -9,6 +9,7 @@ mod assignments;
 mod audit;
 mod auth;
 mod crash;
+mod dashboard;
 mod health;
 mod inbox;
 mod integration;
