@@ -297,12 +297,14 @@ async fn a_booking_becomes_an_assignment_window_and_moves_and_cancels_with_it() 
         assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, bookings + 1);
 
         // Move it: the window moves with it.
-        let (s, v, _) =
-            api.call(Method::PATCH, &format!("/api/v1/bookings/{id}"), Some(json!({ "ends_at": in_hours(54) }))).await;
+        let new_end = in_hours(54);
+        let (s, v, _) = api
+            .call(Method::PATCH, &format!("/api/v1/bookings/{id}"), Some(json!({ "ends_at": new_end.clone() })))
+            .await;
         assert_eq!(s, 200, "{v}");
-        assert_eq!(v["ends_at"], in_hours(54));
+        assert_eq!(v["ends_at"], new_end.clone());
         let ends: i64 = app.scalar(&format!("SELECT ends_at FROM assignment_windows WHERE id = {window}")).await;
-        assert_eq!(app::platform::from_ms(ends).to_rfc3339_opts(chrono::SecondsFormat::Secs, true), in_hours(54));
+        assert_eq!(app::platform::from_ms(ends).to_rfc3339_opts(chrono::SecondsFormat::Secs, true), new_end.clone());
 
         let (_, listed) = api.get(&format!("/api/v1/bookings?sitter_id={maya}&from={}", in_hours(1))).await;
         assert!(listed["items"].as_array().unwrap().iter().any(|x| x["id"] == id), "{listed}");
