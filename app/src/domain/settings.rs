@@ -83,21 +83,33 @@ fn range(name: &str, v: i64, lo: i64, hi: i64, unit: &str) -> Result<(), String>
 impl OrgSettings {
     /// Checks every range; the first problem is returned as a sentence.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_fields().map_err(|(_, e)| e)
+    }
+
+    /// Like `validate`, naming the setting at fault (the form field).
+    pub fn validate_fields(&self) -> Result<(), (&'static str, String)> {
         let d = &self.delivery;
-        range("Delivery attempts", d.max_attempts as i64, 1, 10, "attempts")?;
-        range("Retry delay", d.backoff_seconds as i64, 5, 3600, "seconds")?;
-        range("Provider timeout", d.timeout_seconds as i64, 3, 60, "seconds")?;
-        range("Circuit breaker threshold", d.breaker_threshold as i64, 2, 50, "failures")?;
-        range("Circuit breaker pause", d.breaker_cooloff_seconds as i64, 30, 3600, "seconds")?;
-        check_cooldown_days(self.cooldown_days).map_err(|e| e.to_string())?;
-        range("Cooldown", self.cooldown_days, 30, 365, "days")?;
-        self.health.validate()?;
-        self.policy.validate()?;
-        range("Response-time target", self.response_target_minutes as i64, 1, 1440, "minutes")?;
-        range("Pool warning level", self.pool_low_watermark as i64, 0, 100, "numbers")?;
-        range("Low-balance warning", self.low_balance_cents, 0, 1_000_000, "cents")?;
-        range("Default override length", self.default_override_hours as i64, 0, 168, "hours")?;
-        range("Automation rate limit", self.automation_rate_per_thread_hour as i64, 1, 60, "per hour")?;
+        let at = |field: &'static str| move |e: String| (field, e);
+        range("Delivery attempts", d.max_attempts as i64, 1, 10, "attempts").map_err(at("max_attempts"))?;
+        range("Retry delay", d.backoff_seconds as i64, 5, 3600, "seconds").map_err(at("backoff_seconds"))?;
+        range("Provider timeout", d.timeout_seconds as i64, 3, 60, "seconds").map_err(at("timeout_seconds"))?;
+        range("Circuit breaker threshold", d.breaker_threshold as i64, 2, 50, "failures")
+            .map_err(at("breaker_threshold"))?;
+        range("Circuit breaker pause", d.breaker_cooloff_seconds as i64, 30, 3600, "seconds")
+            .map_err(at("breaker_cooloff_seconds"))?;
+        check_cooldown_days(self.cooldown_days).map_err(|e| ("cooldown_days", e.to_string()))?;
+        range("Cooldown", self.cooldown_days, 30, 365, "days").map_err(at("cooldown_days"))?;
+        self.health.validate().map_err(at("red_at"))?;
+        self.policy.validate().map_err(at("policy"))?;
+        range("Response-time target", self.response_target_minutes as i64, 1, 1440, "minutes")
+            .map_err(at("response_target_minutes"))?;
+        range("Pool warning level", self.pool_low_watermark as i64, 0, 100, "numbers")
+            .map_err(at("pool_low_watermark"))?;
+        range("Low-balance warning", self.low_balance_cents, 0, 1_000_000, "cents").map_err(at("low_balance_cents"))?;
+        range("Default override length", self.default_override_hours as i64, 0, 168, "hours")
+            .map_err(at("default_override_hours"))?;
+        range("Automation rate limit", self.automation_rate_per_thread_hour as i64, 1, 60, "per hour")
+            .map_err(at("automation_rate_per_thread_hour"))?;
         Ok(())
     }
 }

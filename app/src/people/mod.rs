@@ -1,12 +1,82 @@
-//! People (SPEC §4). Skeleton until its issue lands.
+//! People (SPEC §4.11): sitters — added, activated (a business number is
+//! assigned automatically) and deactivated (their number quarantined, their
+//! open windows closed, their clients' texts answered from the owner inbox),
+//! each previewed first.
 
-use crate::ui::{EmptyState, PageHeader};
+mod page;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use crate::domain::ids::SitterId;
+use crate::error::AppError;
 use leptos::prelude::*;
+pub use page::PeoplePage;
+use serde::{Deserialize, Serialize};
+#[cfg(feature = "ssr")]
+pub use store::{activate, deactivate};
 
-#[component]
-pub fn PeoplePage() -> impl IntoView {
-    view! {
-        <PageHeader title="People" subtitle="Sitters and clients." />
-        <EmptyState title="Nobody here yet" body="Add your sitters and clients to start assigning them." />
-    }
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitterRow {
+    pub id: i64,
+    pub name: String,
+    pub first_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub active: bool,
+    /// Their business number, formatted.
+    pub number: Option<String>,
+    /// Windows that haven't ended.
+    pub open_windows: i64,
+    pub can_sign_in: bool,
+}
+
+/// What activating or deactivating does (or did), in the words the audit
+/// trail records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitterChange {
+    pub done: bool,
+    pub summary: String,
+    pub lines: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NewSitterForm {
+    pub name: String,
+    /// Defaults to the first word of the name.
+    pub first_name: String,
+    pub phone: String,
+    pub email: String,
+    /// Set to let them sign in now (with the email).
+    pub password: String,
+}
+
+#[server]
+pub async fn load_sitters() -> Result<Vec<SitterRow>, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        let mut c = st.db.read.acquire().await?;
+        store::sitters(&mut c, u.org_id, crate::platform::now()).await
+    })
+    .await
+}
+
+#[server]
+pub async fn add_sitter(form: NewSitterForm) -> Result<SitterId, AppError> {
+    crate::platform::run(store::create(form)).await
+}
+
+/// `activate`: switch on (true) or off (false); `preview`: say what would
+/// happen and change nothing.
+#[server]
+pub async fn change_sitter(id: SitterId, activate: bool, preview: bool) -> Result<SitterChange, AppError> {
+    crate::platform::run(async move {
+        if activate {
+            store::activate(id, preview).await
+        } else {
+            store::deactivate(id, preview).await
+        }
+    })
+    .await
 }

@@ -1,9 +1,12 @@
-//! Settings (SPEC §4.10). So far: API keys for the integration API (create,
-//! shown once, revoke). The rest of Settings arrives with its issue.
+//! Settings (SPEC §4.10): delivery, number and diagnostics settings, and API
+//! keys for the integration API (create, shown once, revoke). Provider
+//! status, policy switches, quiet hours and failed jobs are still to come.
 
+mod operations;
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
+pub use operations::{LoadOperationsSettings, OperationsForm, OperationsSettings, SaveOperationsSettings};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +99,8 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
 pub fn SettingsPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Settings · Leashline" />
-        <PageHeader title="Settings" subtitle="Connections to your other tools. Delivery, cooldown, policy and health settings arrive here next." />
+        <PageHeader title="Settings" subtitle="How texts are delivered, how numbers are looked after, and connections to your other tools." />
+        <OperationsSettings />
         <ApiKeys />
     }
 }

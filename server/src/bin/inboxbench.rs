@@ -4,9 +4,12 @@
 //! empty database — loads the demo business plus THREADS extra client
 //! threads holding MESSAGES messages, signs in as the owner and times, over
 //! HTTP as the browser does: the inbox server function for each kind of
-//! search and filter, and the server render of the inbox page.
+//! search and filter, and the server render of the inbox page. Then it adds
+//! 1,000 business numbers and times the number inventory's server function
+//! (filters, sorts, a late page, the detail) over the same messages.
 
 use app::inbox::{InboxFilter, ListThreads, ThreadQuery};
+use app::numbers::{ListNumbers, NumberFilter};
 use server::config::Config;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -150,6 +153,46 @@ async fn main() {
     }
     println!("inbox page, full server render (HTML with the first 40 threads), 20 runs:");
     report("GET /inbox", &mut times);
+
+    let total = add_numbers(&state, 1_000).await;
+    let numbers = |f: NumberFilter| serde_qs::to_string(&ListNumbers { filter: f }).expect("encode");
+    let cases: [(&str, String); 6] = [
+        ("first page, by number", numbers(NumberFilter::default())),
+        (
+            "sorted by 7-day volume",
+            numbers(NumberFilter { sort: "volume".into(), dir: "desc".into(), ..Default::default() }),
+        ),
+        ("sorted by last used", numbers(NumberFilter { sort: "last_used".into(), ..Default::default() })),
+        (
+            "filter: pool, idle",
+            numbers(NumberFilter { class: "pool".into(), usage: "idle".into(), ..Default::default() }),
+        ),
+        ("filter: failing", numbers(NumberFilter { health: "red".into(), ..Default::default() })),
+        ("page 30", numbers(NumberFilter { page: "30".into(), ..Default::default() })),
+    ];
+    println!("number inventory server function, {total} numbers, {kind}, 30 runs each after 3 warm-up runs:");
+    for (label, form) in cases {
+        let mut times = Vec::new();
+        for i in 0..33 {
+            let t = Instant::now();
+            let res = client
+                .post(format!("{base}{}", <ListNumbers as server_fn::ServerFn>::PATH))
+                .header("cookie", &cookie)
+                .header("accept", "application/json")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.clone())
+                .send()
+                .await
+                .expect("numbers");
+            let status = res.status();
+            let body = res.text().await.expect("body");
+            assert!(status.is_success(), "{label}: {status} {body}");
+            if i >= 3 {
+                times.push(t.elapsed());
+            }
+        }
+        report(&format!("{label:<26}"), &mut times);
+    }
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -265,4 +308,36 @@ async fn load(state: &app::platform::AppState, threads: usize, messages: usize) 
             .await
             .expect("optimize");
     }
+}
+
+/// Tops the business up to TOTAL numbers (area code 628): a mix of pool,
+/// sitter and quarantined numbers, some used recently. Returns the count.
+async fn add_numbers(state: &app::platform::AppState, total: usize) -> usize {
+    let db = &state.db;
+    let have: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM numbers WHERE org_id = 1").fetch_one(&db.read).await.expect("count");
+    let now = app::platform::ms(app::platform::now());
+    let mut tx = db.begin().await.expect("begin");
+    for i in 0..total.saturating_sub(have as usize) {
+        let (class, status) = match i % 10 {
+            0..=5 => ("pool", "active"),
+            6..=8 => ("sitter", "active"),
+            _ => ("pool", "quarantined"),
+        };
+        sqlx::query(
+            "INSERT INTO numbers (org_id, e164, class, status, area_code, monthly_cost_cents, purchased_at, registration, cooldown_until, last_used_at, created_at)
+             VALUES (1, $1, $2, $3, '628', 115, $4, 'registered', $5, $6, $4)",
+        )
+        .bind(format!("+1628{:07}", 5_550_000 + i))
+        .bind(class)
+        .bind(status)
+        .bind(now - 86_400_000 * 30)
+        .bind((status == "quarantined").then_some(now + 86_400_000 * 60))
+        .bind((i % 3 != 0).then_some(now - (i as i64) * 3_600_000))
+        .execute(&mut *tx)
+        .await
+        .expect("number");
+    }
+    tx.commit().await.expect("commit");
+    total.max(have as usize)
 }

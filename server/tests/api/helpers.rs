@@ -218,6 +218,11 @@ impl TestApp {
         .await
     }
 
+    /// Runs a statement directly (to set up a state the UI can't reach yet).
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.db().write).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
     pub async fn scalar(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql).fetch_one(&self.db().read).await.unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
@@ -299,4 +304,9 @@ pub fn sitter_actor(name: &str) -> app::platform::audit::Actor {
         name: name.into(),
         request_id: None,
     }
+}
+
+/// Now as stored (milliseconds since the epoch).
+pub fn now_ms() -> i64 {
+    app::platform::ms(app::platform::now())
 }

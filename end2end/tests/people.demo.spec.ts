@@ -1,0 +1,81 @@
+import { expect, test } from "@playwright/test";
+import { hydrated, OWNER, PHONE, shot, signIn, SITTER } from "./helpers";
+
+// Shared demo server: this spec previews Jordan's deactivation without doing
+// it, and only switches off the sitter it adds itself.
+
+test.describe("people, as the owner", () => {
+  test.beforeEach(async ({ page }) => {
+    await signIn(page, OWNER);
+    await page.goto("/people");
+    await hydrated(page);
+  });
+
+  test("add a sitter who can sign in, activate and deactivate with previews", async ({ page, browser }) => {
+    const cards = page.getByTestId("sitter-card");
+    await expect(cards).toHaveCount(5);
+    await shot(page, "people-sitters");
+
+    // Bad input keeps what was typed and names the problem.
+    await page.getByTestId("sitter-add-open").click();
+    await page.getByTestId("sitter-name").fill("Tess Moore");
+    await page.getByTestId("sitter-phone").fill("12");
+    await page.getByTestId("sitter-email").fill("tess@example.com");
+    await page.getByTestId("sitter-password").fill("walkies-2026");
+    await page.getByTestId("sitter-add-submit").click();
+    await expect(page.getByTestId("sitter-add-form").getByRole("alert")).toContainText("isn't a phone number we can text");
+    await expect(page.getByTestId("sitter-name")).toHaveValue("Tess Moore");
+    await page.getByTestId("sitter-phone").fill("(512) 555-0190");
+    await page.getByTestId("sitter-add-submit").click();
+    const tess = page.locator('[data-sitter="Tess Moore"]');
+    await expect(tess).toBeVisible();
+    await expect(tess.getByTestId("sitter-number")).toHaveText("None");
+
+    // Activate: the preview names the number she gets.
+    await tess.getByTestId("sitter-toggle").click();
+    const dialog = page.getByTestId("confirm-dialog");
+    await expect(dialog.getByTestId("impact-list")).toContainText("+1 (512) 555-0105 becomes Tess's number");
+    await shot(page, "people-activate-preview");
+    await dialog.getByTestId("confirm-button").click();
+    await expect(tess.getByTestId("sitter-number")).toHaveText("+1 (512) 555-0105");
+
+    // She can sign in on her phone and sees her (empty) inbox.
+    const phone = await browser.newContext({ viewport: PHONE, baseURL: "http://127.0.0.1:3100" });
+    const tessPage = await phone.newPage();
+    await signIn(tessPage, { email: "tess@example.com", password: "walkies-2026" });
+    await expect(tessPage.getByTestId("org-name")).toHaveText("Happy Tails Pet Care");
+    await phone.close();
+
+    // Jordan's deactivation, previewed and cancelled: nothing changes.
+    const jordan = page.locator('[data-sitter="Jordan Rivera"]');
+    await jordan.getByTestId("sitter-toggle").click();
+    await expect(dialog.getByTestId("impact-list")).toContainText("+1 (512) 555-0102 goes into quarantine until");
+    await expect(dialog.getByTestId("impact-list")).toContainText("open windows close now");
+    await expect(dialog.getByTestId("impact-list")).toContainText("Jordan can no longer sign in");
+    await shot(page, "people-deactivate-preview");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect(jordan.getByTestId("sitter-number")).toHaveText("+1 (512) 555-0102");
+
+    // Tess is switched off: her number goes into quarantine.
+    await tess.getByTestId("sitter-toggle").click();
+    await expect(dialog.getByTestId("impact-list")).toContainText("+1 (512) 555-0105 goes into quarantine");
+    await dialog.getByTestId("confirm-button").click();
+    await expect(tess).toContainText("Inactive");
+    await expect(tess.getByTestId("sitter-number")).toHaveText("None");
+    await expect(tess.getByTestId("sitter-toggle")).toHaveText("Activate");
+  });
+
+  test("on a phone the sitters stack", async ({ page }) => {
+    await page.setViewportSize(PHONE);
+    await expect(page.getByTestId("sitter-card").first()).toBeVisible();
+    await shot(page, "people-phone");
+  });
+});
+
+test("a sitter can't open people", async ({ page }) => {
+  await signIn(page, SITTER);
+  await page.goto("/people");
+  await hydrated(page);
+  await expect(page.getByTestId("owner-only")).toBeVisible();
+  await expect(page.getByTestId("sitter-card")).toHaveCount(0);
+});

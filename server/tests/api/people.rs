@@ -1,0 +1,142 @@
+//! People (SPEC §4.11): adding sitters, activating (a number is assigned
+//! automatically, or a clear "buy one" refusal) and deactivating with a
+//! preview that changes nothing; sitters can't do any of it.
+
+use crate::helpers::*;
+use app::domain::ids::SitterId;
+use app::people::{AddSitter, ChangeSitter, LoadSitters, NewSitterForm};
+
+#[tokio::test]
+async fn the_owner_adds_activates_and_deactivates_sitters() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let list = app.call(LoadSitters {}).await.expect("sitters");
+        assert_eq!(list.len(), 5);
+        let maya = list.iter().find(|s| s.first_name == "Maya").unwrap();
+        assert_eq!((maya.number.as_deref(), maya.can_sign_in), (Some("+1 (512) 555-0101"), true));
+        assert!(!list.last().unwrap().active, "{backend:?}: inactive sitters last");
+
+        // Bad input names the field and adds nobody.
+        for (form, field) in [
+            (NewSitterForm { name: " ".into(), ..Default::default() }, "name"),
+            (NewSitterForm { name: "Tess Moore".into(), phone: "12".into(), ..Default::default() }, "phone"),
+            (NewSitterForm { name: "Tess Moore".into(), email: "tess at home".into(), ..Default::default() }, "email"),
+            (NewSitterForm { name: "Tess Moore".into(), password: "longenough".into(), ..Default::default() }, "email"),
+            (
+                NewSitterForm {
+                    name: "Tess Moore".into(),
+                    email: "tess@example.com".into(),
+                    password: "short".into(),
+                    ..Default::default()
+                },
+                "password",
+            ),
+            (
+                NewSitterForm {
+                    name: "Tess Moore".into(),
+                    email: "sitter@example.com".into(),
+                    password: "longenough".into(),
+                    ..Default::default()
+                },
+                "email",
+            ),
+        ] {
+            let e = app.call(AddSitter { form }).await.unwrap_err();
+            assert_eq!((e.0, e.1.field_name()), (422, Some(field)), "{backend:?}: {e:?}");
+        }
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM sitters").await, 5);
+
+        let tess = app
+            .call(AddSitter {
+                form: NewSitterForm {
+                    name: "Tess Moore".into(),
+                    phone: "(512) 555-0190".into(),
+                    email: "Tess@Example.com".into(),
+                    password: "walkies-2026".into(),
+                    ..Default::default()
+                },
+            })
+            .await
+            .expect("add");
+        app.client_for("tess@example.com", "walkies-2026").await;
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'sitter.created'").await, 1);
+
+        // Activate: the free sitter number is previewed, then assigned.
+        let p = app.call(ChangeSitter { id: tess, activate: true, preview: true }).await.expect("preview");
+        assert!(!p.done && p.lines[0].starts_with("+1 (512) 555-0105 becomes Tess's number"), "{backend:?}: {p:?}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM numbers WHERE sitter_id IS NOT NULL AND e164 = '+15125550105'").await,
+            0
+        );
+        let done = app.call(ChangeSitter { id: tess, activate: true, preview: false }).await.expect("activate");
+        assert!(done.done);
+        assert_eq!(app.scalar("SELECT sitter_id FROM numbers WHERE e164 = '+15125550105'").await, tess.0);
+        let again = app.call(ChangeSitter { id: tess, activate: true, preview: true }).await.unwrap_err();
+        assert!(again.0 == 409 && again.1.to_string().contains("already active"), "{again:?}");
+
+        // Deactivate Jordan: previewed (nothing changes), then done in one go.
+        let jordan = app.sitter_id("Jordan").await;
+        let p = app.call(ChangeSitter { id: jordan, activate: false, preview: true }).await.unwrap();
+        let said = p.lines.join(" ");
+        assert!(said.contains("+1 (512) 555-0102 goes into quarantine until"), "{said}");
+        assert!(said.contains("2 open windows close now"), "{said}");
+        assert!(said.contains("Jordan can no longer sign in"), "{said}");
+        assert_eq!(app.text("SELECT status FROM numbers WHERE e164 = '+15125550102'").await.as_deref(), Some("active"));
+        app.call(ChangeSitter { id: jordan, activate: false, preview: false }).await.expect("deactivate");
+        assert_eq!(
+            app.text("SELECT status FROM numbers WHERE e164 = '+15125550102'").await.as_deref(),
+            Some("quarantined")
+        );
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM assignment_windows WHERE sitter_id = {} AND deleted_at IS NULL AND ends_at > {}",
+                jordan.0,
+                now_ms()
+            ))
+            .await,
+            0
+        );
+        let e = call_with(
+            &new_client(),
+            &app.addr,
+            app::auth::SignIn { email: "jordan@example.com".into(), password: "password123".into() },
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            e.0 == 403 && e.1.to_string().contains("switched off"),
+            "{backend:?}: a deactivated sitter can't sign in: {e:?}"
+        );
+
+        // Alex comes back with the last free pool number; after that nothing is free,
+        // and the refusal says what to do.
+        let alex = app.sitter_id("Alex").await;
+        let p = app.call(ChangeSitter { id: alex, activate: true, preview: true }).await.unwrap();
+        assert!(p.lines[0].contains("(taken from the pool)"), "{backend:?}: {p:?}");
+        app.call(ChangeSitter { id: alex, activate: true, preview: false }).await.expect("activate Alex");
+        let nina = app
+            .call(AddSitter { form: NewSitterForm { name: "Nina Park".into(), ..Default::default() } })
+            .await
+            .unwrap();
+        let e = app.call(ChangeSitter { id: nina, activate: true, preview: true }).await.unwrap_err();
+        assert!(e.0 == 409 && e.1.to_string().contains("Buy one in Numbers"), "{backend:?}: {e:?}");
+        assert_eq!(
+            app.call(ChangeSitter { id: SitterId(9_999), activate: true, preview: true }).await.unwrap_err().0,
+            404
+        );
+    }
+}
+
+#[tokio::test]
+async fn sitters_cannot_manage_people() {
+    let app = spawn_demo(Backend::Sqlite).await;
+    let sitter = app.client_for("sitter@example.com", "password123").await;
+    let jordan = app.sitter_id("Jordan").await;
+    assert_eq!(call_with(&sitter, &app.addr, LoadSitters {}).await.unwrap_err().0, 403);
+    let add = AddSitter { form: NewSitterForm { name: "Mallory".into(), ..Default::default() } };
+    assert_eq!(call_with(&sitter, &app.addr, add).await.unwrap_err().0, 403);
+    let off = ChangeSitter { id: jordan, activate: false, preview: false };
+    assert_eq!(call_with(&sitter, &app.addr, off).await.unwrap_err().0, 403);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sitters WHERE active = 1").await, 4);
+}
