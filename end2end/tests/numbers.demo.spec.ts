@@ -32,7 +32,9 @@ test.describe("numbers, as the owner", () => {
     await page.locator('[data-number="+15125550101"]').getByTestId("number-open").click();
     const detail = page.getByTestId("number-detail");
     await expect(detail.getByTestId("detail-number")).toHaveText("+1 (512) 555-0101");
-    await expect(detail.getByTestId("detail-threads").locator("li")).toHaveCount(6);
+    // Six in the demo data; earlier specs on this shared server may book Maya more clients.
+    await expect(detail.getByTestId("detail-threads").locator("li").nth(5)).toBeVisible();
+    const conversations = await detail.getByTestId("detail-threads").locator("li").count();
     await expect(detail).toContainText("Maya Chen's sitter number");
     await expect(detail).toContainText("turn on diagnostics mode");
     await shot(page, "numbers-detail");
@@ -41,7 +43,7 @@ test.describe("numbers, as the owner", () => {
     await expect(dialog).toContainText("Choose a reason to see what will happen.");
     await expect(dialog.getByTestId("action-confirm")).toBeDisabled();
     await dialog.getByTestId("quarantine-reason").selectOption("delivery_failures");
-    await expect(dialog.getByTestId("impact-item")).toContainText("6 conversations move to +1 (512) 555-0105");
+    await expect(dialog.getByTestId("impact-item")).toContainText(`${conversations} conversations move to +1 (512) 555-0105`);
     await expect(dialog.getByTestId("impact-item")).toContainText("becomes Maya's number");
     await shot(page, "numbers-quarantine-preview");
     await dialog.getByTestId("action-close").click();
