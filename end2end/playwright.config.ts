@@ -46,6 +46,24 @@ export default defineConfig({
       stdout: "ignore",
       stderr: "pipe",
     },
+    {
+      // Twilio's official API description served by Prism (TOOLCHAIN.md):
+      // it checks every request we make and answers with Twilio's examples.
+      command: "../node_modules/.bin/prism mock --host 127.0.0.1 -p 4010 ../server/tests/twilio/twilio_api_v2010.yaml",
+      port: 4010,
+      reuseExistingServer: !!process.env.PW_REUSE,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "./start-server.sh twilio 3103",
+      url: "http://127.0.0.1:3103/healthz",
+      reuseExistingServer: !!process.env.PW_REUSE,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
   ],
   projects: [
     {
@@ -57,6 +75,11 @@ export default defineConfig({
       name: "fresh",
       testMatch: /.*\.fresh\.spec\.ts/,
       use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3101" },
+    },
+    {
+      name: "twilio",
+      testMatch: /.*\.twilio\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3103" },
     },
   ],
 });

@@ -2,6 +2,8 @@
 # Starts the release server for the browser tests on a fresh database.
 #   start-server.sh demo 3100    demo business loaded
 #   start-server.sh empty 3101   a fresh install (no owner yet)
+#   start-server.sh twilio 3103  a fresh install talking to a Twilio stand-in
+#                                (Prism on TWILIO_API_BASE_URL, default :4010)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=$1
@@ -15,6 +17,9 @@ export LEPTOS_SITE_ROOT=target/site
 export MEDIA_DIR="target/e2e/media-$kind"
 export APP_SECRET_KEY="e2e-secret-key-not-for-production-0123456789"
 export RUST_LOG="${RUST_LOG:-warn}"
+if [ "$kind" = twilio ]; then
+    export TWILIO_API_BASE_URL="${TWILIO_API_BASE_URL:-http://127.0.0.1:4010}"
+fi
 if [ "$kind" = demo ]; then
     exec "${SERVER_BIN:-./target/release/server}" serve --seed-demo-if-empty
 else

@@ -52,3 +52,29 @@ export function marker(): string {
     .map((d) => "abcdefghij"[Number(d)])
     .join("");
 }
+
+export const RILEY = { email: "riley@paws.example", password: "a-long-password" };
+
+/** Signs in the owner of a fresh install, creating the account first if
+ * nobody has yet, and opens the setup wizard. */
+export async function ownerOfFreshInstall(page: Page) {
+  await page.goto("/login");
+  await hydrated(page);
+  if (page.url().endsWith("/welcome")) {
+    await page.getByLabel("Business name").fill("Paws & Co");
+    await page.getByLabel("Your name").fill("Riley Owner");
+    await page.getByLabel("Email").fill(RILEY.email);
+    await page.getByLabel("Password", { exact: true }).fill(RILEY.password);
+    await page.getByLabel("Repeat password").fill(RILEY.password);
+    await page.getByRole("button", { name: /Create account/ }).click();
+    await expect(page).toHaveURL(/\/setup$/);
+  } else {
+    await page.getByLabel("Email").fill(RILEY.email);
+    await page.getByLabel("Password").fill(RILEY.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect(page.getByTestId("org-name")).toBeVisible();
+  }
+  await page.goto("/setup");
+  await hydrated(page);
+}
+

@@ -65,6 +65,52 @@ test.describe("people, as the owner", () => {
     await expect(tess.getByTestId("sitter-toggle")).toHaveText("Activate");
   });
 
+  test("clients: search, edit (a bad number is refused and kept), merge an Unknown client", async ({ page }) => {
+    // Tom's other phone texts the Front Desk, where Tom already has a conversation.
+    const res = await page.request.post("/webhooks/twilio/sms", {
+      form: { MessageSid: `SMe2emerge${Date.now()}`, From: "+17375550777", To: "+15125550100", Body: "Tom here, on my work phone", NumMedia: "0" },
+    });
+    expect(res.status()).toBe(200);
+
+    const search = async (q: string) => {
+      await page.getByTestId("client-search").fill(q);
+      await page.getByTestId("client-search-go").click();
+    };
+    await expect(page.getByTestId("client-row").first()).toBeVisible();
+    await search("Tom Fischer");
+    await expect(page.getByTestId("client-row")).toHaveCount(1);
+    await page.getByTestId("client-edit").click();
+    const phones = page.getByTestId("client-phones");
+    await expect(phones).toHaveValue("+1 (737) 555-0119");
+    await phones.fill("+1 (737) 555-0119\ncall me");
+    await page.getByTestId("client-notes").fill("Two cats, key under the mat");
+    await page.getByTestId("client-save").click();
+    await expect(page.getByTestId("client-phones-error")).toContainText("\"call me\" isn't a phone number we can text");
+    await expect(page.getByTestId("client-notes")).toHaveValue("Two cats, key under the mat");
+    await phones.fill("+1 (737) 555-0119");
+    await page.getByTestId("client-save").click();
+    await expect(page.getByText("Saved. Notes changed")).toBeVisible();
+
+    await search("0777");
+    const unknown = page.getByTestId("client-row");
+    await expect(unknown).toHaveCount(1);
+    await expect(unknown).toContainText("Unknown");
+    await unknown.getByTestId("client-edit").click();
+    const tom = await page.getByTestId("merge-into").locator("option", { hasText: "Tom Fischer" }).first().textContent();
+    await page.getByTestId("merge-into").selectOption({ label: tom || "Tom Fischer" });
+    const impact = page.getByTestId("merge-impact");
+    await expect(impact).toContainText("+1 (737) 555-0777 becomes one of Tom Fischer's phone numbers.");
+    await expect(impact).toContainText("joins Tom Fischer's existing one there");
+    await shot(page, "people-client-merge");
+    await page.getByTestId("merge-confirm").click();
+    await expect(page.getByText("Merged.")).toBeVisible();
+    await search("0777");
+    await expect(page.getByTestId("client-row")).toHaveCount(1);
+    await expect(page.getByTestId("client-row")).toContainText("Tom Fischer");
+    await expect(page.getByTestId("client-row")).toContainText("+1 (737) 555-0777");
+    await shot(page, "people-clients");
+  });
+
   test("on a phone the sitters stack", async ({ page }) => {
     await page.setViewportSize(PHONE);
     await expect(page.getByTestId("sitter-card").first()).toBeVisible();

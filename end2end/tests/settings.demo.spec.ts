@@ -8,6 +8,39 @@ test.describe("settings, as the owner", () => {
     await hydrated(page);
   });
 
+  test("messaging rules: phone numbers can't be log-only for sitters; quiet hours save", async ({ page }) => {
+    const phone = page.getByTestId("rules-policy-phone");
+    await expect(phone).toHaveValue("block");
+    await phone.selectOption("log");
+    await page.getByTestId("rules-quiet-start").fill("22:00");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByTestId("rules-error")).toContainText("can't be log-only for sitters");
+    await expect(phone).toHaveValue("log");
+    await expect(page.getByTestId("rules-quiet-start")).toHaveValue("22:00");
+    await shot(page, "settings-rules-refused");
+    await phone.selectOption("block");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText("Saved. Quiet hours: 21:00–08:00 → 22:00–08:00")).toBeVisible();
+  });
+
+  test("health checks, and a failed background job replayed with a reason", async ({ page }) => {
+    await expect(page.getByTestId("health-check")).toHaveCount(5);
+    await expect(page.getByTestId("health-checks")).toContainText("Demo provider answered in");
+    await expect(page.getByTestId("health-check").first()).toHaveAttribute("data-level", "ok");
+    await expect(page.getByTestId("provider-status")).toContainText("Demo numbers");
+    const job = page.getByTestId("failed-job").filter({ hasText: "Ending a routing override" });
+    await expect(job).toContainText("database is locked");
+    await job.getByTestId("job-replay").click();
+    await page.getByTestId("job-confirm").click();
+    await expect(page.getByTestId("job-error")).toContainText("Say why");
+    await page.getByTestId("job-reason").fill("The override was already removed; running it again is harmless");
+    await shot(page, "settings-failed-job");
+    await page.getByTestId("job-confirm").click();
+    await expect(page.getByText("Replayed: it runs again now.")).toBeVisible();
+    await expect(page.getByTestId("failed-job")).toHaveCount(0);
+    await expect(page.getByText("Nothing failed")).toBeVisible();
+  });
+
   test("a 10-day cooldown is refused and explained; a valid change saves", async ({ page }) => {
     const cooldown = page.getByTestId("setting-cooldown_days");
     await expect(cooldown).toHaveValue("90");

@@ -506,6 +506,19 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
         .execute(&mut *tx)
         .await?;
 
+    // One background job that gave up, so Settings → Failed jobs has
+    // something to replay or ignore: ending an override that was already
+    // removed by hand (harmless either way).
+    let gave_up = ms(t - Duration::hours(3));
+    sqlx::query(
+        "INSERT INTO jobs (org_id, kind, payload, status, attempts, max_attempts, run_at, last_error, created_at, finished_at)
+         VALUES ($1, 'override.expire', '{\"id\": 0}', 'dead', 3, 3, $2, 'database is locked (the server was restarting)', $2, $2)",
+    )
+    .bind(org)
+    .bind(gave_up)
+    .execute(&mut *tx)
+    .await?;
+
     let actor = Actor { kind: ActorKind::System, id: None, name: "Demo loader".into(), request_id: None };
     audit::append(
         &mut tx,

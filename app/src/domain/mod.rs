@@ -16,6 +16,7 @@ pub mod provider_errors;
 pub mod roles;
 pub mod routing;
 pub mod settings;
+pub mod setup;
 pub mod sms;
 pub mod time;
 pub mod windows;

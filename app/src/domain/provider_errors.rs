@@ -19,7 +19,7 @@ impl Explained {
 pub fn explain(code: Option<&str>) -> Explained {
     let (what, next): (&str, String) = match code.unwrap_or("") {
         "20003" => (
-            "Twilio didn't accept the Account SID and Auth Token.",
+            "Twilio didn't accept the Account ID and Auth Token.",
             "Copy both again from the Twilio console (Account → API keys & tokens) and paste them in Setup.".into(),
         ),
         "20404" => (

@@ -1045,7 +1045,7 @@ async fn execute(
 
 // ---- buying and importing --------------------------------------------
 
-async fn provider_for(u: &SessionUser) -> AppResult<(Provider, OrgContext)> {
+pub(crate) async fn provider_for(u: &SessionUser) -> AppResult<(Provider, OrgContext)> {
     let st = state()?;
     let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
@@ -1059,7 +1059,7 @@ async fn provider_for(u: &SessionUser) -> AppResult<(Provider, OrgContext)> {
     Ok((p, ctx))
 }
 
-fn area_code(input: &str) -> AppResult<String> {
+pub(crate) fn area_code(input: &str) -> AppResult<String> {
     let a = input.trim();
     if a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit()) && !a.starts_with(['0', '1']) {
         Ok(a.to_string())
@@ -1073,9 +1073,14 @@ fn provider_refusal(e: provider::ProviderError) -> AppError {
 }
 
 pub async fn search(u: &SessionUser, area: &str) -> AppResult<Vec<Offer>> {
+    search_n(u, area, 10).await
+}
+
+/// Up to `limit` numbers for sale in the area code.
+pub async fn search_n(u: &SessionUser, area: &str, limit: usize) -> AppResult<Vec<Offer>> {
     let area = area_code(area)?;
     let (p, _) = provider_for(u).await?;
-    let found = p.available_numbers(&area, 10).await.map_err(provider_refusal)?;
+    let found = p.available_numbers(&area, limit).await.map_err(provider_refusal)?;
     Ok(found
         .into_iter()
         .map(|a| Offer {

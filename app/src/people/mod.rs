@@ -1,8 +1,10 @@
 //! People (SPEC §4.11): sitters — added, activated (a business number is
 //! assigned automatically) and deactivated (their number quarantined, their
 //! open windows closed, their clients' texts answered from the owner inbox),
-//! each previewed first.
+//! each previewed first — and clients (search, edit, phone numbers, opt-out
+//! state, merging an "Unknown" client into a known one).
 
+pub mod clients;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod store;

@@ -68,7 +68,7 @@ pub fn PeoplePage() -> impl IntoView {
     };
     view! {
         <leptos_meta::Title text="People · Leashline" />
-        <PageHeader title="People" subtitle="Your sitters: who can sign in, which business number they text from, and who is switched off.">
+        <PageHeader title="People" subtitle="Your sitters (who can sign in, which business number they text from) and your clients (their phone numbers and whether they opted out).">
             <button type="button" class=btn::PRIMARY data-testid="sitter-add-open" on:click=move |_| adding.update(|a| *a = !*a)>"Add a sitter"</button>
         </PageHeader>
         <Show when=move || adding.get()><AddSitter open=adding changed=changed /></Show>
@@ -104,6 +104,7 @@ pub fn PeoplePage() -> impl IntoView {
                 <a class="text-sm font-semibold text-emerald-700 underline" href="/numbers" data-testid="buy-number-link">"Go to Numbers to buy one"</a>
             })}
         </ConfirmDialog>
+        <crate::people::clients::ClientsPanel />
     }
 }
 

@@ -1,12 +1,18 @@
-//! Settings (SPEC §4.10): delivery, number and diagnostics settings, and API
-//! keys for the integration API (create, shown once, revoke). Provider
-//! status, policy switches, quiet hours and failed jobs are still to come.
+//! Settings (SPEC §4.10): provider status with the way back into setup,
+//! delivery, number and diagnostics settings, and API keys for the
+//! integration API (create, shown once, revoke), health checks, failed
+//! background jobs, and messaging rules (time zone, quiet hours,
+//! anti-poaching actions, targets).
 
+mod health;
 mod operations;
+mod rules;
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
+pub use health::{FailedJobs, HealthChecks, ResolveFailedJob};
 use leptos::prelude::*;
 pub use operations::{LoadOperationsSettings, OperationsForm, OperationsSettings, SaveOperationsSettings};
+pub use rules::{LoadRulesSettings, RulesForm, SaveRulesSettings};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,8 +106,54 @@ pub fn SettingsPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Settings · Leashline" />
         <PageHeader title="Settings" subtitle="How texts are delivered, how numbers are looked after, and connections to your other tools." />
+        <ProviderStatus />
+        <health::HealthPanel />
         <OperationsSettings />
+        <rules::RulesSettings />
+        <health::FailedJobsPanel />
         <ApiKeys />
+    }
+}
+
+/// Which provider and account the business texts through, whether setup
+/// is finished, and the way back into the wizard.
+#[component]
+fn ProviderStatus() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| crate::setup::load_setup());
+    view! {
+        <Card title="Texting provider" class="mb-6">
+            <Transition fallback=|| view! { <Loading label="Loading the provider" /> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(s) => {
+                            let who = match s.provider.as_str() {
+                                "" => "Not connected yet".to_string(),
+                                "demo" => "Demo numbers (nothing is really sent)".to_string(),
+                                _ => format!("Twilio account {}", s.provider_label.clone().unwrap_or_default()),
+                            };
+                            let failing: Vec<String> = s.readiness.iter().filter(|c| !c.ok).map(|c| c.label.clone()).collect();
+                            view! {
+                                <div class="flex flex-col gap-3 sm:flex-row sm:items-center sm:justify-between" data-testid="provider-status">
+                                    <div>
+                                        <p class="text-sm font-medium text-slate-900">{who}</p>
+                                        <p class="mt-0.5 text-sm text-slate-600">
+                                            {format!("{} numbers connected of {}.", s.facts.numbers_hooked_up, s.facts.numbers)}
+                                            {s.account.map(|a| format!(" Balance {}.", a.balance.unwrap_or_else(|| "not reported".into())))}
+                                        </p>
+                                        {(!failing.is_empty()).then(|| view! { <p class="mt-1 text-sm text-amber-800">{format!("Needs attention: {}.", failing.join("; "))}</p> })}
+                                    </div>
+                                    <div class="flex items-center gap-2">
+                                        {if s.ready { view! { <Badge tone=Tone::Good text="System ready" /> } } else { view! { <Badge tone=Tone::Warn text="Setup not finished" /> } }}
+                                        <a href="/setup" class=btn::SECONDARY data-testid="rerun-setup">"Open setup"</a>
+                                    </div>
+                                </div>
+                            }.into_any()
+                        }
+                        Err(e) => view! { <p class="text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Card>
     }
 }
 

@@ -1,12 +1,156 @@
-//! Setup (SPEC §4). Skeleton until its issue lands.
+//! The setup wizard (SPEC §4.1): seven steps from a fresh install to
+//! "System ready". Each step is saved as it completes, so leaving and
+//! coming back resumes; the server re-checks every requirement with the
+//! same rules the page shows (`domain::setup`). Credentials are tested
+//! before they are stored, stored encrypted, and never sent back.
 
-use crate::ui::{EmptyState, PageHeader};
+mod page;
+#[cfg(feature = "ssr")]
+pub mod store;
+
+use crate::domain::setup::{Check, Facts, Progress};
+use crate::error::AppError;
+use crate::numbers::Offer;
 use leptos::prelude::*;
+pub use page::SetupPage;
+use serde::{Deserialize, Serialize};
 
-#[component]
-pub fn SetupPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Setup" subtitle="Connect your texting provider and get your numbers ready." />
-        <EmptyState title="Setup" body="Seven steps from a fresh install to a ready system." />
-    }
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    /// "AC…1234" or "Demo provider".
+    pub label: String,
+    pub name: String,
+    pub status: String,
+    pub active: bool,
+    /// "$42.50"
+    pub balance: Option<String>,
+    pub low_balance: bool,
+    /// RFC 3339, when the provider last answered.
+    pub checked: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupNumber {
+    pub id: i64,
+    pub display: String,
+    pub class: String,
+    pub class_label: String,
+    pub quarantined: bool,
+    /// verified, failed or pending
+    pub hookup: String,
+    pub problem: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetupState {
+    /// Where a returning owner resumes (1 to 7).
+    pub step: u8,
+    pub progress: Progress,
+    pub facts: Facts,
+    pub readiness: Vec<Check>,
+    pub ready: bool,
+    pub business_name: String,
+    pub time_zone: String,
+    /// "demo", "twilio", or empty before step 1.
+    pub provider: String,
+    pub provider_label: Option<String>,
+    /// PROVIDER=twilio in the server's environment: no credentials to type.
+    pub server_credentials: bool,
+    pub account: Option<AccountView>,
+    pub numbers: Vec<SetupNumber>,
+    pub public_base_url: String,
+    pub hookup_base_url: String,
+}
+
+/// Step 1 as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnectForm {
+    /// "demo" or "twilio"
+    pub mode: String,
+    pub account_sid: String,
+    pub auth_token: String,
+    pub business_name: String,
+    pub time_zone: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookupResult {
+    pub display: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HookupRun {
+    pub results: Vec<HookupResult>,
+    pub state: SetupState,
+}
+
+#[server]
+pub async fn load_setup() -> Result<SetupState, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::load(&crate::platform::state()?, u.org_id.0).await
+    })
+    .await
+}
+
+/// Tests the connection with what was typed; saves only if it works.
+#[server]
+pub async fn connect_provider(form: ConnectForm) -> Result<SetupState, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::connect(&u, form).await
+    })
+    .await
+}
+
+#[server]
+pub async fn verify_account() -> Result<SetupState, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::verify(&u).await
+    })
+    .await
+}
+
+#[server]
+pub async fn complete_setup_step(step: u8) -> Result<SetupState, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::complete(&u, step).await
+    })
+    .await
+}
+
+#[server]
+pub async fn skip_setup_step(step: u8) -> Result<SetupState, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::skip(&u, step).await
+    })
+    .await
+}
+
+#[server]
+pub async fn run_hookup(base_url: String) -> Result<HookupRun, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::hookup(&u, &base_url).await
+    })
+    .await
+}
+
+/// Up to `count` (1–50) numbers for sale in an area code, for bulk buying.
+#[server]
+pub async fn offers_for_bulk(area_code: String, count: u32) -> Result<Vec<Offer>, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        if !(1..=50).contains(&count) {
+            return Err(AppError::field("count", "Buy between 1 and 50 numbers at a time."));
+        }
+        crate::numbers::store::search_n(&u, &area_code, count as usize).await
+    })
+    .await
 }

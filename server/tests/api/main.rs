@@ -18,5 +18,6 @@ mod people;
 mod pipeline;
 mod routing;
 mod settings;
+mod setup;
 mod storage;
 mod twilio;

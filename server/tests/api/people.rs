@@ -140,3 +140,111 @@ async fn sitters_cannot_manage_people() {
     assert_eq!(call_with(&sitter, &app.addr, off).await.unwrap_err().0, 403);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sitters WHERE active = 1").await, 4);
 }
+
+#[tokio::test]
+async fn clients_are_searched_edited_and_an_unknown_one_merged_into_a_known_one() {
+    use app::people::clients::{ClientForm, ListClients, MergeClient, SaveClient};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let all = app.call(ListClients { query: String::new() }).await.expect("list");
+        assert!(all.total >= 5 && all.items.iter().all(|c| !c.unknown), "{backend:?}");
+
+        // X: a client with a conversation on an active business number.
+        let x = app
+            .scalar(
+                "SELECT MIN(t.client_id) FROM threads t JOIN numbers n ON n.id = t.number_id WHERE n.status = 'active'",
+            )
+            .await;
+        let business = app
+            .text(&format!(
+                "SELECT MIN(n.e164) FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = {x} AND n.status = 'active'"
+            ))
+            .await
+            .unwrap();
+        let xs_thread = app
+            .scalar(&format!(
+                "SELECT t.id FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = {x} AND n.e164 = '{business}'"
+            ))
+            .await;
+        let xrow = all.items.iter().find(|c| c.id == x).expect("X listed").clone();
+        let other = all.items.iter().find(|c| c.id != x).expect("another client").clone();
+
+        // Search by part of the name and by the last digits of a phone.
+        let part = xrow.name.split_whitespace().next().unwrap().to_lowercase();
+        assert!(app.call(ListClients { query: part }).await.unwrap().items.iter().any(|c| c.id == x));
+        let tail: String = xrow.contacts[0].e164.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+        assert!(app.call(ListClients { query: tail }).await.unwrap().items.iter().any(|c| c.id == x));
+
+        // Edits: bad numbers, someone else's number and no number are refused; nothing changes.
+        let form = |phones: &str| ClientForm {
+            id: x,
+            name: xrow.name.clone(),
+            notes: "Gate code is on the fridge".into(),
+            phones: phones.into(),
+            opted_out_everywhere: false,
+        };
+        for (phones, words) in [
+            ("call me maybe", "isn't a phone number we can text"),
+            (other.contacts[0].display.as_str(), "already belongs to"),
+            ("  ", "at least one phone number"),
+        ] {
+            let e = app.call(SaveClient { form: form(phones) }).await.unwrap_err();
+            assert_eq!((e.0, e.1.field_name()), (422, Some("phones")), "{backend:?}: {e:?}");
+            assert!(e.1.to_string().contains(words), "{e:?}");
+        }
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'client.updated'").await, 0);
+        let changes = app
+            .call(SaveClient { form: form(&format!("{}\n(512) 555-0111", xrow.contacts[0].display)) })
+            .await
+            .expect("save");
+        assert_eq!(changes, vec!["Notes changed".to_string(), "Added +1 (512) 555-0111".to_string()]);
+
+        // A new phone texts X's business number: an Unknown client appears.
+        app.text_in("SMmergetest0000000000000000000001", "+15125550777", &business, "hi it's me from my work phone")
+            .await;
+        let found = app.call(ListClients { query: "5550777".into() }).await.unwrap();
+        assert_eq!(found.items.len(), 1, "{backend:?}");
+        let unknown = found.items[0].clone();
+        assert!(unknown.unknown);
+
+        // Refusals: a named client can't be merged away, nor into itself or another unknown.
+        let e = app.call(MergeClient { unknown: x, into: unknown.id, preview: true }).await.unwrap_err();
+        assert_eq!(e.0, 409);
+        let e = app.call(MergeClient { unknown: unknown.id, into: unknown.id, preview: true }).await.unwrap_err();
+        assert_eq!(e.1.field_name(), Some("into"));
+
+        let impact = app.call(MergeClient { unknown: unknown.id, into: x, preview: true }).await.expect("preview");
+        assert!(impact[0].contains("(512) 555-0777") && impact[1].contains("joins"), "{impact:?}");
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM clients WHERE id = {} AND merged_into IS NULL", unknown.id))
+                .await,
+            1
+        );
+
+        app.call(MergeClient { unknown: unknown.id, into: x, preview: false }).await.expect("merge");
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE thread_id = {xs_thread} AND body = 'hi it''s me from my work phone'")).await,
+            1,
+            "{backend:?}: the message moved into X's conversation"
+        );
+        assert!(app.call(ListClients { query: "5550777".into() }).await.unwrap().items.iter().all(|c| c.id == x));
+        // The phone is X's now: the next text lands in X's conversation.
+        app.text_in("SMmergetest0000000000000000000002", "+15125550777", &business, "second text").await;
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM messages WHERE thread_id = {xs_thread} AND body = 'second text'"
+            ))
+            .await,
+            1,
+            "{backend:?}"
+        );
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'client.merged'").await, 1);
+
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        assert_eq!(call_with(&sitter, &app.addr, ListClients { query: String::new() }).await.unwrap_err().0, 403);
+        assert_eq!(call_with(&sitter, &app.addr, SaveClient { form: form("+15125550111") }).await.unwrap_err().0, 403);
+        let e = call_with(&sitter, &app.addr, MergeClient { unknown: unknown.id, into: x, preview: true }).await;
+        assert_eq!(e.unwrap_err().0, 403);
+    }
+}

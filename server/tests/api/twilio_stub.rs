@@ -28,11 +28,17 @@ pub struct Seen {
     pub authorized: bool,
 }
 
+/// A number in the stub account: (id, number, incoming URL, status URL).
+type StubNumber = (String, String, Option<String>, Option<String>);
+
 #[derive(Default)]
 pub struct Inner {
     pub mode: Mutex<Option<Mode>>,
     pub seen: Mutex<Vec<Seen>>,
     counter: AtomicU64,
+    pub numbers: Mutex<Vec<StubNumber>>,
+    /// When set, number settings don't stick (another app manages them).
+    pub foreign_urls: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Clone)]
@@ -130,9 +136,129 @@ async fn stored(Path(_n): Path<String>) -> Response {
     ([("content-type", "image/png")], PNG).into_response()
 }
 
+fn unauthorized() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(serde_json::json!({ "code": 20003, "message": "Authenticate", "status": 401 })),
+    )
+        .into_response()
+}
+
+async fn account(Path(file): Path<String>, headers: HeaderMap) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    if file != format!("{ACCOUNT_SID}.json") {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    axum::Json(serde_json::json!({ "sid": ACCOUNT_SID, "friendly_name": "Stub Pet Care", "status": "active" }))
+        .into_response()
+}
+
+async fn balance(headers: HeaderMap) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    axum::Json(serde_json::json!({ "account_sid": ACCOUNT_SID, "balance": "7.25", "currency": "USD" })).into_response()
+}
+
+async fn available(
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let area = q.get("AreaCode").cloned().unwrap_or_else(|| "512".into());
+    let list: Vec<_> = (0..3)
+        .map(|i| serde_json::json!({ "phone_number": format!("+1{area}555020{i}"), "locality": "Austin", "region": "TX" }))
+        .collect();
+    axum::Json(serde_json::json!({ "available_phone_numbers": list })).into_response()
+}
+
+fn number_json(n: &StubNumber) -> serde_json::Value {
+    serde_json::json!({ "sid": n.0, "phone_number": n.1, "sms_url": n.2, "status_callback": n.3 })
+}
+
+fn field(form: &[(String, String)], k: &str) -> Option<String> {
+    form.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone())
+}
+
+async fn buy(State(s): State<Arc<Inner>>, headers: HeaderMap, body: String) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    s.seen.lock().unwrap().push(Seen {
+        method: "POST".into(),
+        path: "/IncomingPhoneNumbers.json".into(),
+        form: form.clone(),
+        authorized: true,
+    });
+    let mut numbers = s.numbers.lock().unwrap();
+    let n = (
+        format!("PN{:032}", numbers.len() + 1),
+        field(&form, "PhoneNumber").unwrap_or_default(),
+        field(&form, "SmsUrl"),
+        field(&form, "StatusCallback"),
+    );
+    numbers.push(n.clone());
+    (StatusCode::CREATED, axum::Json(number_json(&n))).into_response()
+}
+
+async fn owned_list(
+    State(s): State<Arc<Inner>>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let want = q.get("PhoneNumber").cloned().unwrap_or_default();
+    let list: Vec<_> = s.numbers.lock().unwrap().iter().filter(|n| n.1 == want).map(number_json).collect();
+    axum::Json(serde_json::json!({ "incoming_phone_numbers": list })).into_response()
+}
+
+async fn owned_one(
+    State(s): State<Arc<Inner>>,
+    Path((_account, file)): Path<(String, String)>,
+    method: axum::http::Method,
+    headers: HeaderMap,
+    body: String,
+) -> Response {
+    if !authorized(&headers) {
+        return unauthorized();
+    }
+    let sid = file.trim_end_matches(".json");
+    let form: Vec<(String, String)> = serde_urlencoded::from_str(&body).unwrap_or_default();
+    let foreign = s.foreign_urls.load(Ordering::SeqCst);
+    let mut numbers = s.numbers.lock().unwrap();
+    let Some(n) = numbers.iter_mut().find(|n| n.0 == sid) else {
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({ "code": 20404, "message": "not found", "status": 404 })),
+        )
+            .into_response();
+    };
+    if method == axum::http::Method::POST {
+        if foreign {
+            n.2 = Some("https://old-app.example.com/sms".into());
+        } else {
+            n.2 = field(&form, "SmsUrl").or(n.2.take());
+            n.3 = field(&form, "StatusCallback").or(n.3.take());
+        }
+    }
+    axum::Json(number_json(n)).into_response()
+}
+
 pub async fn start() -> Stub {
     let inner = Arc::new(Inner::default());
     let app = Router::new()
+        .route("/2010-04-01/Accounts/{file}", get(account))
+        .route("/2010-04-01/Accounts/{sid}/Balance.json", get(balance))
+        .route("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json", get(available))
+        .route("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json", post(buy).get(owned_list))
+        .route("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/{file}", post(owned_one).get(owned_one))
         .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages).get(list_messages))
         .route("/media/{n}", get(media))
         .route("/stored/{n}", get(stored))

@@ -1,0 +1,347 @@
+//! Messaging rules in Settings (SPEC §4.10, §3.5, §3.6): the business's
+//! time zone, quiet hours for automatic texts, the anti-poaching action per
+//! rule for sitters (phone numbers and emails can't be log-only: the domain
+//! refuses it), owners' "send anyway" warnings, the response-time target
+//! and the low-balance warning. Saved in one transaction with its audit.
+
+use crate::domain::policy::{HitKind, PolicyAction};
+use crate::error::AppError;
+use crate::ui::{btn, field, use_toaster, Card};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RulesForm {
+    pub time_zone: String,
+    pub quiet_enabled: bool,
+    /// "21:00"
+    pub quiet_start: String,
+    pub quiet_end: String,
+    /// (rule, action) for sitters, e.g. ("phone", "block").
+    pub sitter_actions: Vec<(String, String)>,
+    pub owner_warnings: bool,
+    pub response_target_minutes: String,
+    /// Dollars, as typed.
+    pub low_balance: String,
+}
+
+#[server]
+pub async fn load_rules_settings() -> Result<RulesForm, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        let mut c = st.db.read.acquire().await?;
+        let ctx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
+        let s = ctx.settings;
+        Ok(RulesForm {
+            time_zone: ctx.tz.name().to_string(),
+            quiet_enabled: s.quiet_hours.enabled,
+            quiet_start: s.quiet_hours.start.format("%H:%M").to_string(),
+            quiet_end: s.quiet_hours.end.format("%H:%M").to_string(),
+            sitter_actions: HitKind::ALL
+                .into_iter()
+                .map(|k| {
+                    let a = s.policy.sitter_actions.get(&k).copied().unwrap_or(PolicyAction::Block);
+                    (k.as_str().to_string(), a.as_str().to_string())
+                })
+                .collect(),
+            owner_warnings: s.policy.owner_warnings,
+            response_target_minutes: s.response_target_minutes.to_string(),
+            low_balance: format!("{}.{:02}", s.low_balance_cents / 100, s.low_balance_cents % 100),
+        })
+    })
+    .await
+}
+
+/// Saves the form; returns what changed, one line each.
+#[server]
+pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppError> {
+    crate::platform::run(async move {
+        use crate::domain::time::BusinessTz;
+        use crate::platform::audit::{self, Event};
+        use chrono::NaiveTime;
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        let tz = BusinessTz::parse(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
+        let time = |field: &str, v: &str| {
+            NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| {
+                AppError::field(field, format!("\"{}\" isn't a time: use 24-hour HH:MM, like 21:00.", v.trim()))
+            })
+        };
+        let start = time("quiet_start", &form.quiet_start)?;
+        let end = time("quiet_end", &form.quiet_end)?;
+        if form.quiet_enabled && start == end {
+            return Err(AppError::field("quiet_end", "Quiet hours need to end at a different time than they start."));
+        }
+        let target = form.response_target_minutes.trim().parse::<u32>().map_err(|_| {
+            AppError::field("response_target_minutes", "Response-time target: enter whole minutes, like 15.")
+        })?;
+        let balance = form.low_balance.trim().trim_start_matches('$');
+        let cents = match balance.split_once('.') {
+            None => balance.parse::<i64>().ok().map(|d| d * 100),
+            Some((d, c)) if c.len() <= 2 => {
+                let d = if d.is_empty() { Some(0) } else { d.parse::<i64>().ok() };
+                let c = format!("{c:0<2}").parse::<i64>().ok();
+                d.zip(c).map(|(d, c)| d * 100 + c)
+            }
+            _ => None,
+        }
+        .filter(|c| *c >= 0)
+        .ok_or_else(|| AppError::field("low_balance", "Low-balance warning: enter dollars, like 20 or 12.50."))?;
+
+        let mut tx = st.db.begin().await?;
+        let ctx = crate::messaging::store::org_context(&mut tx, u.org_id).await?;
+        let old = ctx.settings.clone();
+        let mut s = old.clone();
+        s.quiet_hours.enabled = form.quiet_enabled;
+        s.quiet_hours.start = start;
+        s.quiet_hours.end = end;
+        s.policy.owner_warnings = form.owner_warnings;
+        for (k, a) in &form.sitter_actions {
+            let kind = HitKind::parse(k)
+                .ok_or_else(|| AppError::field("policy", format!("There is no rule called \"{k}\".")))?;
+            let action = PolicyAction::parse(a)
+                .ok_or_else(|| AppError::field(format!("policy_{k}").as_str(), "Choose Block, Hold or Log only."))?;
+            s.policy.sitter_actions.insert(kind, action);
+        }
+        if let Err(e) = s.policy.validate() {
+            let bad = HitKind::ALL
+                .into_iter()
+                .find(|k| k.is_core() && s.policy.sitter_actions.get(k) == Some(&PolicyAction::Log))
+                .map(|k| format!("policy_{}", k.as_str()))
+                .unwrap_or_else(|| "policy".into());
+            return Err(AppError::field(&bad, e));
+        }
+        s.response_target_minutes = target;
+        s.low_balance_cents = cents;
+        s.validate_fields().map_err(|(f, e)| AppError::field(f, e))?;
+
+        let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
+        let mut changes: Vec<String> = Vec::new();
+        if tz.name() != ctx.tz.name() {
+            changes.push(format!("Time zone: {} → {}", ctx.tz.name(), tz.name()));
+        }
+        if old.quiet_hours != s.quiet_hours {
+            let show = |q: &crate::domain::automation::quiet_hours::QuietHours| {
+                if q.enabled {
+                    format!("{}–{}", q.start.format("%H:%M"), q.end.format("%H:%M"))
+                } else {
+                    "off".to_string()
+                }
+            };
+            changes.push(format!("Quiet hours: {} → {}", show(&old.quiet_hours), show(&s.quiet_hours)));
+        }
+        for k in HitKind::ALL {
+            let (a, b) = (old.policy.sitter_actions.get(&k), s.policy.sitter_actions.get(&k));
+            if a != b {
+                let label = |x: Option<&PolicyAction>| x.map(|x| x.label()).unwrap_or("Block");
+                changes.push(format!("Sitters sharing {}: {} → {}", k.label(), label(a), label(b)));
+            }
+        }
+        if old.policy.owner_warnings != s.policy.owner_warnings {
+            changes.push(format!(
+                "Warnings for owners: {} → {}",
+                onoff(old.policy.owner_warnings),
+                onoff(s.policy.owner_warnings)
+            ));
+        }
+        if old.response_target_minutes != s.response_target_minutes {
+            changes.push(format!(
+                "Response-time target (minutes): {} → {}",
+                old.response_target_minutes, s.response_target_minutes
+            ));
+        }
+        if old.low_balance_cents != s.low_balance_cents {
+            let d = |c: i64| format!("${}.{:02}", c / 100, c % 100);
+            changes.push(format!("Low-balance warning: {} → {}", d(old.low_balance_cents), d(s.low_balance_cents)));
+        }
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let json = serde_json::to_string(&s).map_err(|e| AppError::Internal(e.to_string()))?;
+        sqlx::query("UPDATE organisations SET settings = $1, time_zone = $2 WHERE id = $3")
+            .bind(json)
+            .bind(tz.name())
+            .bind(u.org_id.0)
+            .execute(&mut *tx)
+            .await?;
+        audit::append(
+            &mut tx,
+            u.org_id,
+            &u.actor(crate::platform::ctx::request_id()),
+            Event::new(
+                "settings.changed",
+                "organisation",
+                u.org_id.0,
+                format!("Settings changed. {}", changes.join("; ")),
+            )
+            .payload(serde_json::json!({ "changes": changes })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(changes)
+    })
+    .await
+}
+
+#[component]
+pub fn RulesSettings() -> impl IntoView {
+    let loaded = Resource::new(|| (), |_| load_rules_settings());
+    view! {
+        <Card title="Messaging rules" class="mb-6">
+            <Transition fallback=|| view! { <crate::ui::Loading label="Loading messaging rules" /> }>
+                {move || Suspend::new(async move {
+                    match loaded.await {
+                        Ok(f) => view! { <RulesFormView initial=f /> }.into_any(),
+                        Err(e) => view! { <p class="text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </Card>
+    }
+}
+
+#[component]
+fn RulesFormView(initial: RulesForm) -> impl IntoView {
+    let mut zones: Vec<&str> = vec![
+        "America/New_York",
+        "America/Chicago",
+        "America/Denver",
+        "America/Phoenix",
+        "America/Los_Angeles",
+        "America/Anchorage",
+        "Pacific/Honolulu",
+        "America/Toronto",
+        "America/Vancouver",
+        "Europe/London",
+        "Europe/Dublin",
+        "Australia/Sydney",
+        "Pacific/Auckland",
+        "UTC",
+    ];
+    let current_zone = initial.time_zone.clone();
+    let form = RwSignal::new(initial);
+    let save = Action::new(|f: &RulesForm| save_rules_settings(f.clone()));
+    let toaster = use_toaster();
+    Effect::new(move |_| {
+        if let Some(Ok(changes)) = save.value().get() {
+            if changes.is_empty() {
+                toaster.success("Nothing to save: the rules are unchanged.");
+            } else {
+                toaster.success(format!("Saved. {}", changes.join("; ")));
+            }
+        }
+    });
+    let err_for = move |name: String| {
+        move || match save.value().get() {
+            Some(Err(e)) if e.field_name() == Some(name.as_str()) => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    let zone_options = {
+        let mut z: Vec<String> = zones.drain(..).map(str::to_string).collect();
+        if !z.contains(&current_zone) {
+            z.insert(0, current_zone);
+        }
+        z
+    };
+    view! {
+        <form class="space-y-5" data-testid="rules-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+            <fieldset>
+                <legend class="mb-2 text-sm font-semibold text-slate-900">"Time"</legend>
+                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                    <label class="block">
+                        <span class=field::LABEL>"Time zone"</span>
+                        <select class=field::INPUT data-testid="rules-time-zone" prop:value=move || form.get().time_zone
+                            on:change=move |ev| form.update(|f| f.time_zone = event_target_value(&ev))>
+                            {zone_options.into_iter().map(|z| view! { <option value=z.clone()>{z.clone()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="flex items-end gap-2 pb-2 text-sm text-slate-700">
+                        <input type="checkbox" class="h-4 w-4" data-testid="rules-quiet-enabled" prop:checked=move || form.get().quiet_enabled
+                            on:change=move |ev| form.update(|f| f.quiet_enabled = event_target_checked(&ev)) />
+                        <span>"Quiet hours for automatic texts"</span>
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"Quiet from"</span>
+                        <input type="time" class=field::INPUT data-testid="rules-quiet-start" prop:value=move || form.get().quiet_start
+                            on:input=move |ev| form.update(|f| f.quiet_start = event_target_value(&ev)) />
+                        {move || err_for("quiet_start".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert">{e}</span> })}
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"Until"</span>
+                        <input type="time" class=field::INPUT data-testid="rules-quiet-end" prop:value=move || form.get().quiet_end
+                            on:input=move |ev| form.update(|f| f.quiet_end = event_target_value(&ev)) />
+                        {move || err_for("quiet_end".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+                    </label>
+                </div>
+                <p class=field::HELP>"Automatic texts that fall in quiet hours wait until they end. People's own replies are never held."</p>
+            </fieldset>
+            <fieldset>
+                <legend class="mb-2 text-sm font-semibold text-slate-900">"When a sitter's text shares contact details"</legend>
+                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-3">
+                    {HitKind::ALL.into_iter().map(|k| {
+                        let key = k.as_str().to_string();
+                        let key2 = key.clone();
+                        let name = format!("policy_{key}");
+                        view! {
+                            <label class="block">
+                                <span class=field::LABEL>{k.title()}</span>
+                                <select class=field::INPUT data-testid=format!("rules-policy-{key}")
+                                    prop:value=move || form.get().sitter_actions.iter().find(|(x, _)| *x == key).map(|(_, a)| a.clone()).unwrap_or_default()
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        form.update(|f| {
+                                            match f.sitter_actions.iter_mut().find(|(x, _)| *x == key2) {
+                                                Some(p) => p.1 = v,
+                                                None => f.sitter_actions.push((key2.clone(), v)),
+                                            }
+                                        })
+                                    }>
+                                    {[PolicyAction::Block, PolicyAction::Hold, PolicyAction::Log].into_iter().map(|a| view! {
+                                        <option value=a.as_str()>{a.label()}</option>
+                                    }).collect_view()}
+                                </select>
+                                {move || err_for(name.clone())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+                            </label>
+                        }
+                    }).collect_view()}
+                </div>
+                <p class=field::HELP>"Block stops the text; Hold keeps it for you to approve; Log only sends it and records it. Phone numbers and emails are always blocked or held for sitters."</p>
+                <label class="mt-3 flex items-start gap-2 text-sm text-slate-700">
+                    <input type="checkbox" class="mt-0.5 h-4 w-4" data-testid="rules-owner-warnings" prop:checked=move || form.get().owner_warnings
+                        on:change=move |ev| form.update(|f| f.owner_warnings = event_target_checked(&ev)) />
+                    <span>"Warn owners and dispatchers too (they can still send anyway; that is recorded)."</span>
+                </label>
+            </fieldset>
+            <fieldset>
+                <legend class="mb-2 text-sm font-semibold text-slate-900">"Targets and warnings"</legend>
+                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+                    <label class="block">
+                        <span class=field::LABEL>"Reply within (minutes)"</span>
+                        <input class=field::INPUT inputmode="numeric" data-testid="rules-response-target" prop:value=move || form.get().response_target_minutes
+                            on:input=move |ev| form.update(|f| f.response_target_minutes = event_target_value(&ev)) />
+                        <span class=format!("block {}", field::HELP)>"The response-time target in reports; 1 to 1,440."</span>
+                        {move || err_for("response_target_minutes".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"Warn when the provider balance is below ($)"</span>
+                        <input class=field::INPUT inputmode="decimal" data-testid="rules-low-balance" prop:value=move || form.get().low_balance
+                            on:input=move |ev| form.update(|f| f.low_balance = event_target_value(&ev)) />
+                        {move || err_for("low_balance".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+                    </label>
+                </div>
+            </fieldset>
+            {move || match save.value().get() {
+                Some(Err(e)) if e.field_name().is_none_or(|f| f == "time_zone" || f == "policy" || f == "low_balance_cents") => {
+                    Some(view! { <p class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert">{e.to_string()}</p> })
+                }
+                _ => None,
+            }}
+            <button type="submit" class=btn::PRIMARY data-testid="rules-save" disabled=move || save.pending().get()>
+                {move || if save.pending().get() { "Saving…" } else { "Save messaging rules" }}
+            </button>
+        </form>
+    }
+}
