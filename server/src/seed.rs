@@ -519,6 +519,33 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     .execute(&mut *tx)
     .await?;
 
+    // Two open alerts for the Alerts page: a critical one (only resolvable)
+    // and a warning.
+    sqlx::query(
+        "INSERT INTO alerts (org_id, rule, cause_key, severity, title, body, count, status, first_seen_at, last_seen_at, number_id)
+         VALUES ($1, 'front_desk_failing', $2, 'critical', '+1 (512) 555-0100 is failing to deliver',
+                 'Texts from the Front Desk to Uma didn''t arrive: the carrier says her phone is unreachable. Call her, or check the number''s health in Numbers.',
+                 2, 'open', $3, $4, $5)",
+    )
+    .bind(org)
+    .bind(format!("number-red:{front_desk}"))
+    .bind(ms(t - Duration::hours(5)))
+    .bind(ms(t - Duration::hours(2)))
+    .bind(front_desk)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO alerts (org_id, rule, cause_key, severity, title, body, count, status, first_seen_at, last_seen_at, thread_id)
+         SELECT $1, 'client_waiting', 'waiting:' || CAST(t.id AS TEXT), 'warning', 'Tom Fischer is waiting for a reply',
+                'Tom texted the Front Desk and nobody has answered yet; the target is 15 minutes.', 1, 'open', $2, $2, t.id
+         FROM threads t JOIN clients c ON c.id = t.client_id WHERE c.org_id = $1 AND c.name = 'Tom Fischer' AND t.number_id = $3",
+    )
+    .bind(org)
+    .bind(ms(t - Duration::minutes(40)))
+    .bind(front_desk)
+    .execute(&mut *tx)
+    .await?;
+
     let actor = Actor { kind: ActorKind::System, id: None, name: "Demo loader".into(), request_id: None };
     audit::append(
         &mut tx,

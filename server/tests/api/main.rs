@@ -5,6 +5,7 @@
 mod helpers;
 mod twilio_stub;
 
+mod alerts;
 mod assignments;
 mod audit;
 mod auth;
