@@ -102,6 +102,7 @@ test.describe("numbers, as the owner", () => {
     // Import by number; a second import of the same number is refused.
     await page.getByTestId("numbers-import-open").click();
     await page.getByTestId("import-number").fill("(415) 555-0777");
+    await page.getByTestId("import-class").selectOption("sitter");
     await page.getByTestId("import-submit").click();
     await expect(page.getByTestId("number-row")).toHaveCount(12);
     await page.getByTestId("numbers-import-open").click();
@@ -121,6 +122,17 @@ test.describe("numbers, as the owner", () => {
     await expect(dialog.getByTestId("action-confirm")).toBeDisabled();
     await dialog.getByTestId("action-close").click();
     await detail.getByRole("button", { name: "Close" }).click();
+
+    // Release to pool: the imported sitter number nobody uses becomes a pool number.
+    const imported = page.locator('[data-number="+14155550777"]');
+    await expect(imported).toContainText("Sitter");
+    await imported.getByTestId("number-open").click();
+    await detail.getByTestId("action-release-pool").click();
+    await dialog.getByTestId("action-confirm").click();
+    await expect(dialog.locator('[data-testid="action-result"][data-ok="true"]')).toHaveCount(1);
+    await dialog.getByTestId("action-close").click();
+    await detail.getByRole("button", { name: "Close" }).click();
+    await expect(imported).toContainText("Pool");
 
     // Bulk quarantine the two new numbers plus the Front Desk: two done, one refused.
     await page.getByTestId("number-row").filter({ hasText: bought }).locator('input[type="checkbox"]').check();
