@@ -13,7 +13,9 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         "demo.status" => crate::messaging::status::run_demo_status(state, job).await,
         "media.fetch" => crate::messaging::media::run_fetch(state, job).await,
         "override.expire" => crate::routing::store::run_expire(state, job).await,
-        crate::automations::runner::JOB => crate::automations::runner::run(state, job).await,
+        crate::automations::runner::JOB | crate::automations::runner::MESSAGE_JOB => {
+            crate::automations::runner::run(state, job).await
+        }
         other => Outcome::Fail { error: format!("no handler for job kind {other:?}") },
     }
 }
@@ -95,8 +97,18 @@ pub async fn run(state: AppState) {
         }
     }
     let mut last_recovery = std::time::Instant::now();
+    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(60);
     loop {
         let ran = tick(&state, &worker_id).await;
+        if last_sweep.elapsed() > Duration::from_secs(30) {
+            if let Err(e) = crate::automations::runner::sweep(&state).await {
+                tracing::error!(error = %e, "the automation sweep failed");
+            }
+            if let Err(e) = crate::alerts::escalation::store::sweep(&state).await {
+                tracing::error!(error = %e, "the escalation sweep failed");
+            }
+            last_sweep = std::time::Instant::now();
+        }
         if last_recovery.elapsed() > Duration::from_secs(30) {
             let _ = jobs::recover_stale(&state.db, Utc::now()).await;
             last_recovery = std::time::Instant::now();

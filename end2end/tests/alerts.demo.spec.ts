@@ -37,6 +37,29 @@ test("alerts by severity: a warning dismissed, the critical one only resolvable,
   await shot(page, "alerts-archive-phone");
 });
 
+test("an escalation rule: a bad phone refused with the form kept, then added and switched off", async ({ page }) => {
+  await signIn(page, OWNER);
+  await page.goto("/alerts");
+  await hydrated(page);
+  await page.getByTestId("escalation-add").click();
+  await page.getByTestId("escalation-name").fill("Wake me up");
+  await page.getByTestId("escalation-severity").selectOption("critical");
+  await page.getByTestId("escalation-minutes").fill("15");
+  await page.getByTestId("escalation-action").selectOption("text");
+  await page.getByTestId("escalation-target").fill("my cell");
+  await page.getByTestId("escalation-save").click();
+  await expect(page.getByTestId("escalation-target-error")).toContainText("isn't a phone number");
+  await expect(page.getByTestId("escalation-name")).toHaveValue("Wake me up");
+  await page.getByTestId("escalation-target").fill("+1 512 555 0199");
+  await page.getByTestId("escalation-save").click();
+  await expect(page.getByText("Escalation rule added")).toBeVisible();
+  const rule = page.getByTestId("escalation-rule").filter({ hasText: "Wake me up" });
+  await expect(rule).toContainText("open 15 min → Text +1 (512) 555-0199 from the Front Desk number");
+  await shot(page, "alerts-escalation");
+  await rule.getByTestId("escalation-toggle").click();
+  await expect(rule).toContainText("(off)");
+});
+
 test("a sitter can't open alerts", async ({ page }) => {
   await signIn(page, SITTER);
   await page.goto("/alerts");

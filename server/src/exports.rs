@@ -102,3 +102,39 @@ pub async fn audit_csv(State(st): State<AppState>, headers: HeaderMap, Query(f):
     .await;
     csv_response(result)
 }
+
+pub async fn analytics_csv(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<app::audit::analytics::AnalyticsFilter>,
+) -> Response {
+    let u = match owner(&st, &headers).await {
+        Ok(u) => u,
+        Err(r) => return r,
+    };
+    let result = async {
+        let mut c = st.db.read.acquire().await?;
+        let a = app::audit::analytics::store::compute(&mut c, u.org_id, &f, now()).await?;
+        drop(c);
+        let csv = app::audit::analytics::store::to_csv(&a);
+        let mut tx = st.db.begin().await?;
+        let rid = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+        audit::append(
+            &mut tx,
+            u.org_id,
+            &u.actor(rid),
+            Event::new(
+                "analytics.exported",
+                "organisation",
+                u.org_id.0,
+                format!("{} exported analytics for {} to {} as CSV", u.name, a.from, a.to),
+            )
+            .payload(serde_json::json!({ "filter": f })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>((csv, format!("analytics-{}-to-{}.csv", a.from, a.to)))
+    }
+    .await;
+    csv_response(result)
+}

@@ -29,6 +29,7 @@ pub fn router(state: AppState) -> Router {
         .route("/events", get(crate::live::events))
         .route("/media/{id}", get(crate::media::media))
         .route("/audit/export.csv", get(crate::exports::audit_csv))
+        .route("/audit/analytics.csv", get(crate::exports::analytics_csv))
         .route("/numbers/export.csv", get(crate::exports::numbers_csv))
         .merge(crate::webhooks::routes())
         .merge(crate::api::routes(state.clone()))

@@ -417,6 +417,17 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
                     .await?;
             }
             if failed {
+                // The provider accepted it; the carrier then couldn't reach the phone.
+                sqlx::query(
+                    "INSERT INTO delivery_attempts (message_id, attempt, started_at, finished_at, outcome, provider_sid, error_code, error_message)
+                     VALUES ($1, 1, $2, $3, 'accepted', $4, '30003', 'Unreachable destination handset')",
+                )
+                .bind(mid)
+                .bind(ms(at))
+                .bind(ms(at + Duration::seconds(1)))
+                .bind(format!("SMdemo{thread:04}{k:02}"))
+                .execute(&mut *tx)
+                .await?;
                 sqlx::query("UPDATE threads SET failed_deliveries = failed_deliveries + 1 WHERE id = $1")
                     .bind(thread)
                     .execute(&mut *tx)

@@ -1,9 +1,10 @@
 //! Alerts (SPEC §3.7, §4.8): open alerts grouped by severity, each one per
 //! cause with how many times it was seen; resolve or dismiss with who and
 //! when (critical alerts can only be resolved — the server refuses a
-//! dismissal); the archive of closed alerts, never deleted. Escalation
-//! rules are still to come.
+//! dismissal); the archive of closed alerts, never deleted; escalation
+//! rules and their history below the alerts.
 
+pub mod escalation;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -258,6 +259,7 @@ pub fn AlertsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <escalation::EscalationSection />
         {move || closing.get().map(|(a, dismiss)| {
             let id = a.id;
             view! {

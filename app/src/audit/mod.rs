@@ -1,10 +1,12 @@
 //! Audit & compliance (SPEC §3.8, §4.9): the timeline with filters,
 //! expandable details and links, CSV export of the filtered set, and the
-//! hash-chain check. (Violations and delivery-failure feeds and analytics
-//! come with the rest of their issue.)
+//! hash-chain check; the violations feed and analytics live beside it.
 
+pub mod analytics;
+pub mod failures;
 #[cfg(feature = "ssr")]
 pub mod store;
+pub mod violations;
 
 use crate::error::AppError;
 use crate::ui::{btn, field, Badge, Card, EmptyState, Loading, PageHeader, Tone};
@@ -189,6 +191,7 @@ pub fn AuditPage() -> impl IntoView {
                 {move || if verify.pending().get() { "Checking…" } else { "Verify audit chain" }}
             </button>
         </PageHeader>
+        <violations::AuditTabs current="timeline" />
         {move || verify.value().get().map(|r| match r {
             Ok(s) => view! {
                 <div class=if s.intact { "mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900" } else { "mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" } data-testid="audit-chain" role="status">

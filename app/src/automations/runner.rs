@@ -1,15 +1,22 @@
-//! Running automations on booking events (SPEC §3.6): a booking created
-//! (and confirmed) anywhere — the Assignments screen or the integration API
-//! — enqueues one durable `automation.booking` job in the same transaction;
-//! the job evaluates every active automation with that trigger, runs its
-//! actions through the one send function (as the automation: quiet hours
-//! defer, policy never bypassed) or raises its alert, and logs the
-//! execution with each condition's and action's result. A dedupe key per
-//! automation and booking makes it run once, even when the job is retried.
+//! Running automations (SPEC §3.6).
+//!
+//! Event triggers are queued as durable jobs in the transaction that caused
+//! them: a booking created or confirmed (`automation.booking`), a client's
+//! text and a new conversation (`automation.message`). Timed triggers — a
+//! window starting in N minutes, a window that ended, a client waiting N
+//! minutes without a human reply — are found by a sweep the worker runs
+//! every half minute. Every run goes through [`execute`]: the domain code
+//! evaluates the conditions, texts go through the one send function (as the
+//! automation: quiet hours defer, opt-outs and the anti-poaching check
+//! apply), and the execution is logged with each condition's and action's
+//! result. A dedupe key per automation and subject makes each run happen
+//! once, even when a job is retried or the sweep sees the same window
+//! twice. Test runs use the same code with `test = true`: they render and
+//! evaluate everything and send nothing.
 
 use crate::domain::alerts::Severity;
-use crate::domain::automation::conditions::{evaluate, ConditionGroup, Value};
-use crate::domain::automation::definition::{Action, ActionKind, Recipient, Trigger, TriggerKind};
+use crate::domain::automation::conditions::{evaluate, ConditionGroup, ConditionOutcome, Value};
+use crate::domain::automation::definition::{problems, Action, ActionKind, Recipient, Trigger, TriggerKind};
 use crate::domain::automation::template::render;
 use crate::domain::ids::{OrgId, ThreadId};
 use crate::domain::outbound::Sender;
@@ -20,10 +27,29 @@ use crate::messaging::store::org_context;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::jobs::{Job, NewJob, Outcome};
 use crate::platform::{from_ms, ms, now, AppState, Tx};
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
 pub const JOB: &str = "automation.booking";
+pub const MESSAGE_JOB: &str = "automation.message";
+
+/// Automated texts one conversation may get in an hour: the loop guard
+/// that stops automations answering automations (or a chatty client
+/// setting off a storm).
+pub const MAX_AUTOMATED_PER_THREAD_HOUR: i64 = 3;
+/// Failed runs in a row before an automation pauses itself.
+pub const PAUSE_AFTER_FAILURES: i64 = 3;
+
+/// What an execution is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subject {
+    Booking(i64),
+    Message(i64),
+    Window(i64),
+    /// A conversation as it is now (test runs, waiting clients).
+    Thread(i64),
+}
 
 /// Queues the booking's triggers, inside the transaction that made it.
 pub async fn booking_created(tx: &mut Tx, org: OrgId, booking: i64) -> Result<(), sqlx::Error> {
@@ -36,141 +62,413 @@ pub async fn booking_created(tx: &mut Tx, org: OrgId, booking: i64) -> Result<()
     Ok(())
 }
 
-struct Facts {
-    thread: Option<ThreadId>,
-    values: BTreeMap<String, String>,
-    fields: BTreeMap<String, Value>,
+/// Queues "a client texts" (and "a new conversation starts") for a stored
+/// inbound message, when the business has any active automation.
+pub async fn message_received(tx: &mut Tx, org: OrgId, message: i64, thread_created: bool) -> Result<(), sqlx::Error> {
+    let any = sqlx::query("SELECT id FROM automations WHERE org_id = $1 AND status = 'active' LIMIT 1")
+        .bind(org.0)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if any.is_none() {
+        return Ok(());
+    }
+    let mut triggers = vec![TriggerKind::MessageReceived];
+    if thread_created {
+        triggers.push(TriggerKind::ThreadCreated);
+    }
+    for trigger in triggers {
+        let job = NewJob::now(
+            Some(org),
+            MESSAGE_JOB,
+            serde_json::json!({ "message_id": message, "trigger": trigger.as_str() }),
+        )
+        .dedupe(format!("{MESSAGE_JOB}:{message}:{}", trigger.as_str()));
+        crate::platform::jobs::enqueue(tx, job).await?;
+    }
+    Ok(())
 }
 
-async fn facts(tx: &mut Tx, org: OrgId, booking: i64) -> Result<Option<Facts>, sqlx::Error> {
-    let ctx = org_context(tx, org).await?;
+/// The facts an automation sees: template values and condition fields.
+#[derive(Clone, Debug, Default)]
+pub struct Facts {
+    pub thread: Option<ThreadId>,
+    pub values: BTreeMap<String, String>,
+    pub fields: BTreeMap<String, Value>,
+}
+
+impl Facts {
+    fn text(&mut self, k: &str, v: String) {
+        self.values.insert(k.to_string(), v.clone());
+        self.fields.insert(k.to_string(), Value::Text(v));
+    }
+}
+
+async fn thread_facts(
+    tx: &mut Tx,
+    org: OrgId,
+    thread: i64,
+    f: &mut Facts,
+    t: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT b.service, b.status, b.starts_at, b.ends_at, c.name AS client, c.first_name AS client_first,
-                s.name AS sitter, s.first_name AS sitter_first, w.kind, w.thread_id, w.starts_at AS w_starts, w.ends_at AS w_ends,
-                n.e164, n.class, t.started_by
-         FROM bookings b JOIN clients c ON c.id = b.client_id JOIN sitters s ON s.id = b.sitter_id
-         LEFT JOIN assignment_windows w ON w.booking_id = b.id AND w.deleted_at IS NULL
-         LEFT JOIN threads t ON t.id = w.thread_id LEFT JOIN numbers n ON n.id = t.number_id
-         WHERE b.id = $1 AND b.org_id = $2",
+        "SELECT t.started_by, t.awaiting_reply_since, c.name, c.first_name, n.e164, n.class,
+                (SELECT COUNT(*) FROM threads t2 WHERE t2.client_id = t.client_id) AS client_threads
+         FROM threads t JOIN clients c ON c.id = t.client_id JOIN numbers n ON n.id = t.number_id
+         WHERE t.id = $1 AND t.org_id = $2",
+    )
+    .bind(thread)
+    .bind(org.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = r else { return Ok(false) };
+    f.thread = Some(ThreadId(thread));
+    f.text("client.first_name", r.try_get("first_name")?);
+    f.text("client.name", r.try_get("name")?);
+    let e: String = r.try_get("e164")?;
+    f.values.insert("business.number".into(), E164::from_canonical(&e).map(|x| x.display()).unwrap_or(e));
+    f.fields.insert("thread.number_class".into(), Value::Text(r.try_get("class")?));
+    f.fields.insert("thread.started_by".into(), Value::Text(r.try_get("started_by")?));
+    f.fields.insert("client.is_new".into(), Value::Bool(r.try_get::<i64, _>("client_threads")? <= 1));
+    if let Some(since) = r.try_get::<Option<i64>, _>("awaiting_reply_since")? {
+        let minutes = ((ms(t) - since) / 60_000).max(0);
+        f.values.insert("minutes_waiting".into(), minutes.to_string());
+        f.fields.insert("minutes_waiting".into(), Value::Number(minutes as f64));
+    }
+    Ok(true)
+}
+
+/// Fills the window's facts; returns its thread and booking.
+async fn window_facts(
+    tx: &mut Tx,
+    org: OrgId,
+    window: i64,
+    f: &mut Facts,
+    tz: crate::domain::time::BusinessTz,
+) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT w.kind, w.starts_at, w.ends_at, w.thread_id, w.booking_id, s.name, s.first_name
+         FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id WHERE w.id = $1 AND w.org_id = $2",
+    )
+    .bind(window)
+    .bind(org.0)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    f.fields.insert("window.kind".into(), Value::Text(r.try_get("kind")?));
+    f.text("sitter.first_name", r.try_get("first_name")?);
+    f.text("sitter.name", r.try_get("name")?);
+    f.text("window.start_time", tz.day_time(from_ms(r.try_get("starts_at")?)));
+    f.text("window.end_time", tz.day_time(from_ms(r.try_get("ends_at")?)));
+    Ok(Some((r.try_get("thread_id")?, r.try_get("booking_id")?)))
+}
+
+async fn booking_facts(
+    tx: &mut Tx,
+    org: OrgId,
+    booking: i64,
+    f: &mut Facts,
+    tz: crate::domain::time::BusinessTz,
+) -> Result<bool, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT b.service, b.status, b.starts_at, s.name, s.first_name
+         FROM bookings b JOIN sitters s ON s.id = b.sitter_id WHERE b.id = $1 AND b.org_id = $2",
     )
     .bind(booking)
     .bind(org.0)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some(r) = r else { return Ok(None) };
-    let tz = ctx.tz;
-    let when = |v: i64| tz.day_time(from_ms(v));
-    let mut values = BTreeMap::new();
-    let mut fields = BTreeMap::new();
-    let text = |k: &str, v: String, values: &mut BTreeMap<String, String>, fields: &mut BTreeMap<String, Value>| {
-        values.insert(k.to_string(), v.clone());
-        fields.insert(k.to_string(), Value::Text(v));
-    };
-    text("client.first_name", r.try_get("client_first")?, &mut values, &mut fields);
-    text("client.name", r.try_get("client")?, &mut values, &mut fields);
-    text("sitter.first_name", r.try_get("sitter_first")?, &mut values, &mut fields);
-    text("sitter.name", r.try_get("sitter")?, &mut values, &mut fields);
-    text("booking.service", r.try_get("service")?, &mut values, &mut fields);
-    text("booking.status", r.try_get("status")?, &mut values, &mut fields);
-    text("booking.start_time", when(r.try_get("starts_at")?), &mut values, &mut fields);
-    text("business.name", ctx.name.clone(), &mut values, &mut fields);
-    if let Some(w) = r.try_get::<Option<i64>, _>("w_starts")? {
-        text("window.start_time", when(w), &mut values, &mut fields);
-    }
-    if let Some(w) = r.try_get::<Option<i64>, _>("w_ends")? {
-        text("window.end_time", when(w), &mut values, &mut fields);
-    }
-    if let Some(k) = r.try_get::<Option<String>, _>("kind")? {
-        fields.insert("window.kind".into(), Value::Text(k));
-    }
-    if let Some(e) = r.try_get::<Option<String>, _>("e164")? {
-        values.insert("business.number".into(), E164::from_canonical(&e).map(|e| e.display()).unwrap_or(e));
-    }
-    if let Some(c) = r.try_get::<Option<String>, _>("class")? {
-        fields.insert("thread.number_class".into(), Value::Text(c));
-    }
-    if let Some(s) = r.try_get::<Option<String>, _>("started_by")? {
-        fields.insert("thread.started_by".into(), Value::Text(s));
-    }
-    fields.insert("hour_of_day".into(), Value::Number(f64::from(chrono::Timelike::hour(&tz.local(now())))));
-    Ok(Some(Facts { thread: r.try_get::<Option<i64>, _>("thread_id")?.map(ThreadId), values, fields }))
+    let Some(r) = r else { return Ok(false) };
+    f.text("booking.service", r.try_get("service")?);
+    f.text("booking.status", r.try_get("status")?);
+    f.text("booking.start_time", tz.day_time(from_ms(r.try_get("starts_at")?)));
+    f.values.entry("sitter.first_name".into()).or_insert(r.try_get("first_name")?);
+    f.values.entry("sitter.name".into()).or_insert(r.try_get("name")?);
+    Ok(true)
 }
 
-/// The `automation.booking` job.
-pub async fn run(state: &AppState, job: &Job) -> Outcome {
-    let (Some(org), Some(booking), Some(trigger)) = (
-        job.org_id,
-        job.payload.get("booking_id").and_then(|v| v.as_i64()),
-        job.payload.get("trigger").and_then(|v| v.as_str()).and_then(TriggerKind::parse),
-    ) else {
-        return Outcome::Fail { error: "automation job without booking or trigger".into() };
-    };
-    match run_inner(state, org, booking, trigger).await {
-        Ok(()) => Outcome::Done,
-        Err(e) => Outcome::Retry { error: e.to_string(), after: std::time::Duration::from_secs(30) },
-    }
-}
-
-async fn run_inner(state: &AppState, org: OrgId, booking: i64, trigger: TriggerKind) -> Result<(), sqlx::Error> {
-    let automations = sqlx::query(
-        "SELECT id, name, version, trigger_def, conditions, actions FROM automations WHERE org_id = $1 AND status = 'active' ORDER BY id",
+async fn message_facts(tx: &mut Tx, org: OrgId, message: i64, f: &mut Facts) -> Result<Option<i64>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT m.thread_id, m.body, m.sender_kind, m.automation_id, s.name, s.first_name
+         FROM messages m LEFT JOIN routing_decisions rd ON rd.message_id = m.id
+         LEFT JOIN sitters s ON s.id = rd.target_sitter_id
+         WHERE m.id = $1 AND m.org_id = $2",
     )
+    .bind(message)
     .bind(org.0)
-    .fetch_all(&state.db.read)
+    .fetch_optional(&mut **tx)
     .await?;
-    for a in automations {
-        let def: Option<Trigger> = serde_json::from_str(&a.try_get::<String, _>("trigger_def")?).ok();
-        if def.as_ref().map(|t| t.kind) != Some(trigger) {
-            continue;
+    let Some(r) = r else { return Ok(None) };
+    f.text("message.text", r.try_get("body")?);
+    f.fields.insert("message.sender".into(), Value::Text(r.try_get("sender_kind")?));
+    f.fields
+        .insert("message.is_automated".into(), Value::Bool(r.try_get::<Option<i64>, _>("automation_id")?.is_some()));
+    if let Some(name) = r.try_get::<Option<String>, _>("name")? {
+        f.text("sitter.name", name);
+        f.text("sitter.first_name", r.try_get::<Option<String>, _>("first_name")?.unwrap_or_default());
+    }
+    Ok(Some(r.try_get("thread_id")?))
+}
+
+/// Everything an automation can see about `subject`, or `None` when it is
+/// gone.
+pub async fn facts(tx: &mut Tx, org: OrgId, subject: Subject, t: DateTime<Utc>) -> Result<Option<Facts>, sqlx::Error> {
+    let ctx = org_context(tx, org).await?;
+    let tz = ctx.tz;
+    let mut f = Facts::default();
+    f.text("business.name", ctx.name.clone());
+    f.fields.insert("hour_of_day".into(), Value::Number(f64::from(chrono::Timelike::hour(&tz.local(t)))));
+    match subject {
+        Subject::Booking(b) => {
+            let w = sqlx::query(
+                "SELECT id FROM assignment_windows WHERE booking_id = $1 AND deleted_at IS NULL ORDER BY id LIMIT 1",
+            )
+            .bind(b)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(w) = w {
+                if let Some((thread, _)) = window_facts(tx, org, w.try_get("id")?, &mut f, tz).await? {
+                    thread_facts(tx, org, thread, &mut f, t).await?;
+                }
+            }
+            if !booking_facts(tx, org, b, &mut f, tz).await? {
+                return Ok(None);
+            }
+            if f.thread.is_none() {
+                // A booking without a window yet: the client's name still
+                // reads from the booking.
+                let c = sqlx::query(
+                    "SELECT c.name, c.first_name FROM bookings b JOIN clients c ON c.id = b.client_id WHERE b.id = $1",
+                )
+                .bind(b)
+                .fetch_optional(&mut **tx)
+                .await?;
+                if let Some(c) = c {
+                    f.text("client.first_name", c.try_get("first_name")?);
+                    f.text("client.name", c.try_get("name")?);
+                }
+            }
         }
-        let id: i64 = a.try_get("id")?;
-        let name: String = a.try_get("name")?;
-        let version: i64 = a.try_get("version")?;
-        let conditions: ConditionGroup =
-            serde_json::from_str(&a.try_get::<String, _>("conditions")?).unwrap_or_default();
-        let actions: Vec<Action> = serde_json::from_str(&a.try_get::<String, _>("actions")?).unwrap_or_default();
-        let now = now();
-        let mut tx = state.db.begin().await?;
-        let dedupe = format!("booking:{booking}:{}", trigger.as_str());
+        Subject::Message(m) => {
+            let Some(thread) = message_facts(tx, org, m, &mut f).await? else { return Ok(None) };
+            thread_facts(tx, org, thread, &mut f, t).await?;
+        }
+        Subject::Window(w) => {
+            let Some((thread, booking)) = window_facts(tx, org, w, &mut f, tz).await? else { return Ok(None) };
+            thread_facts(tx, org, thread, &mut f, t).await?;
+            if let Some(b) = booking {
+                booking_facts(tx, org, b, &mut f, tz).await?;
+            }
+        }
+        Subject::Thread(thread) => {
+            if !thread_facts(tx, org, thread, &mut f, t).await? {
+                return Ok(None);
+            }
+            let last = sqlx::query(
+                "SELECT id FROM messages WHERE thread_id = $1 AND direction = 'inbound' ORDER BY created_at DESC, id DESC LIMIT 1",
+            )
+            .bind(thread)
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(m) = last {
+                message_facts(tx, org, m.try_get("id")?, &mut f).await?;
+            }
+            let w = sqlx::query(
+                "SELECT id FROM assignment_windows WHERE thread_id = $1 AND deleted_at IS NULL
+                 ORDER BY CASE WHEN starts_at <= $2 AND ends_at > $2 THEN 0 ELSE 1 END, ABS(starts_at - $2), id LIMIT 1",
+            )
+            .bind(thread)
+            .bind(ms(t))
+            .fetch_optional(&mut **tx)
+            .await?;
+            if let Some(w) = w {
+                if let Some((_, Some(b))) = window_facts(tx, org, w.try_get("id")?, &mut f, tz).await? {
+                    booking_facts(tx, org, b, &mut f, tz).await?;
+                }
+            }
+        }
+    }
+    Ok(Some(f))
+}
+
+/// An automation as stored.
+#[derive(Clone, Debug)]
+pub struct Definition {
+    pub id: i64,
+    pub org: OrgId,
+    pub name: String,
+    pub version: i64,
+    pub trigger: Trigger,
+    pub conditions: ConditionGroup,
+    pub actions: Vec<Action>,
+    pub updated_at: i64,
+}
+
+fn definition(r: &sqlx::any::AnyRow) -> Result<Option<Definition>, sqlx::Error> {
+    let Ok(trigger) = serde_json::from_str::<Trigger>(&r.try_get::<String, _>("trigger_def")?) else { return Ok(None) };
+    Ok(Some(Definition {
+        id: r.try_get("id")?,
+        org: OrgId(r.try_get("org_id")?),
+        name: r.try_get("name")?,
+        version: r.try_get("version")?,
+        trigger,
+        conditions: serde_json::from_str(&r.try_get::<String, _>("conditions")?).unwrap_or_default(),
+        actions: serde_json::from_str(&r.try_get::<String, _>("actions")?).unwrap_or_default(),
+        updated_at: r.try_get("updated_at")?,
+    }))
+}
+
+const COLUMNS: &str = "id, org_id, name, version, trigger_def, conditions, actions, updated_at";
+
+pub async fn load(c: &mut sqlx::AnyConnection, org: OrgId, id: i64) -> Result<Option<Definition>, sqlx::Error> {
+    let r = sqlx::query(&format!("SELECT {COLUMNS} FROM automations WHERE id = $1 AND org_id = $2"))
+        .bind(id)
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await?;
+    Ok(match r {
+        Some(r) => definition(&r)?,
+        None => None,
+    })
+}
+
+async fn active(state: &AppState, org: Option<OrgId>) -> Result<Vec<Definition>, sqlx::Error> {
+    let rows = match org {
+        Some(o) => {
+            sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM automations WHERE org_id = $1 AND status = 'active' ORDER BY id"
+            ))
+            .bind(o.0)
+            .fetch_all(&state.db.read)
+            .await?
+        }
+        None => {
+            sqlx::query(&format!("SELECT {COLUMNS} FROM automations WHERE status = 'active' ORDER BY id"))
+                .fetch_all(&state.db.read)
+                .await?
+        }
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        if let Some(d) = definition(&r)? {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// What a run did, for the test panel and the log.
+#[derive(Clone, Debug)]
+pub struct Executed {
+    pub id: i64,
+    pub status: &'static str,
+    /// Whether the conditions held for this subject.
+    pub matched: bool,
+    pub conditions: Vec<ConditionOutcome>,
+    pub actions: Vec<serde_json::Value>,
+}
+
+/// Runs (or, with `test`, rehearses) one automation for one subject.
+/// Returns `None` when it already ran for this subject or the subject is
+/// gone.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute(
+    tx: &mut Tx,
+    def: &Definition,
+    trigger: TriggerKind,
+    subject: Subject,
+    dedupe: Option<String>,
+    test: Option<&Actor>,
+    t: DateTime<Utc>,
+) -> Result<Option<Executed>, sqlx::Error> {
+    let org = def.org;
+    let id = def.id;
+    if let Some(key) = &dedupe {
         let seen = sqlx::query("SELECT id FROM automation_executions WHERE automation_id = $1 AND dedupe_key = $2")
             .bind(id)
-            .bind(&dedupe)
-            .fetch_optional(&mut *tx)
+            .bind(key)
+            .fetch_optional(&mut **tx)
             .await?;
         if seen.is_some() {
-            continue;
+            return Ok(None);
         }
-        let Some(f) = facts(&mut tx, org, booking).await? else { return Ok(()) };
-        let (passed, outcomes) = evaluate(&conditions, &f.fields);
-        let actor = Actor { kind: ActorKind::Automation, id: Some(id), name: name.clone(), request_id: None };
-        let mut results = Vec::new();
-        let mut failed = false;
-        if passed {
-            for (i, action) in actions.iter().enumerate() {
-                let rendered = render(&action.template, &f.values);
-                let result = match (action.kind, action.recipient, f.thread) {
-                    (ActionKind::SendSms, Some(Recipient::Client), Some(thread)) => {
+    }
+    let Some(f) = facts(tx, org, subject, t).await? else { return Ok(None) };
+    let (passed, outcomes) = evaluate(&def.conditions, &f.fields);
+    let automation_actor =
+        Actor { kind: ActorKind::Automation, id: Some(id), name: def.name.clone(), request_id: None };
+    let mut results = Vec::new();
+    let mut failed = false;
+    if let Some(_tester) = test {
+        // Rehearsal: render everything, send nothing. It passes when the
+        // automation could act and every message renders completely.
+        let mut ok = problems(&def.trigger, &def.conditions, &def.actions).is_empty();
+        for (i, action) in def.actions.iter().enumerate() {
+            let r = render(&action.template, &f.values);
+            let what = match action.kind {
+                ActionKind::SendSms if f.thread.is_none() => {
+                    ok = false;
+                    "would fail: no conversation to text from".to_string()
+                }
+                ActionKind::SendSms => {
+                    format!("would text {}", action.recipient.map(|r| r.label()).unwrap_or("nobody"))
+                }
+                ActionKind::CreateAlert => {
+                    format!("would raise a {} alert", action.severity.as_deref().unwrap_or("info"))
+                }
+            };
+            if !r.unknown.is_empty() || !r.missing.is_empty() {
+                ok = false;
+            }
+            results.push(serde_json::json!({
+                "action": i + 1, "result": what, "text": r.text, "unknown": r.unknown, "missing": r.missing,
+            }));
+        }
+        failed = !ok;
+    } else if passed {
+        for (i, action) in def.actions.iter().enumerate() {
+            let rendered = render(&action.template, &f.values);
+            let result = match (action.kind, action.recipient, f.thread) {
+                (ActionKind::SendSms, Some(Recipient::Client), Some(thread)) => {
+                    let recent: i64 = sqlx::query(
+                        "SELECT COUNT(*) AS n FROM messages WHERE thread_id = $1 AND automation_id IS NOT NULL AND created_at > $2",
+                    )
+                    .bind(thread.0)
+                    .bind(ms(t) - 3_600_000)
+                    .fetch_one(&mut **tx)
+                    .await?
+                    .try_get("n")?;
+                    if recent >= MAX_AUTOMATED_PER_THREAD_HOUR {
+                        serde_json::json!({ "action": i + 1, "result": "skipped",
+                            "reason": format!("this conversation already had {recent} automated texts in the last hour (the limit stops automations answering automations)") })
+                    } else {
                         let req = SendRequest {
                             org,
                             thread,
                             body: rendered.text.clone(),
                             sender: Sender::Automation,
-                            actor: actor.clone(),
+                            actor: automation_actor.clone(),
                             confirmed: false,
                             automation_id: Some(id),
                         };
-                        match send::send_in(&mut tx, &req, now).await {
+                        match send::send_in(tx, &req, t).await {
                             Ok(SendOutcome::Queued { message_id, scheduled_for }) => serde_json::json!({
                                 "action": i + 1, "result": if scheduled_for.is_some() { "scheduled (quiet hours)" } else { "queued" },
                                 "message_id": message_id.0, "text": rendered.text,
+                                "scheduled_for": scheduled_for.map(|s| s.to_rfc3339()),
                             }),
+                            Ok(SendOutcome::Refused { reason, .. })
+                                if reason == crate::domain::outbound::Refusal::OptedOut.message() =>
+                            {
+                                // The client said STOP: nothing wrong with the automation.
+                                serde_json::json!({ "action": i + 1, "result": "skipped", "reason": reason })
+                            }
                             Ok(SendOutcome::Refused { reason, .. }) => {
                                 failed = true;
                                 serde_json::json!({ "action": i + 1, "result": "refused", "reason": reason })
                             }
                             Ok(SendOutcome::NeedsConfirmation { .. }) => {
                                 failed = true;
-                                serde_json::json!({ "action": i + 1, "result": "blocked by the anti-poaching check" })
+                                serde_json::json!({ "action": i + 1, "result": "refused", "reason": "blocked by the anti-poaching check" })
                             }
                             Err(send::SendError::Db(e)) => return Err(e),
                             Err(e) => {
@@ -179,82 +477,248 @@ async fn run_inner(state: &AppState, org: OrgId, booking: i64, trigger: TriggerK
                             }
                         }
                     }
-                    (ActionKind::SendSms, Some(Recipient::Client), None) => {
-                        failed = true;
-                        serde_json::json!({ "action": i + 1, "result": "failed", "reason": "the booking has no conversation to text from" })
-                    }
-                    (ActionKind::SendSms, other, _) => {
-                        failed = true;
-                        serde_json::json!({ "action": i + 1, "result": "failed",
-                            "reason": format!("texting {} from an automation isn't available yet; only the client can be texted", other.map(|r| r.label()).unwrap_or("nobody")) })
-                    }
-                    (ActionKind::CreateAlert, _, _) => {
-                        let severity = action.severity.as_deref().and_then(Severity::parse).unwrap_or(Severity::Info);
-                        let (alert, _) = crate::alerts::service::raise(
-                            &mut tx,
-                            org,
-                            crate::alerts::service::Raise {
-                                rule: "automation",
-                                cause_key: format!("automation:{id}:booking:{booking}"),
-                                severity,
-                                title: format!("{name}: {}", rendered.text.chars().take(120).collect::<String>()),
-                                body: rendered.text.clone(),
-                                thread_id: f.thread.map(|t| t.0),
-                                number_id: None,
-                            },
-                            now,
-                        )
-                        .await?;
-                        serde_json::json!({ "action": i + 1, "result": "alert raised", "alert_id": alert })
-                    }
-                };
-                results.push(result);
-            }
+                }
+                (ActionKind::SendSms, Some(Recipient::Client), None) => {
+                    failed = true;
+                    serde_json::json!({ "action": i + 1, "result": "failed", "reason": "there is no conversation to text from" })
+                }
+                (ActionKind::SendSms, other, _) => {
+                    failed = true;
+                    serde_json::json!({ "action": i + 1, "result": "failed",
+                        "reason": format!("automations text clients only, not {}", other.map(|r| r.label()).unwrap_or("nobody")) })
+                }
+                (ActionKind::CreateAlert, _, _) => {
+                    let severity = action.severity.as_deref().and_then(Severity::parse).unwrap_or(Severity::Info);
+                    let subject_key = match subject {
+                        Subject::Booking(b) => format!("booking:{b}"),
+                        Subject::Message(m) => format!("message:{m}"),
+                        Subject::Window(w) => format!("window:{w}"),
+                        Subject::Thread(th) => format!("thread:{th}"),
+                    };
+                    let (alert, _) = crate::alerts::service::raise(
+                        tx,
+                        org,
+                        crate::alerts::service::Raise {
+                            rule: "automation",
+                            cause_key: format!("automation:{id}:{subject_key}"),
+                            severity,
+                            title: format!("{}: {}", def.name, rendered.text.chars().take(120).collect::<String>()),
+                            body: rendered.text.clone(),
+                            thread_id: f.thread.map(|t| t.0),
+                            number_id: None,
+                        },
+                        t,
+                    )
+                    .await?;
+                    serde_json::json!({ "action": i + 1, "result": "alert raised", "alert_id": alert, "text": rendered.text })
+                }
+            };
+            results.push(result);
         }
-        let status = match (passed, failed) {
-            (false, _) => "skipped",
-            (true, false) => "succeeded",
-            (true, true) => "failed",
-        };
-        let exec: i64 = sqlx::query(
-            "INSERT INTO automation_executions (org_id, automation_id, automation_version, is_test, trigger_kind, context, conditions, actions,
-                status, thread_id, booking_id, dedupe_key, started_at, finished_at)
-             VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(org.0)
-        .bind(id)
-        .bind(version)
-        .bind(trigger.as_str())
-        .bind(serde_json::to_string(&f.values).unwrap_or_default())
-        .bind(serde_json::to_string(&outcomes).unwrap_or_default())
-        .bind(serde_json::Value::Array(results).to_string())
-        .bind(status)
-        .bind(f.thread.map(|t| t.0))
-        .bind(booking)
-        .bind(&dedupe)
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
-        sqlx::query(
-            "UPDATE automations SET last_run_at = $1, failure_count = CASE WHEN $2 = 1 THEN failure_count + 1 ELSE failure_count END WHERE id = $3",
-        )
-        .bind(ms(now))
-        .bind(i64::from(failed))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    }
+    let status: &'static str = match (test.is_some(), passed, failed) {
+        (true, _, false) => "test passed",
+        (true, _, true) => "test failed",
+        (false, false, _) => "skipped",
+        (false, true, false) => "succeeded",
+        (false, true, true) => "failed",
+    };
+    let exec: i64 = sqlx::query(
+        "INSERT INTO automation_executions (org_id, automation_id, automation_version, is_test, trigger_kind, context, conditions, actions,
+            status, thread_id, booking_id, dedupe_key, started_at, finished_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
+    )
+    .bind(org.0)
+    .bind(id)
+    .bind(def.version)
+    .bind(i64::from(test.is_some()))
+    .bind(trigger.as_str())
+    .bind(serde_json::to_string(&f.values).unwrap_or_default())
+    .bind(serde_json::to_string(&outcomes).unwrap_or_default())
+    .bind(serde_json::Value::Array(results.clone()).to_string())
+    .bind(status)
+    .bind(f.thread.map(|t| t.0))
+    .bind(match subject {
+        Subject::Booking(b) => Some(b),
+        _ => None,
+    })
+    .bind(&dedupe)
+    .bind(ms(t))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("id")?;
+    let about = match subject {
+        Subject::Booking(b) => format!("booking {b}"),
+        Subject::Message(m) => format!("message {m}"),
+        Subject::Window(w) => format!("assignment window {w}"),
+        Subject::Thread(th) => format!("conversation {th}"),
+    };
+    if let Some(tester) = test {
+        if !failed {
+            sqlx::query("UPDATE automations SET tested_version = $1 WHERE id = $2")
+                .bind(def.version)
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+        }
         let mut ev = Event::new(
-            "automation.executed",
+            "automation.tested",
             "automation",
             id,
-            format!("{name} ran for booking {booking} ({}): {status}", trigger.label().to_lowercase()),
+            format!("{} tested \"{}\" against {about}: {status}", tester.name, def.name),
         )
-        .payload(serde_json::json!({ "execution_id": exec, "booking_id": booking, "status": status }));
+        .payload(serde_json::json!({ "execution_id": exec, "version": def.version, "status": status }));
         ev.thread_id = f.thread.map(|t| t.0);
-        audit::append(&mut tx, org, &actor, ev).await?;
+        audit::append(tx, org, tester, ev).await?;
+        return Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }));
+    }
+    let failures: i64 = sqlx::query(
+        "UPDATE automations SET last_run_at = $1,
+            failure_count = CASE WHEN $2 = 1 THEN failure_count + 1 WHEN $3 = 1 THEN 0 ELSE failure_count END
+         WHERE id = $4 RETURNING failure_count",
+    )
+    .bind(ms(t))
+    .bind(i64::from(failed))
+    .bind(i64::from(status == "succeeded"))
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("failure_count")?;
+    let mut ev = Event::new(
+        "automation.executed",
+        "automation",
+        id,
+        format!("{} ran for {about} ({}): {status}", def.name, trigger.label().to_lowercase()),
+    )
+    .payload(serde_json::json!({ "execution_id": exec, "status": status, "subject": about }));
+    ev.thread_id = f.thread.map(|t| t.0);
+    audit::append(tx, org, &automation_actor, ev).await?;
+    if failed && failures >= PAUSE_AFTER_FAILURES {
+        let reason = format!("Paused after {failures} failed runs in a row; see the execution log.");
+        sqlx::query("UPDATE automations SET status = 'paused', flagged_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'")
+            .bind(&reason)
+            .bind(ms(t))
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        crate::alerts::service::raise(
+            tx,
+            org,
+            crate::alerts::service::Raise {
+                rule: "automation_failing",
+                cause_key: format!("automation_failing:{id}"),
+                severity: Severity::Warning,
+                title: format!("Automation \"{}\" keeps failing and was paused", def.name),
+                body: reason.clone(),
+                thread_id: None,
+                number_id: None,
+            },
+            t,
+        )
+        .await?;
+        audit::append(
+            tx,
+            org,
+            &Actor::system(None),
+            Event::new("automation.paused", "automation", id, format!("\"{}\" paused: {reason}", def.name))
+                .payload(serde_json::json!({ "failures": failures })),
+        )
+        .await?;
+    }
+    Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }))
+}
+
+/// The `automation.booking` and `automation.message` jobs.
+pub async fn run(state: &AppState, job: &Job) -> Outcome {
+    let trigger = job.payload.get("trigger").and_then(|v| v.as_str()).and_then(TriggerKind::parse);
+    let subject = if let Some(b) = job.payload.get("booking_id").and_then(|v| v.as_i64()) {
+        Some((Subject::Booking(b), format!("booking:{b}")))
+    } else {
+        job.payload.get("message_id").and_then(|v| v.as_i64()).map(|m| (Subject::Message(m), format!("message:{m}")))
+    };
+    let (Some(org), Some((subject, key)), Some(trigger)) = (job.org_id, subject, trigger) else {
+        return Outcome::Fail { error: "automation job without its subject or trigger".into() };
+    };
+    match run_event(state, org, trigger, subject, &key).await {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry { error: e.to_string(), after: std::time::Duration::from_secs(30) },
+    }
+}
+
+async fn run_event(
+    state: &AppState,
+    org: OrgId,
+    trigger: TriggerKind,
+    subject: Subject,
+    key: &str,
+) -> Result<(), sqlx::Error> {
+    for def in active(state, Some(org)).await? {
+        if def.trigger.kind != trigger {
+            continue;
+        }
+        let mut tx = state.db.begin().await?;
+        let done =
+            execute(&mut tx, &def, trigger, subject, Some(format!("{key}:{}", trigger.as_str())), None, now()).await?;
         tx.commit().await?;
-        state.jobs_wake.notify_one();
+        if done.is_some() {
+            state.wake_worker();
+        }
     }
     Ok(())
+}
+
+/// The timed triggers: windows about to start, windows that ended, clients
+/// waiting without a reply. Runs from the worker every half minute; each
+/// subject runs once per automation (the dedupe key).
+pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
+    let t = now();
+    let at = ms(t);
+    let mut ran = 0;
+    for def in active(state, None).await? {
+        let minutes = def.trigger.minutes.unwrap_or(0).max(0);
+        let (sql, since): (&str, i64) = match def.trigger.kind {
+            TriggerKind::WindowStarting => (
+                "SELECT id, starts_at AS k FROM assignment_windows WHERE org_id = $1 AND deleted_at IS NULL
+                 AND starts_at > $2 AND starts_at <= $3 ORDER BY starts_at LIMIT 200",
+                at,
+            ),
+            TriggerKind::WindowEnded => (
+                "SELECT id, ends_at AS k FROM assignment_windows WHERE org_id = $1 AND deleted_at IS NULL
+                 AND ends_at > $2 AND ends_at <= $3 ORDER BY ends_at LIMIT 200",
+                // Only windows that ended since it was switched on (at most a day back).
+                def.updated_at.max(at - 86_400_000),
+            ),
+            TriggerKind::ClientUnanswered => (
+                "SELECT id, awaiting_reply_since AS k FROM threads WHERE org_id = $1 AND awaiting_reply_since IS NOT NULL
+                 AND awaiting_reply_since > $2 AND awaiting_reply_since <= $3 ORDER BY awaiting_reply_since LIMIT 200",
+                at - 86_400_000,
+            ),
+            _ => continue,
+        };
+        let until = match def.trigger.kind {
+            TriggerKind::WindowStarting => at + minutes * 60_000,
+            TriggerKind::ClientUnanswered => at - minutes * 60_000,
+            _ => at,
+        };
+        let rows = sqlx::query(sql).bind(def.org.0).bind(since).bind(until).fetch_all(&state.db.read).await?;
+        for r in rows {
+            let id: i64 = r.try_get("id")?;
+            let k: i64 = r.try_get("k")?;
+            let (subject, key) = match def.trigger.kind {
+                TriggerKind::WindowStarting => (Subject::Window(id), format!("window:{id}:starting")),
+                TriggerKind::WindowEnded => (Subject::Window(id), format!("window:{id}:ended")),
+                // One nudge per waiting stretch.
+                _ => (Subject::Thread(id), format!("unanswered:{id}:{k}")),
+            };
+            let mut tx = state.db.begin().await?;
+            if execute(&mut tx, &def, def.trigger.kind, subject, Some(key), None, t).await?.is_some() {
+                ran += 1;
+            }
+            tx.commit().await?;
+        }
+    }
+    if ran > 0 {
+        state.wake_worker();
+    }
+    Ok(ran)
 }

@@ -163,8 +163,8 @@ pub fn DashboardPage() -> impl IntoView {
                                 <div class="grid grid-cols-2 gap-3 lg:grid-cols-5">
                                     <StatCard label="Unread conversations" value=t.unread_threads.to_string() href="/inbox?filter=unread" tone=unread_tone />
                                     <StatCard label="Windows active now" value=t.active_now.len().to_string() href="/assignments" />
-                                    <StatCard label="Open violations" value=t.open_violations.to_string() href="/inbox?filter=violations" tone=violation_tone />
-                                    <StatCard label="Failed deliveries" value=t.failed_deliveries.to_string() href="/inbox?filter=failures" tone=failure_tone />
+                                    <StatCard label="Open violations" value=t.open_violations.to_string() href="/audit/violations" tone=violation_tone />
+                                    <StatCard label="Failed deliveries" value=t.failed_deliveries.to_string() href="/audit/failures" tone=failure_tone />
                                     <StatCard label="Open alerts" value=(critical + warning + info).to_string() href="/alerts" tone=alert_tone />
                                 </div>
                                 <p class="mt-2 text-xs text-slate-500">{format!("Alerts: {} critical, {} warning, {} info.", critical, warning, info)}</p>

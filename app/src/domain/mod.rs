@@ -4,6 +4,7 @@
 //! server all run the same code.
 
 pub mod alerts;
+pub mod analytics;
 pub mod automation;
 pub mod delivery;
 pub mod ids;

@@ -397,7 +397,7 @@ fn publish(state: &AppState, m: &Pending, kind: &str) {
 pub async fn retry(state: &AppState, org: OrgId, id: MessageId, actor: &Actor) -> crate::error::AppResult<()> {
     use crate::error::AppError;
     let mut tx = state.db.begin().await?;
-    let r = sqlx::query("SELECT thread_id, status, error_code, from_e164, to_e164 FROM messages WHERE id = $1 AND org_id = $2 AND direction = 'outbound'")
+    let r = sqlx::query("SELECT thread_id, status, error_code, from_e164, to_e164, failure_resolved_at FROM messages WHERE id = $1 AND org_id = $2 AND direction = 'outbound'")
         .bind(id.0)
         .bind(org.0)
         .fetch_optional(&mut *tx)
@@ -437,14 +437,19 @@ pub async fn retry(state: &AppState, org: OrgId, id: MessageId, actor: &Actor) -
         .fetch_one(&mut *tx)
         .await?
         .try_get("n")?;
-    sqlx::query("UPDATE messages SET status = 'queued', error_code = NULL, error_message = NULL, failed_at = NULL, provider_sid = NULL WHERE id = $1")
+    // A failure already marked resolved no longer counts on the thread.
+    let resolved = r.try_get::<Option<i64>, _>("failure_resolved_at")?.is_some();
+    sqlx::query("UPDATE messages SET status = 'queued', error_code = NULL, error_message = NULL, failed_at = NULL, provider_sid = NULL,
+            failure_resolved_at = NULL, failure_resolved_by = NULL, failure_note = NULL WHERE id = $1")
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE threads SET failed_deliveries = CASE WHEN failed_deliveries > 0 THEN failed_deliveries - 1 ELSE 0 END WHERE id = $1")
-        .bind(thread.0)
-        .execute(&mut *tx)
-        .await?;
+    if !resolved {
+        sqlx::query("UPDATE threads SET failed_deliveries = CASE WHEN failed_deliveries > 0 THEN failed_deliveries - 1 ELSE 0 END WHERE id = $1")
+            .bind(thread.0)
+            .execute(&mut *tx)
+            .await?;
+    }
     crate::platform::jobs::enqueue(
         &mut tx,
         crate::platform::jobs::NewJob::now(Some(org), "send", serde_json::json!({ "message_id": id.0 }))

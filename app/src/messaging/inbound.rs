@@ -377,6 +377,11 @@ pub async fn receive(
     )
     .await?;
 
+    // Automations that listen for a client's text run in the background.
+    if !matches!(keyword, Some(Keyword::Stop)) {
+        crate::automations::runner::message_received(&mut tx, org, message_id, thread_created).await?;
+    }
+
     // Automatic replies go through the one send function.
     let reply = match (&decision.auto_reply, keyword) {
         (Some(text), _) => Some(text.clone()),

@@ -53,8 +53,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/assignments") view=|| view! { <OwnerOnly><crate::assignments::AssignmentsPage /></OwnerOnly> } />
                     <Route path=path!("/people") view=|| view! { <OwnerOnly><crate::people::PeoplePage /></OwnerOnly> } />
                     <Route path=path!("/automations") view=|| view! { <OwnerOnly><crate::automations::AutomationsPage /></OwnerOnly> } />
+                    <Route path=path!("/automations/:id") view=|| view! { <OwnerOnly><crate::automations::AutomationEditorPage /></OwnerOnly> } />
                     <Route path=path!("/alerts") view=|| view! { <OwnerOnly><crate::alerts::AlertsPage /></OwnerOnly> } />
                     <Route path=path!("/audit") view=|| view! { <OwnerOnly><crate::audit::AuditPage /></OwnerOnly> } />
+                    <Route path=path!("/audit/violations") view=|| view! { <OwnerOnly><crate::audit::violations::ViolationsPage /></OwnerOnly> } />
+                    <Route path=path!("/audit/failures") view=|| view! { <OwnerOnly><crate::audit::failures::FailuresPage /></OwnerOnly> } />
+                    <Route path=path!("/audit/analytics") view=|| view! { <OwnerOnly><crate::audit::analytics::AnalyticsPage /></OwnerOnly> } />
                     <Route path=path!("/settings") view=|| view! { <OwnerOnly><crate::settings::SettingsPage /></OwnerOnly> } />
                     <Route path=path!("/setup") view=|| view! { <OwnerOnly><crate::setup::SetupPage /></OwnerOnly> } />
                 </ParentRoute>

@@ -120,6 +120,14 @@ impl TestApp {
         call_with(&self.client, &self.addr, args).await
     }
 
+    pub async fn call_json<F>(&self, args: F) -> Called<F::Output>
+    where
+        F: server_fn::ServerFn + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        call_json_with(&self.client, &self.addr, args).await
+    }
+
     pub async fn sign_in(&self, email: &str, password: &str) -> Called<()> {
         self.call(app::auth::SignIn { email: email.into(), password: password.into() }).await
     }
@@ -144,9 +152,27 @@ where
     F::Output: DeserializeOwned,
 {
     let body = serde_qs::to_string(&args).expect("encode arguments");
+    post_call::<F>(client, addr, "application/x-www-form-urlencoded", body).await
+}
+
+/// For server functions that take JSON (nested arguments).
+pub async fn call_json_with<F>(client: &reqwest::Client, addr: &str, args: F) -> Called<F::Output>
+where
+    F: server_fn::ServerFn + Serialize,
+    F::Output: DeserializeOwned,
+{
+    let body = serde_json::to_string(&args).expect("encode arguments");
+    post_call::<F>(client, addr, "application/json", body).await
+}
+
+async fn post_call<F>(client: &reqwest::Client, addr: &str, content_type: &str, body: String) -> Called<F::Output>
+where
+    F: server_fn::ServerFn,
+    F::Output: DeserializeOwned,
+{
     let res = client
         .post(format!("{addr}{}", F::PATH))
-        .header("content-type", "application/x-www-form-urlencoded")
+        .header("content-type", content_type)
         .header("accept", "application/json")
         .body(body)
         .send()

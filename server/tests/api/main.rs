@@ -9,6 +9,8 @@ mod alerts;
 mod assignments;
 mod audit;
 mod auth;
+mod automations;
+mod compliance;
 mod crash;
 mod dashboard;
 mod health;

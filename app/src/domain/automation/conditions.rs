@@ -313,4 +313,58 @@ mod tests {
         };
         assert_eq!(unknown_fields(&bad), vec!["pet.name".to_string()]);
     }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn num_condition(threshold: i64) -> Condition {
+            Condition {
+                field: "hour_of_day".into(),
+                operator: Operator::GreaterThan,
+                value: Value::Number(threshold as f64),
+            }
+        }
+
+        proptest! {
+            /// AND passes exactly when every condition does, OR when any
+            /// does, and the log has one line per condition.
+            #[test]
+            fn and_or_follow_their_conditions(hour in 0i64..24, thresholds in proptest::collection::vec(-1i64..24, 1..6), or in any::<bool>()) {
+                let ctx: BTreeMap<String, Value> = [("hour_of_day".to_string(), Value::Number(hour as f64))].into_iter().collect();
+                let g = ConditionGroup {
+                    op: if or { GroupOp::Or } else { GroupOp::And },
+                    conditions: thresholds.iter().map(|t| num_condition(*t)).collect(),
+                    groups: vec![],
+                };
+                let (ok, log) = evaluate(&g, &ctx);
+                let each: Vec<bool> = thresholds.iter().map(|t| hour > *t).collect();
+                prop_assert_eq!(log.len(), thresholds.len());
+                prop_assert_eq!(log.iter().map(|l| l.passed).collect::<Vec<_>>(), each.clone());
+                prop_assert_eq!(ok, if or { each.iter().any(|b| *b) } else { each.iter().all(|b| *b) });
+            }
+
+            /// A nested group counts as one result of its parent.
+            #[test]
+            fn nested_groups_are_one_result(hour in 0i64..24, a in -1i64..24, b in -1i64..24) {
+                let ctx: BTreeMap<String, Value> = [("hour_of_day".to_string(), Value::Number(hour as f64))].into_iter().collect();
+                let inner = ConditionGroup { op: GroupOp::Or, conditions: vec![num_condition(a), num_condition(b)], groups: vec![] };
+                let g = ConditionGroup { op: GroupOp::And, conditions: vec![], groups: vec![inner] };
+                prop_assert_eq!(evaluate(&g, &ctx).0, hour > a || hour > b);
+            }
+
+            /// Text without variables renders unchanged; every known
+            /// variable is replaced by its value.
+            #[test]
+            fn rendering_replaces_exactly_the_known_variables(plain in "[a-zA-Z ,.!?]{0,60}", pick in 0usize..12) {
+                let values = crate::domain::automation::template::sample_values();
+                let r = crate::domain::automation::template::render(&plain, &values);
+                prop_assert_eq!(&r.text, &plain);
+                let (name, sample, _) = crate::domain::automation::template::KNOWN_VARIABLES[pick % crate::domain::automation::template::KNOWN_VARIABLES.len()];
+                let r = crate::domain::automation::template::render(&format!("{plain}{{{{{name}}}}}"), &values);
+                prop_assert_eq!(r.text, format!("{plain}{sample}"));
+                prop_assert!(r.unknown.is_empty() && r.missing.is_empty());
+            }
+        }
+    }
 }

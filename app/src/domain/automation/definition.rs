@@ -160,8 +160,19 @@ pub fn problems(trigger: &Trigger, conditions: &ConditionGroup, actions: &[Actio
         if a.template.trim().is_empty() {
             out.push(format!("Action {} has no message.", i + 1));
         }
-        if a.kind == ActionKind::SendSms && a.recipient.is_none() {
-            out.push(format!("Action {} needs a recipient.", i + 1));
+        match (a.kind, a.recipient) {
+            (ActionKind::SendSms, None) => out.push(format!("Action {} needs a recipient.", i + 1)),
+            (ActionKind::SendSms, Some(Recipient::Sitter | Recipient::Owner)) => out.push(format!(
+                "Action {} texts {}: automations text clients only; use \"Create an alert\" to tell the owner.",
+                i + 1,
+                a.recipient.map(|r| r.label()).unwrap_or("someone")
+            )),
+            _ => {}
+        }
+        if a.kind == ActionKind::CreateAlert
+            && !matches!(a.severity.as_deref(), Some("critical") | Some("warning") | Some("info"))
+        {
+            out.push(format!("Action {} needs a severity (critical, warning or info).", i + 1));
         }
         let unknown: Vec<String> = variables_in(&a.template).into_iter().filter(|v| !is_known(v)).collect();
         if !unknown.is_empty() {
@@ -174,6 +185,117 @@ pub fn problems(trigger: &Trigger, conditions: &ConditionGroup, actions: &[Actio
         }
     }
     out
+}
+
+/// Who an automation is for, so the list can group them.
+pub const LANES: &[(&str, &str)] =
+    &[("client", "Client messages"), ("owner", "Owner notices"), ("operations", "Operations")];
+
+pub fn lane_label(lane: &str) -> &'static str {
+    LANES.iter().find(|(k, _)| *k == lane).map(|(_, l)| *l).unwrap_or("Other")
+}
+
+/// Everything the builder edits, as saved.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Draft {
+    pub name: String,
+    pub lane: String,
+    #[serde(default)]
+    pub description: String,
+    pub trigger: Trigger,
+    #[serde(default)]
+    pub conditions: ConditionGroup,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+impl Draft {
+    pub fn blank() -> Draft {
+        Draft {
+            name: String::new(),
+            lane: "client".into(),
+            description: String::new(),
+            trigger: Trigger { kind: TriggerKind::MessageReceived, minutes: None },
+            conditions: ConditionGroup::default(),
+            actions: Vec::new(),
+        }
+    }
+
+    /// What must be fixed before saving at all (the rest may wait until
+    /// activation, so a half-built automation can be kept as a draft).
+    pub fn save_problems(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        let name = self.name.trim();
+        if name.is_empty() {
+            out.push(("name", "Give the automation a name.".to_string()));
+        } else if name.chars().count() > 80 {
+            out.push(("name", "Keep the name under 80 characters.".to_string()));
+        }
+        if !LANES.iter().any(|(k, _)| *k == self.lane) {
+            out.push(("lane", "Pick who the automation is for.".to_string()));
+        }
+        if self.description.chars().count() > 500 {
+            out.push(("description", "Keep the description under 500 characters.".to_string()));
+        }
+        if self.actions.len() > 10 {
+            out.push(("actions", "Ten actions at most.".to_string()));
+        }
+        if self.actions.iter().any(|a| a.template.chars().count() > 1_600) {
+            out.push(("actions", "Keep each message under 1,600 characters (ten text segments).".to_string()));
+        }
+        out
+    }
+}
+
+/// The three templates every business starts with (disabled until the
+/// owner tests and activates a copy).
+pub fn templates() -> Vec<(&'static str, Draft)> {
+    let sms = |t: &str| Action {
+        kind: ActionKind::SendSms,
+        recipient: Some(Recipient::Client),
+        template: t.to_string(),
+        severity: None,
+    };
+    vec![
+        (
+            "window_intro",
+            Draft {
+                name: "Sitter intro before a visit".into(),
+                lane: "client".into(),
+                description: "An hour before an assignment window starts, tell the client who is coming.".into(),
+                trigger: Trigger { kind: TriggerKind::WindowStarting, minutes: Some(60) },
+                conditions: ConditionGroup::default(),
+                actions: vec![sms("Hi {{client.first_name}}, {{sitter.first_name}} from {{business.name}} will look after your pets from {{window.start_time}}. Text this number any time.")],
+            },
+        ),
+        (
+            "after_visit_thanks",
+            Draft {
+                name: "Thank-you after a visit".into(),
+                lane: "client".into(),
+                description: "When an assignment window ends, thank the client.".into(),
+                trigger: Trigger { kind: TriggerKind::WindowEnded, minutes: None },
+                conditions: ConditionGroup::default(),
+                actions: vec![sms("Thanks {{client.first_name}}! {{sitter.first_name}} enjoyed the visit. Reply here if you need anything.")],
+            },
+        ),
+        (
+            "unanswered_nudge",
+            Draft {
+                name: "Nudge when a client waits".into(),
+                lane: "owner".into(),
+                description: "If a client's text has had no reply for 30 minutes, raise a warning for the owner.".into(),
+                trigger: Trigger { kind: TriggerKind::ClientUnanswered, minutes: Some(30) },
+                conditions: ConditionGroup::default(),
+                actions: vec![Action {
+                    kind: ActionKind::CreateAlert,
+                    recipient: None,
+                    template: "{{client.name}} has waited {{minutes_waiting}} minutes for a reply on {{business.number}}.".into(),
+                    severity: Some("warning".into()),
+                }],
+            },
+        ),
+    ]
 }
 
 /// Status changes an owner may make.
@@ -209,6 +331,42 @@ mod tests {
             &actions,
         );
         assert_eq!(p, vec!["Action 1 uses unknown variable {{pet.name}}.".to_string()]);
+    }
+
+    #[test]
+    fn the_shipped_templates_are_complete() {
+        for (key, d) in templates() {
+            assert!(d.save_problems().is_empty(), "{key}");
+            assert!(problems(&d.trigger, &d.conditions, &d.actions).is_empty(), "{key}");
+        }
+    }
+
+    #[test]
+    fn automations_text_clients_only_and_alerts_need_a_severity() {
+        let actions = vec![
+            Action {
+                kind: ActionKind::SendSms,
+                recipient: Some(Recipient::Sitter),
+                template: "x".into(),
+                severity: None,
+            },
+            Action { kind: ActionKind::CreateAlert, recipient: None, template: "x".into(), severity: None },
+        ];
+        let p =
+            problems(&Trigger { kind: TriggerKind::WindowEnded, minutes: None }, &ConditionGroup::default(), &actions);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(p[0].contains("clients only"));
+        assert!(p[1].contains("severity"));
+    }
+
+    #[test]
+    fn a_draft_needs_a_name_and_a_known_lane() {
+        let mut d = Draft::blank();
+        assert_eq!(d.save_problems()[0].0, "name");
+        d.name = "Hello".into();
+        assert!(d.save_problems().is_empty());
+        d.lane = "nowhere".into();
+        assert_eq!(d.save_problems()[0].0, "lane");
     }
 
     #[test]

@@ -1,0 +1,509 @@
+//! Escalation rules (SPEC §3.7, §4.8): "an alert of this severity still
+//! open after N minutes → text this phone from the Front Desk number, or
+//! notify the owner in the app". The worker checks every half minute; each
+//! rule fires once per alert (a unique row in `escalation_events`), and the
+//! history lists every firing with its outcome.
+
+#[cfg(feature = "ssr")]
+use crate::domain::alerts::EscalationAction;
+use crate::domain::alerts::Severity;
+use crate::error::AppError;
+use crate::ui::{btn, field, use_toaster, Badge, Loading, Tone};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationRuleView {
+    pub id: i64,
+    pub name: String,
+    pub severity: Severity,
+    pub after_minutes: i64,
+    /// "Text +1 (512) 555-0199 from the Front Desk" / "Notify the owner in the app"
+    pub does: String,
+    pub enabled: bool,
+    pub fired: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationEventView {
+    pub at: String,
+    pub rule: String,
+    pub alert: String,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationForm {
+    pub name: String,
+    pub severity: String,
+    pub after_minutes: String,
+    pub action: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Escalations {
+    pub rules: Vec<EscalationRuleView>,
+    pub history: Vec<EscalationEventView>,
+}
+
+#[server]
+pub async fn list_escalations() -> Result<Escalations, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::list(&u).await
+    })
+    .await
+}
+
+#[server]
+pub async fn save_escalation(form: EscalationForm) -> Result<i64, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::create(&u, form).await
+    })
+    .await
+}
+
+#[server]
+pub async fn set_escalation_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        store::set_enabled(&u, id, enabled).await
+    })
+    .await
+}
+
+#[cfg(feature = "ssr")]
+fn describe(action: EscalationAction, target: &str) -> String {
+    match action {
+        EscalationAction::Text => {
+            let shown =
+                crate::domain::phone::E164::from_canonical(target).map(|e| e.display()).unwrap_or(target.to_string());
+            format!("Text {shown} from the Front Desk number")
+        }
+        EscalationAction::Notify => "Notify the owner in the app".to_string(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod store {
+    use super::*;
+    use crate::domain::alerts::{escalation_due, escalation_rule};
+    use crate::domain::ids::OrgId;
+    use crate::domain::phone::E164;
+    use crate::domain::time::relative;
+    use crate::error::AppResult;
+    use crate::messaging::provider;
+    use crate::messaging::store as mstore;
+    use crate::platform::audit::{self, Actor, Event};
+    use crate::platform::ctx::request_id;
+    use crate::platform::sessions::SessionUser;
+    use crate::platform::{from_ms, ms, now, state, AppState};
+    use sqlx::Row;
+
+    pub async fn list(u: &SessionUser) -> AppResult<Escalations> {
+        let st = state()?;
+        let t = now();
+        let mut c = st.db.read.acquire().await?;
+        let tz = mstore::org_context(&mut c, u.org_id).await?.tz;
+        let rows = sqlx::query(
+            "SELECT r.id, r.name, r.severity, r.after_minutes, r.action, r.target, r.enabled,
+                    (SELECT COUNT(*) FROM escalation_events e WHERE e.rule_id = r.id) AS fired
+             FROM escalation_rules r WHERE r.org_id = $1 ORDER BY r.id",
+        )
+        .bind(u.org_id.0)
+        .fetch_all(&mut *c)
+        .await?;
+        let mut rules = Vec::with_capacity(rows.len());
+        for r in rows {
+            let action =
+                EscalationAction::parse(&r.try_get::<String, _>("action")?).unwrap_or(EscalationAction::Notify);
+            rules.push(EscalationRuleView {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                severity: Severity::parse(&r.try_get::<String, _>("severity")?).unwrap_or(Severity::Critical),
+                after_minutes: r.try_get("after_minutes")?,
+                does: describe(action, &r.try_get::<String, _>("target")?),
+                enabled: r.try_get::<i64, _>("enabled")? == 1,
+                fired: r.try_get("fired")?,
+            });
+        }
+        let rows = sqlx::query(
+            "SELECT e.at, e.outcome, e.detail, r.name, a.title FROM escalation_events e
+             JOIN escalation_rules r ON r.id = e.rule_id JOIN alerts a ON a.id = e.alert_id
+             WHERE e.org_id = $1 ORDER BY e.at DESC, e.id DESC LIMIT 50",
+        )
+        .bind(u.org_id.0)
+        .fetch_all(&mut *c)
+        .await?;
+        let mut history = Vec::with_capacity(rows.len());
+        for r in rows {
+            history.push(EscalationEventView {
+                at: relative(from_ms(r.try_get("at")?), t, tz),
+                rule: r.try_get("name")?,
+                alert: r.try_get("title")?,
+                outcome: r.try_get("outcome")?,
+                detail: r.try_get("detail")?,
+            });
+        }
+        Ok(Escalations { rules, history })
+    }
+
+    pub async fn create(u: &SessionUser, form: EscalationForm) -> AppResult<i64> {
+        let st = state()?;
+        let mut tx = st.db.begin().await?;
+        let region = mstore::org_context(&mut tx, u.org_id).await?.region;
+        let rule =
+            escalation_rule(&form.name, &form.severity, &form.after_minutes, &form.action, &form.target, &region)
+                .map_err(|(f, m)| AppError::field(f, m))?;
+        let target = rule.target.as_ref().map(|e| e.as_str().to_string()).unwrap_or_else(|| "owner".into());
+        let id: i64 = sqlx::query(
+            "INSERT INTO escalation_rules (org_id, name, severity, after_minutes, action, target, enabled, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+        )
+        .bind(u.org_id.0)
+        .bind(&rule.name)
+        .bind(rule.severity.as_str())
+        .bind(rule.after_minutes)
+        .bind(rule.action.as_str())
+        .bind(&target)
+        .bind(ms(now()))
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let actor = u.actor(request_id());
+        audit::append(
+            &mut tx,
+            u.org_id,
+            &actor,
+            Event::new(
+                "escalation.created",
+                "escalation_rule",
+                id,
+                format!(
+                    "{} added the escalation \"{}\": {} alerts open {} min → {}",
+                    actor.name,
+                    rule.name,
+                    rule.severity.label().to_lowercase(),
+                    rule.after_minutes,
+                    describe(rule.action, &target).to_lowercase()
+                ),
+            )
+            .payload(serde_json::json!({ "after": { "severity": rule.severity.as_str(), "after_minutes": rule.after_minutes, "action": rule.action.as_str(), "target": target } })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn set_enabled(u: &SessionUser, id: i64, enabled: bool) -> AppResult<()> {
+        let st = state()?;
+        let mut tx = st.db.begin().await?;
+        let r = sqlx::query("SELECT name, enabled FROM escalation_rules WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(u.org_id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That escalation rule doesn't exist.".into()))?;
+        if (r.try_get::<i64, _>("enabled")? == 1) == enabled {
+            return Ok(());
+        }
+        sqlx::query("UPDATE escalation_rules SET enabled = $1 WHERE id = $2")
+            .bind(i64::from(enabled))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let actor = u.actor(request_id());
+        let name: String = r.try_get("name")?;
+        audit::append(
+            &mut tx,
+            u.org_id,
+            &actor,
+            Event::new(
+                if enabled { "escalation.enabled" } else { "escalation.disabled" },
+                "escalation_rule",
+                id,
+                format!(
+                    "{} {} the escalation \"{name}\"",
+                    actor.name,
+                    if enabled { "switched on" } else { "switched off" }
+                ),
+            )
+            .payload(serde_json::json!({ "before": !enabled, "after": enabled })),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Fires every due escalation once. Runs from the worker.
+    pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
+        let t = now();
+        let rules = sqlx::query(
+            "SELECT id, org_id, name, severity, after_minutes, action, target FROM escalation_rules WHERE enabled = 1 ORDER BY id",
+        )
+        .fetch_all(&state.db.read)
+        .await?;
+        let mut fired = 0;
+        for rule in rules {
+            let rule_id: i64 = rule.try_get("id")?;
+            let org = OrgId(rule.try_get("org_id")?);
+            let name: String = rule.try_get("name")?;
+            let severity = Severity::parse(&rule.try_get::<String, _>("severity")?).unwrap_or(Severity::Critical);
+            let after: i64 = rule.try_get("after_minutes")?;
+            let action =
+                EscalationAction::parse(&rule.try_get::<String, _>("action")?).unwrap_or(EscalationAction::Notify);
+            let target: String = rule.try_get("target")?;
+            let alerts = sqlx::query(
+                "SELECT a.id, a.title, a.severity, a.first_seen_at FROM alerts a
+                 WHERE a.org_id = $1 AND a.status = 'open' AND a.severity = $2 AND a.first_seen_at <= $3
+                   AND NOT EXISTS (SELECT 1 FROM escalation_events e WHERE e.rule_id = $4 AND e.alert_id = a.id)
+                 ORDER BY a.first_seen_at LIMIT 50",
+            )
+            .bind(org.0)
+            .bind(severity.as_str())
+            .bind(ms(t) - after * 60_000)
+            .bind(rule_id)
+            .fetch_all(&state.db.read)
+            .await?;
+            for a in alerts {
+                let alert_id: i64 = a.try_get("id")?;
+                let title: String = a.try_get("title")?;
+                let first_seen: i64 = a.try_get("first_seen_at")?;
+                if !escalation_due(severity, after, severity, first_seen, ms(t)) {
+                    continue;
+                }
+                let body = format!("{} alert open for {after}+ min: {title}", severity.label());
+                let (outcome, detail) = match action {
+                    EscalationAction::Notify => ("notified".to_string(), None),
+                    EscalationAction::Text => text(state, org, &target, &body).await,
+                };
+                let mut tx = state.db.begin().await?;
+                let inserted = sqlx::query(
+                    "INSERT INTO escalation_events (org_id, rule_id, alert_id, at, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (rule_id, alert_id) DO NOTHING RETURNING id",
+                )
+                .bind(org.0)
+                .bind(rule_id)
+                .bind(alert_id)
+                .bind(ms(t))
+                .bind(&outcome)
+                .bind(&detail)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if inserted.is_none() {
+                    continue;
+                }
+                sqlx::query("INSERT INTO notifications (org_id, kind, text, link, created_at) VALUES ($1, 'escalation', $2, '/alerts', $3)")
+                    .bind(org.0)
+                    .bind(format!("Escalated ({name}): {title}"))
+                    .bind(ms(t))
+                    .execute(&mut *tx)
+                    .await?;
+                audit::append(
+                    &mut tx,
+                    org,
+                    &Actor::system(None),
+                    Event::new(
+                        "alert.escalated",
+                        "alert",
+                        alert_id,
+                        format!("Escalated \"{title}\" by the rule \"{name}\": {outcome}"),
+                    )
+                    .payload(serde_json::json!({ "rule_id": rule_id, "outcome": outcome, "detail": detail })),
+                )
+                .await?;
+                tx.commit().await?;
+                fired += 1;
+            }
+        }
+        Ok(fired)
+    }
+
+    /// Texts `target` from the Front Desk number, straight through the
+    /// provider (it isn't a client conversation).
+    async fn text(state: &AppState, org: OrgId, target: &str, body: &str) -> (String, Option<String>) {
+        let ctx = {
+            let Ok(mut c) = state.db.read.acquire().await else {
+                return ("failed".into(), Some("the database didn't answer".into()));
+            };
+            match mstore::org_context(&mut c, org).await {
+                Ok(ctx) => ctx,
+                Err(e) => return ("failed".into(), Some(e.to_string())),
+            }
+        };
+        let Some(from) = ctx.front_desk.clone() else {
+            return ("failed".into(), Some("there is no Front Desk number in service to text from".into()));
+        };
+        let Some(to) = E164::from_canonical(target) else {
+            return ("failed".into(), Some(format!("{target} isn't a phone number")));
+        };
+        let p = match provider::for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await {
+            Ok(p) => p,
+            Err(e) => return ("failed".into(), Some(e.to_string())),
+        };
+        let (_, status_url) = provider::webhook_urls(&state.public_base_url);
+        match p
+            .send(&from, &to, body, &status_url, &format!("escalation-{}", crate::platform::crypto::short_id()))
+            .await
+        {
+            Ok(_) => (format!("texted {}", to.display()), None),
+            Err(e) => ("failed".into(), Some(crate::domain::provider_errors::explain(e.code.as_deref()).sentence())),
+        }
+    }
+}
+
+fn tone(s: Severity) -> Tone {
+    match s {
+        Severity::Critical => Tone::Bad,
+        Severity::Warning => Tone::Warn,
+        Severity::Info => Tone::Info,
+    }
+}
+
+/// Rules and history, shown under the alerts.
+#[component]
+pub fn EscalationSection() -> impl IntoView {
+    let toaster = use_toaster();
+    let changed = RwSignal::new(0u32);
+    let data = Resource::new(move || changed.get(), |_| list_escalations());
+    let form = RwSignal::new(EscalationForm {
+        severity: "critical".into(),
+        after_minutes: "15".into(),
+        action: "text".into(),
+        ..Default::default()
+    });
+    let adding = RwSignal::new(false);
+    let save = Action::new(|f: &EscalationForm| save_escalation(f.clone()));
+    let toggle = Action::new(|(id, on): &(i64, bool)| set_escalation_enabled(*id, *on));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = save.value().get() {
+            toaster.success("Escalation rule added");
+            adding.set(false);
+            form.update(|f| {
+                f.name.clear();
+                f.target.clear();
+            });
+            changed.update(|v| *v += 1);
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(())) = toggle.value().get() {
+            changed.update(|v| *v += 1);
+        }
+    });
+    let error = move |name: &'static str| {
+        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
+    };
+    view! {
+        <section class="mt-10" data-testid="escalations">
+            <div class="mb-3 flex items-end justify-between gap-3">
+                <div>
+                    <h2 class="text-base font-semibold text-slate-900">"Escalation rules"</h2>
+                    <p class="text-sm text-slate-500">"When an alert stays open too long, make sure someone hears about it."</p>
+                </div>
+                <button type="button" class=btn::SECONDARY data-testid="escalation-add" on:click=move |_| { save.clear(); adding.update(|a| *a = !*a); }>"Add rule"</button>
+            </div>
+            <Show when=move || adding.get()>
+                <form class="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2" data-testid="escalation-form"
+                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+                    <label class="block sm:col-span-2">
+                        <span class=field::LABEL>"Name"</span>
+                        <input class=field::INPUT data-testid="escalation-name" placeholder="e.g. Wake the owner" prop:value=move || form.get().name
+                            on:input=move |ev| form.update(|f| f.name = event_target_value(&ev)) />
+                        {move || error("name").map(|e| view! { <span class="mt-1 block text-xs text-red-700">{e}</span> })}
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"When a … alert"</span>
+                        <select class=field::INPUT data-testid="escalation-severity" prop:value=move || form.get().severity
+                            on:change=move |ev| form.update(|f| f.severity = event_target_value(&ev))>
+                            <option value="critical">"Critical"</option>
+                            <option value="warning">"Warning"</option>
+                            <option value="info">"Info"</option>
+                        </select>
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"is still open after (minutes)"</span>
+                        <input type="number" min="1" max="1440" class=field::INPUT data-testid="escalation-minutes" prop:value=move || form.get().after_minutes
+                            on:input=move |ev| form.update(|f| f.after_minutes = event_target_value(&ev)) />
+                        {move || error("after_minutes").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-minutes-error">{e}</span> })}
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"then"</span>
+                        <select class=field::INPUT data-testid="escalation-action" prop:value=move || form.get().action
+                            on:change=move |ev| form.update(|f| f.action = event_target_value(&ev))>
+                            <option value="text">"Text a phone from the Front Desk number"</option>
+                            <option value="notify">"Notify the owner in the app"</option>
+                        </select>
+                    </label>
+                    <Show when=move || form.get().action == "text">
+                        <label class="block">
+                            <span class=field::LABEL>"Phone to text"</span>
+                            <input class=field::INPUT type="tel" data-testid="escalation-target" placeholder="+1 512 555 0199" prop:value=move || form.get().target
+                                on:input=move |ev| form.update(|f| f.target = event_target_value(&ev)) />
+                            {move || error("target").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-target-error">{e}</span> })}
+                        </label>
+                    </Show>
+                    <div class="flex justify-end gap-2 sm:col-span-2">
+                        <button type="button" class=btn::GHOST on:click=move |_| adding.set(false)>"Cancel"</button>
+                        <button type="submit" class=btn::PRIMARY data-testid="escalation-save" disabled=move || save.pending().get()>"Add rule"</button>
+                    </div>
+                </form>
+            </Show>
+            <Transition fallback=|| view! { <Loading label="Loading escalation rules" /> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => view! { <p class="text-sm text-red-700">{e.to_string()}</p> }.into_any(),
+                        Ok(d) => view! {
+                            {if d.rules.is_empty() {
+                                view! { <p class="rounded-xl border border-dashed border-slate-300 bg-white px-4 py-6 text-center text-sm text-slate-500">"No escalation rules yet. A good first one: a critical alert still open after 15 minutes texts your phone."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white shadow-sm">
+                                        {d.rules.into_iter().map(|r| {
+                                            let id = r.id;
+                                            let on = r.enabled;
+                                            view! {
+                                                <li class="flex flex-col gap-2 px-4 py-3 sm:flex-row sm:items-center sm:justify-between" data-testid="escalation-rule">
+                                                    <div>
+                                                        <p class="font-medium text-slate-900">{r.name.clone()}
+                                                            {(!on).then(|| view! { <span class="ml-2 text-xs font-normal text-slate-500">"(off)"</span> })}</p>
+                                                        <p class="text-sm text-slate-600">
+                                                            <Badge tone=tone(r.severity) text=r.severity.label() />
+                                                            {format!(" open {} min → {} · fired {} time{}", r.after_minutes, r.does, r.fired, if r.fired == 1 { "" } else { "s" })}
+                                                        </p>
+                                                    </div>
+                                                    <button type="button" class=btn::SMALL data-testid="escalation-toggle" on:click=move |_| { toggle.dispatch((id, !on)); }>
+                                                        {if on { "Switch off" } else { "Switch on" }}
+                                                    </button>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                            <h3 class="mt-6 text-sm font-semibold text-slate-900">"Escalation history"</h3>
+                            {if d.history.is_empty() {
+                                view! { <p class="mt-1 text-sm text-slate-500">"Nothing has been escalated yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul class="mt-2 space-y-1 text-sm" data-testid="escalation-history">
+                                        {d.history.into_iter().map(|h| view! {
+                                            <li class="text-slate-700" data-testid="escalation-event">
+                                                <span class="text-slate-500">{h.at}</span>" · "{h.rule}" · "{h.alert}" → "
+                                                <span class="font-medium">{h.outcome}</span>
+                                                {h.detail.map(|d| format!(" ({d})"))}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
+                        }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}

@@ -1,0 +1,296 @@
+//! Automations (SPEC §3.6, §4.7) through real triggers: built, refused on
+//! an unknown variable, tested (nothing sent), switched on, run by a
+//! client's text with each condition logged, deferred by quiet hours,
+//! auto-paused after repeated failures, timed triggers from the sweep, and
+//! owners only.
+
+use crate::helpers::*;
+use app::automations::{
+    AutomationExecutions, ListAutomations, LoadAutomation, SaveAutomation, SetAutomationStatus, TestAutomation,
+};
+use app::domain::automation::conditions::{Condition, ConditionGroup, GroupOp, Operator, Value};
+use app::domain::automation::definition::{
+    Action, ActionKind, AutomationStatus, Draft, Recipient, Trigger, TriggerKind,
+};
+
+const ANA: &str = "+17375550100";
+const MAYA_NUMBER: &str = "+15125550101";
+
+fn greeting(template: &str) -> Draft {
+    Draft {
+        name: "Hello back".into(),
+        lane: "client".into(),
+        description: String::new(),
+        trigger: Trigger { kind: TriggerKind::MessageReceived, minutes: None },
+        conditions: ConditionGroup {
+            op: GroupOp::And,
+            conditions: vec![
+                Condition {
+                    field: "message.text".into(),
+                    operator: Operator::Contains,
+                    value: Value::Text("hello robot".into()),
+                },
+                Condition {
+                    field: "thread.started_by".into(),
+                    operator: Operator::Equals,
+                    value: Value::Text("client".into()),
+                },
+            ],
+            groups: vec![ConditionGroup {
+                op: GroupOp::Or,
+                conditions: vec![
+                    Condition {
+                        field: "thread.number_class".into(),
+                        operator: Operator::Equals,
+                        value: Value::Text("sitter".into()),
+                    },
+                    Condition {
+                        field: "thread.number_class".into(),
+                        operator: Operator::Equals,
+                        value: Value::Text("front_desk".into()),
+                    },
+                ],
+                groups: vec![],
+            }],
+        },
+        actions: vec![Action {
+            kind: ActionKind::SendSms,
+            recipient: Some(Recipient::Client),
+            template: template.into(),
+            severity: None,
+        }],
+    }
+}
+
+async fn set_quiet_hours(app: &TestApp, around_now: bool) {
+    use app::settings::{LoadRulesSettings, SaveRulesSettings};
+    let mut form = app.call(LoadRulesSettings {}).await.expect("rules");
+    let tz = app::domain::time::BusinessTz::parse(&form.time_zone).expect("zone");
+    let local = tz.local(app::platform::now());
+    let fmt = |d: chrono::Duration| (local + d).format("%H:%M").to_string();
+    form.quiet_enabled = true;
+    if around_now {
+        form.quiet_start = fmt(chrono::Duration::hours(-1));
+        form.quiet_end = fmt(chrono::Duration::hours(2));
+    } else {
+        form.quiet_start = fmt(chrono::Duration::hours(3));
+        form.quiet_end = fmt(chrono::Duration::hours(4));
+    }
+    app.call(SaveRulesSettings { form }).await.expect("quiet hours saved");
+}
+
+#[tokio::test]
+async fn a_client_text_runs_a_tested_automation_with_its_conditions_logged() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        set_quiet_hours(&app, false).await;
+
+        // A name is required; nothing is stored without one.
+        let mut nameless = greeting("Hi");
+        nameless.name = "  ".into();
+        let e = app.call_json(SaveAutomation { id: None, draft: nameless, template_key: None }).await.unwrap_err();
+        assert_eq!(e.0, 422, "{backend:?}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM automations").await, 0);
+
+        // Saved as a draft with an unknown variable: it can't be switched on.
+        let saved = app
+            .call_json(SaveAutomation {
+                id: None,
+                draft: greeting("Hi {{client.first_name}}, {{pet.name}} says hi"),
+                template_key: None,
+            })
+            .await
+            .expect("save");
+        let id = saved.id;
+        let e = app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap_err();
+        assert_eq!(e.0, 409);
+        assert!(e.1.to_string().contains("{{pet.name}}"), "{e:?}");
+
+        // Fixed, but not tested since the edit: still refused.
+        let fixed = greeting("Hi {{client.first_name}}, thanks for your text. {{sitter.first_name}} will reply soon.");
+        app.call_json(SaveAutomation { id: Some(id), draft: fixed.clone(), template_key: None }).await.expect("edit");
+        let detail = app.call(LoadAutomation { id }).await.unwrap();
+        assert_eq!((detail.version, detail.tested, detail.draft.clone()), (2, false, fixed.clone()));
+        let e = app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap_err();
+        assert!(e.1.to_string().contains("Run a test first"), "{e:?}");
+
+        // A test renders and evaluates against a real conversation and sends nothing.
+        let messages = app.scalar("SELECT COUNT(*) FROM messages").await;
+        let thread = app.thread_of(ANA, MAYA_NUMBER).await;
+        let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
+        assert_eq!(run.status, "test passed", "{run:?}");
+        assert_eq!(run.actions[0].detail.as_deref(), Some("Hi Ana, thanks for your text. Maya will reply soon."));
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, messages, "a test sends nothing");
+        assert_eq!(run.conditions.len(), 4, "each condition's result is logged: {:?}", run.conditions);
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.expect("switch on");
+
+        // A text that doesn't match: logged as skipped, nothing sent.
+        assert_eq!(app.text_in("SMauto1", ANA, MAYA_NUMBER, "Max ate his breakfast").await.status(), 200);
+        eventually(15, "the non-matching run is logged", || async {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id} AND is_test = 0"
+            ))
+            .await
+                == 1
+        })
+        .await;
+        assert_eq!(
+            app.text(&format!("SELECT status FROM automation_executions WHERE automation_id = {id} AND is_test = 0"))
+                .await
+                .as_deref(),
+            Some("skipped")
+        );
+
+        // A matching text: the automation answers from Maya's number.
+        app.text_in("SMauto2", ANA, MAYA_NUMBER, "Hello robot, are you there?").await;
+        eventually(15, "the matching run is logged", || async {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id} AND status = 'succeeded'"
+            ))
+            .await
+                == 1
+        })
+        .await;
+        let body = app
+            .text(&format!("SELECT body FROM messages WHERE automation_id = {id} AND thread_id = {}", thread.0))
+            .await
+            .expect("the automated text");
+        assert_eq!(body, "Hi Ana, thanks for your text. Maya will reply soon.");
+        assert_eq!(
+            app.text(&format!("SELECT from_e164 FROM messages WHERE automation_id = {id}")).await.as_deref(),
+            Some(MAYA_NUMBER),
+            "from the thread's business number"
+        );
+        let log = app.call(AutomationExecutions { id }).await.expect("log");
+        let last = &log[0];
+        assert_eq!((last.status.as_str(), last.is_test), ("succeeded", false));
+        assert!(last.conditions.iter().all(|c| c.path != "1" || c.passed), "{:?}", last.conditions);
+        assert_eq!(last.actions[0].result, "queued");
+        let list = app.call(ListAutomations { archived: false }).await.unwrap();
+        assert_eq!((list[0].runs_24h, list[0].status), (2, AutomationStatus::Active));
+
+        // The same message delivered twice runs once (the job's dedupe).
+        app.text_in("SMauto2", ANA, MAYA_NUMBER, "Hello robot, are you there?").await;
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE automation_id = {id}")).await, 1);
+
+        // Quiet hours: the next run's text waits until they end.
+        set_quiet_hours(&app, true).await;
+        app.text_in("SMauto3", ANA, MAYA_NUMBER, "hello robot again").await;
+        eventually(15, "the quiet-hours run is logged", || async {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id} AND status = 'succeeded'"
+            ))
+            .await
+                == 2
+        })
+        .await;
+        let log = app.call(AutomationExecutions { id }).await.unwrap();
+        assert_eq!(log[0].actions[0].result, "scheduled (quiet hours)", "{:?}", log[0]);
+        let later = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM messages WHERE automation_id = {id} AND scheduled_for > {}",
+                now_ms() + 30 * 60_000
+            ))
+            .await;
+        assert_eq!(later, 1, "deferred to the end of quiet hours");
+
+        // Editing an active automation pauses it until it passes a new test.
+        let out = app.call_json(SaveAutomation { id: Some(id), draft: fixed, template_key: None }).await.unwrap();
+        assert!(out.paused);
+        assert_eq!(app.call(LoadAutomation { id }).await.unwrap().status, AutomationStatus::Paused);
+
+        // Archive is final; the history stays.
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Archived }).await.unwrap();
+        let e = app.call(SetAutomationStatus { id, status: AutomationStatus::Paused }).await.unwrap_err();
+        assert_eq!(e.0, 409);
+        assert_eq!(app.call(ListAutomations { archived: true }).await.unwrap().len(), 1);
+        assert!(
+            app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id}")).await >= 4
+        );
+        for ev in [
+            "automation.created",
+            "automation.edited",
+            "automation.tested",
+            "automation.activated",
+            "automation.executed",
+            "automation.archived",
+        ] {
+            assert!(
+                app.scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE event_type = '{ev}'")).await >= 1,
+                "{ev}"
+            );
+        }
+
+        // Owners only.
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        assert_eq!(call_with(&sitter, &app.addr, ListAutomations { archived: false }).await.unwrap_err().0, 403);
+        let e =
+            call_json_with(&sitter, &app.addr, SaveAutomation { id: None, draft: greeting("x"), template_key: None })
+                .await;
+        assert_eq!(e.unwrap_err().0, 403);
+        assert_eq!(call_with(&sitter, &app.addr, TestAutomation { id, thread_id: thread.0 }).await.unwrap_err().0, 403);
+    }
+}
+
+#[tokio::test]
+async fn failing_runs_pause_the_automation_and_timed_triggers_run_from_the_sweep() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        set_quiet_hours(&app, false).await;
+
+        // An automation whose texts are refused: texting is switched off.
+        let mut d = greeting("Thanks {{client.first_name}}");
+        d.name = "Can't send".into();
+        d.conditions = ConditionGroup::default();
+        let id = app.call_json(SaveAutomation { id: None, draft: d, template_key: None }).await.unwrap().id;
+        let thread = app.thread_of(ANA, MAYA_NUMBER).await;
+        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, "test passed");
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap();
+        app.exec("UPDATE organisations SET ready_at = NULL").await;
+        for n in 1..=3 {
+            app.text_in(&format!("SMfail{n}"), ANA, MAYA_NUMBER, "ping").await;
+        }
+        eventually(20, "three failures pause it", || async {
+            app.text(&format!("SELECT status FROM automations WHERE id = {id}")).await.as_deref() == Some("paused")
+        })
+        .await;
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM alerts WHERE rule = 'automation_failing' AND status = 'open'").await,
+            1
+        );
+        let row = &app.call(ListAutomations { archived: false }).await.unwrap()[0];
+        assert!(row.flagged.as_deref().is_some_and(|f| f.contains("3 failed runs")), "{row:?}");
+        assert_eq!(row.failed_24h, 3);
+
+        // The shipped "nudge when a client waits" template, as a copy, runs
+        // from the sweep for a client waiting longer than its minutes.
+        let (key, mut nudge) = app::domain::automation::definition::templates().into_iter().nth(2).unwrap();
+        nudge.trigger.minutes = Some(1);
+        let nid = app
+            .call_json(SaveAutomation { id: None, draft: nudge, template_key: Some(key.to_string()) })
+            .await
+            .unwrap()
+            .id;
+        let tom = app.scalar("SELECT t.id FROM threads t JOIN client_contacts cc ON cc.client_id = t.client_id WHERE cc.e164 = '+17375550119'").await;
+        let waiting_since = now_ms() - 5 * 60_000;
+        app.exec(&format!("UPDATE threads SET awaiting_reply_since = {waiting_since} WHERE id = {tom}")).await;
+        assert_eq!(app.call(TestAutomation { id: nid, thread_id: tom }).await.unwrap().status, "test passed");
+        app.call(SetAutomationStatus { id: nid, status: AutomationStatus::Active }).await.unwrap();
+        eventually(70, "the sweep nudges the owner", || async {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {nid} AND status = 'succeeded' AND thread_id = {tom}"
+            ))
+            .await
+                == 1
+        })
+        .await;
+        let title = app
+            .text(&format!("SELECT title FROM alerts WHERE rule = 'automation' AND thread_id = {tom}"))
+            .await
+            .expect("alert");
+        assert!(title.starts_with("Nudge when a client waits: Tom Fischer has waited"), "{title}");
+    }
+}
