@@ -102,6 +102,14 @@ fn Overview(
     let threads = o.threads.clone();
     let new_clients = o.new_clients.clone();
     let current = move || chosen.get().or_else(|| thread.get().map(Pick::Thread));
+    // With nothing picked the list shows its first (most recent)
+    // conversation, which is also the one the simulator shows: overrides
+    // act on it even before the simulator's answer has arrived.
+    let most_recent = o.threads.first().map(|t| t.id);
+    let target = Signal::derive(move || match chosen.get() {
+        None => thread.get().or(most_recent),
+        Some(_) => thread.get(),
+    });
     view! {
         <Card title="Rules, in the order they are tried">
             <div class="overflow-x-auto">
@@ -168,7 +176,7 @@ fn Overview(
                 })}
             </select>
         </div>
-        <Overrides o_overrides=o.overrides sitters=o.sitters thread=thread changed=changed />
+        <Overrides o_overrides=o.overrides sitters=o.sitters thread=target changed=changed />
     }
 }
 
@@ -176,7 +184,7 @@ fn Overview(
 fn Overrides(
     o_overrides: Vec<OverrideRow>,
     sitters: Vec<super::SitterOption>,
-    thread: Memo<Option<ThreadId>>,
+    thread: Signal<Option<ThreadId>>,
     changed: RwSignal<u64>,
 ) -> impl IntoView {
     let toaster = use_toaster();

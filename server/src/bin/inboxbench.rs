@@ -6,8 +6,11 @@
 //! HTTP as the browser does: the inbox server function for each kind of
 //! search and filter, and the server render of the inbox page. Then it adds
 //! 1,000 business numbers and times the number inventory's server function
-//! (filters, sorts, a late page, the detail) over the same messages.
+//! (filters, sorts, a late page, the detail) over the same messages, and
+//! the analytics server function (response times, volume, peak hours) for
+//! the default two weeks and the longest range allowed.
 
+use app::audit::analytics::{AnalyticsFilter, LoadAnalytics};
 use app::inbox::{InboxFilter, ListThreads, ThreadQuery};
 use app::numbers::{ListNumbers, NumberFilter};
 use server::config::Config;
@@ -153,6 +156,48 @@ async fn main() {
     }
     println!("inbox page, full server render (HTML with the first 40 threads), 20 runs:");
     report("GET /inbox", &mut times);
+
+    let today = chrono::Utc::now().date_naive();
+    let cases: [(&str, AnalyticsFilter); 2] = [
+        ("default two weeks", AnalyticsFilter::default()),
+        (
+            "92 days (the maximum)",
+            AnalyticsFilter {
+                from: (today - chrono::Duration::days(91)).format("%Y-%m-%d").to_string(),
+                to: today.format("%Y-%m-%d").to_string(),
+                sitter: None,
+            },
+        ),
+    ];
+    println!("analytics server function, {kind}, 10 runs each after 2 warm-up runs:");
+    for (label, filter) in cases {
+        let form = serde_qs::to_string(&LoadAnalytics { filter }).expect("encode");
+        let mut times = Vec::new();
+        let mut replies = 0;
+        for i in 0..12 {
+            let t = Instant::now();
+            let res = client
+                .post(format!("{base}{}", <LoadAnalytics as server_fn::ServerFn>::PATH))
+                .header("cookie", &cookie)
+                .header("accept", "application/json")
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(form.clone())
+                .send()
+                .await
+                .expect("analytics");
+            let status = res.status();
+            let body = res.text().await.expect("body");
+            assert!(status.is_success(), "{label}: {status} {body}");
+            if i >= 2 {
+                times.push(t.elapsed());
+            }
+            replies = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["overall"]["responses"].as_i64())
+                .unwrap_or(0);
+        }
+        report(&format!("{label:<26} ({replies} replies)"), &mut times);
+    }
 
     let total = add_numbers(&state, 1_000).await;
     let numbers = |f: NumberFilter| serde_qs::to_string(&ListNumbers { filter: f }).expect("encode");
