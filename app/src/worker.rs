@@ -16,6 +16,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         crate::automations::runner::JOB | crate::automations::runner::MESSAGE_JOB => {
             crate::automations::runner::run(state, job).await
         }
+        crate::automations::runner::RETRY_JOB => crate::automations::runner::run_retry(state, job).await,
         other => Outcome::Fail { error: format!("no handler for job kind {other:?}") },
     }
 }
@@ -103,6 +104,12 @@ pub async fn run(state: AppState) {
         if last_sweep.elapsed() > Duration::from_secs(30) {
             if let Err(e) = crate::automations::runner::sweep(&state).await {
                 tracing::error!(error = %e, "the automation sweep failed");
+            }
+            if let Err(e) = crate::automations::runner::revalidate(&state).await {
+                tracing::error!(error = %e, "checking automations against the roster failed");
+            }
+            if let Err(e) = crate::alerts::rules::store::sweep(&state).await {
+                tracing::error!(error = %e, "the alert rule sweep failed");
             }
             if let Err(e) = crate::alerts::escalation::store::sweep(&state).await {
                 tracing::error!(error = %e, "the escalation sweep failed");

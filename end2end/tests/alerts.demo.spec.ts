@@ -60,6 +60,50 @@ test("an escalation rule: a bad phone refused with the form kept, then added and
   await expect(rule).toContainText("(off)");
 });
 
+test("alert rules: a bad threshold refused with the value kept, then tuned; always-on rules stay on", async ({ page }) => {
+  await signIn(page, OWNER);
+  await page.goto("/alerts");
+  await hydrated(page);
+  const rules = page.getByTestId("alert-rule");
+  await expect(rules).toHaveCount(9);
+  const waiting = page.locator('[data-testid="alert-rule"][data-rule="client_waiting"]');
+  await expect(waiting.getByTestId("alert-rule-summary")).toHaveText(
+    "After 15 min without a reply (the response-time target in Settings)",
+  );
+  await waiting.getByTestId("alert-rule-edit").click();
+  await waiting.getByTestId("alert-rule-value").fill("0");
+  await waiting.getByTestId("alert-rule-save").click();
+  await expect(waiting.getByTestId("alert-rule-value-error")).toContainText("from 1 to 1,440");
+  await expect(waiting.getByTestId("alert-rule-value")).toHaveValue("0");
+  await waiting.getByTestId("alert-rule-value").fill("20");
+  await waiting.getByTestId("alert-rule-severity").selectOption("critical");
+  await waiting.getByTestId("alert-rule-save").click();
+  await expect(page.getByText("Alert rule saved")).toBeVisible();
+  await expect(waiting.getByTestId("alert-rule-summary")).toHaveText("After 20 min without a reply");
+  await expect(waiting).toContainText("Critical");
+  await expect(waiting).toContainText("Changed by Olivia Grant");
+
+  // The failure-rate rule has two numbers; switching a rule off shows "(off)".
+  const rate = page.locator('[data-testid="alert-rule"][data-rule="delivery_failure_rate"]');
+  await rate.getByTestId("alert-rule-edit").click();
+  await rate.getByTestId("alert-rule-value").fill("25");
+  await rate.getByTestId("alert-rule-min-sent").fill("50");
+  await rate.getByTestId("alert-rule-enabled").uncheck();
+  await rate.getByTestId("alert-rule-save").click();
+  await expect(rate.getByTestId("alert-rule-summary")).toContainText("25% or more");
+  await expect(rate.getByTestId("alert-rule-summary")).toContainText("at least 50 were sent");
+  await expect(rate.getByTestId("alert-rule-off")).toBeVisible();
+
+  const frontDesk = page.locator('[data-testid="alert-rule"][data-rule="front_desk_failing"]');
+  await expect(frontDesk).toContainText("Always on");
+  await expect(frontDesk.getByTestId("alert-rule-edit")).toHaveCount(0);
+  await shot(page, "alerts-rules");
+
+  await page.goto("/audit");
+  await hydrated(page);
+  await expect(page.getByText('changed the alert rule "Client waiting for a reply"').first()).toBeVisible();
+});
+
 test("a sitter can't open alerts", async ({ page }) => {
   await signIn(page, SITTER);
   await page.goto("/alerts");

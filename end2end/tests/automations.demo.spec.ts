@@ -112,6 +112,36 @@ test("build an automation through every step, refused on an unknown variable, te
   await shot(page, "automation-phone");
 });
 
+test("an automation that waits for a sitter who isn't on the roster can't be switched on", async ({ page }) => {
+  const m = marker();
+  await signIn(page, OWNER);
+  await page.goto("/automations/new");
+  await hydrated(page);
+  await page.getByTestId("automation-name").fill(`Casey's clients ${m}`);
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("trigger-message_received").check();
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("condition-add").click();
+  const cond = page.getByTestId("condition-0");
+  await cond.getByTestId("condition-field").selectOption("sitter.first_name");
+  await cond.getByTestId("condition-operator").selectOption("equals");
+  await cond.getByTestId("condition-value").fill("Casey");
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("action-add-sms").click();
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("message-0").getByTestId("message-template").fill("Hi {{client.first_name}}, Casey will be in touch.");
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("builder-save").click();
+  await expect(page).toHaveURL(/\/automations\/\d+/);
+  await page.getByTestId("test-run").click();
+  await expect(page.getByTestId("test-result")).toContainText("Test · test passed");
+  await page.getByTestId("automation-activate").click();
+  await expect(page.getByTestId("automation-status-error")).toContainText(
+    'Condition 1 looks for the sitter "Casey", who isn\'t an active sitter any more.',
+  );
+  await expect(page.getByTestId("automation-status")).toHaveText("Draft");
+});
+
 test("a template opens as a draft in the builder", async ({ page }) => {
   await signIn(page, OWNER);
   await page.goto("/automations");

@@ -530,6 +530,18 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     .execute(&mut *tx)
     .await?;
 
+    // The scheduled alert rules start watching now: the history above was
+    // loaded, not lived, so it raises nothing by itself.
+    for rule in app::domain::alerts::RULES.iter().filter(|r| r.scheduled) {
+        sqlx::query("INSERT INTO alert_rules (org_id, rule, enabled, severity, threshold, watching_since) VALUES ($1, $2, 1, $3, '{}', $4)")
+            .bind(org)
+            .bind(rule.key)
+            .bind(rule.severity.as_str())
+            .bind(ms(t))
+            .execute(&mut *tx)
+            .await?;
+    }
+
     // Two open alerts for the Alerts page: a critical one (only resolvable)
     // and a warning.
     sqlx::query(

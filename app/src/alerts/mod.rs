@@ -5,6 +5,7 @@
 //! rules and their history below the alerts.
 
 pub mod escalation;
+pub mod rules;
 #[cfg(feature = "ssr")]
 pub mod service;
 
@@ -260,6 +261,7 @@ pub fn AlertsPage() -> impl IntoView {
             })}
         </Transition>
         <escalation::EscalationSection />
+        <rules::AlertRulesSection />
         {move || closing.get().map(|(a, dismiss)| {
             let id = a.id;
             view! {

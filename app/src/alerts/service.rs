@@ -19,13 +19,20 @@ pub struct Raise {
     pub number_id: Option<i64>,
 }
 
-/// Returns the alert id and whether it is new.
+/// Returns the alert id and whether it is new; `None` when the owner
+/// switched the rule off. The rule's configured severity applies.
 pub async fn raise(
     c: &mut AnyConnection,
     org: OrgId,
-    r: Raise,
+    mut r: Raise,
     now: DateTime<Utc>,
-) -> Result<(i64, bool), sqlx::Error> {
+) -> Result<Option<(i64, bool)>, sqlx::Error> {
+    if let Some(rule) = crate::alerts::rules::store::effective(c, org, r.rule).await? {
+        if !rule.enabled {
+            return Ok(None);
+        }
+        r.severity = rule.severity;
+    }
     let row = sqlx::query(
         "INSERT INTO alerts (org_id, rule, cause_key, severity, title, body, count, status, first_seen_at, last_seen_at, thread_id, number_id)
          VALUES ($1, $2, $3, $4, $5, $6, 1, 'open', $7, $7, $8, $9)
@@ -58,5 +65,5 @@ pub async fn raise(
     ev.thread_id = r.thread_id;
     ev.number_id = r.number_id;
     audit::append(c, org, &Actor::system(None), ev).await?;
-    Ok((id, new))
+    Ok(Some((id, new)))
 }

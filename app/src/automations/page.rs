@@ -23,6 +23,7 @@ fn run_tone(status: &str) -> Tone {
     match status {
         "succeeded" | "test passed" => Tone::Good,
         "skipped" => Tone::Neutral,
+        "retrying" => Tone::Warn,
         _ => Tone::Bad,
     }
 }
@@ -851,7 +852,7 @@ fn ExecutionCard(run: ExecutionView, open: bool) -> impl IntoView {
                             <ol class="mt-1 space-y-1" data-testid="execution-actions">
                                 {run.actions.iter().map(|a| view! {
                                     <li>
-                                        <span class="font-medium text-slate-800">{format!("{}. {}", a.n, a.result)}</span>
+                                        <span class="font-medium text-slate-800">{if a.n > 0 { format!("{}. {}", a.n, a.result) } else { format!("↻ {}", a.result) }}</span>
                                         {a.detail.clone().map(|d| view! { <span class="text-slate-600">{format!(": {d}")}</span> })}
                                         {a.problems.iter().map(|p| view! { <p class="text-red-700">{p.clone()}</p> }).collect_view()}
                                     </li>

@@ -16,7 +16,9 @@
 
 use crate::domain::alerts::Severity;
 use crate::domain::automation::conditions::{evaluate, ConditionGroup, ConditionOutcome, Value};
-use crate::domain::automation::definition::{problems, Action, ActionKind, Recipient, Trigger, TriggerKind};
+use crate::domain::automation::definition::{
+    problems, roster_problems, Action, ActionKind, Recipient, Roster, Trigger, TriggerKind,
+};
 use crate::domain::automation::template::render;
 use crate::domain::ids::{OrgId, ThreadId};
 use crate::domain::outbound::Sender;
@@ -33,6 +35,8 @@ use std::collections::BTreeMap;
 
 pub const JOB: &str = "automation.booking";
 pub const MESSAGE_JOB: &str = "automation.message";
+/// A failed run tried again, per the delivery settings (attempts, backoff).
+pub const RETRY_JOB: &str = "automation.retry";
 
 /// Automated texts one conversation may get in an hour: the loop guard
 /// that stops automations answering automations (or a chatty client
@@ -49,6 +53,28 @@ pub enum Subject {
     Window(i64),
     /// A conversation as it is now (test runs, waiting clients).
     Thread(i64),
+}
+
+impl Subject {
+    fn to_json(self) -> serde_json::Value {
+        let (kind, id) = match self {
+            Subject::Booking(i) => ("booking", i),
+            Subject::Message(i) => ("message", i),
+            Subject::Window(i) => ("window", i),
+            Subject::Thread(i) => ("thread", i),
+        };
+        serde_json::json!({ "kind": kind, "id": id })
+    }
+    fn from_json(v: &serde_json::Value) -> Option<Subject> {
+        let id = v.get("id")?.as_i64()?;
+        Some(match v.get("kind")?.as_str()? {
+            "booking" => Subject::Booking(id),
+            "message" => Subject::Message(id),
+            "window" => Subject::Window(id),
+            "thread" => Subject::Thread(id),
+            _ => return None,
+        })
+    }
 }
 
 /// Queues the booking's triggers, inside the transaction that made it.
@@ -379,9 +405,13 @@ pub async fn execute(
     dedupe: Option<String>,
     test: Option<&Actor>,
     t: DateTime<Utc>,
+    attempt: u32,
 ) -> Result<Option<Executed>, sqlx::Error> {
     let org = def.org;
     let id = def.id;
+    // Each attempt of a run is its own execution; the first keeps the key.
+    let base_key = dedupe.clone();
+    let dedupe = dedupe.map(|k| if attempt > 1 { format!("{k}#{attempt}") } else { k });
     if let Some(key) = &dedupe {
         let seen = sqlx::query("SELECT id FROM automation_executions WHERE automation_id = $1 AND dedupe_key = $2")
             .bind(id)
@@ -495,7 +525,7 @@ pub async fn execute(
                         Subject::Window(w) => format!("window:{w}"),
                         Subject::Thread(th) => format!("thread:{th}"),
                     };
-                    let (alert, _) = crate::alerts::service::raise(
+                    let alert = crate::alerts::service::raise(
                         tx,
                         org,
                         crate::alerts::service::Raise {
@@ -509,18 +539,55 @@ pub async fn execute(
                         },
                         t,
                     )
-                    .await?;
+                    .await?
+                    .map(|(a, _)| a);
                     serde_json::json!({ "action": i + 1, "result": "alert raised", "alert_id": alert, "text": rendered.text })
                 }
             };
             results.push(result);
         }
     }
+    // A failed run is tried again per the delivery settings; only the last
+    // attempt counts as a failure (towards pausing the automation).
+    let mut values = f.values.clone();
+    let mut retry_at = None;
+    if test.is_none() && passed && failed {
+        let delivery = org_context(tx, org).await?.settings.delivery;
+        let max = delivery.max_attempts.max(1);
+        if max > 1 {
+            values.insert("run.attempt".into(), format!("{attempt} of {max}"));
+        }
+        if let (Some(key), true) = (&base_key, attempt < max) {
+            let wait = crate::messaging::delivery::backoff(delivery.backoff_seconds, i64::from(attempt));
+            let at = t + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::seconds(30));
+            crate::platform::jobs::enqueue(
+                tx,
+                NewJob::now(
+                    Some(org),
+                    RETRY_JOB,
+                    serde_json::json!({
+                        "automation_id": id, "version": def.version, "trigger": trigger.as_str(),
+                        "subject": subject.to_json(), "key": key, "attempt": attempt + 1,
+                    }),
+                )
+                .at(at)
+                .dedupe(format!("{RETRY_JOB}:{id}:{key}#{}", attempt + 1)),
+            )
+            .await?;
+            retry_at = Some(at);
+        }
+    }
+    if let Some(at) = retry_at {
+        let tz = org_context(tx, org).await?.tz;
+        results.push(serde_json::json!({ "action": 0, "result": "retry scheduled",
+            "reason": format!("tries again at {} (attempt {} of the delivery settings' retries)", tz.time(at), attempt + 1) }));
+    }
     let status: &'static str = match (test.is_some(), passed, failed) {
         (true, _, false) => "test passed",
         (true, _, true) => "test failed",
         (false, false, _) => "skipped",
         (false, true, false) => "succeeded",
+        (false, true, true) if retry_at.is_some() => "retrying",
         (false, true, true) => "failed",
     };
     let exec: i64 = sqlx::query(
@@ -533,7 +600,7 @@ pub async fn execute(
     .bind(def.version)
     .bind(i64::from(test.is_some()))
     .bind(trigger.as_str())
-    .bind(serde_json::to_string(&f.values).unwrap_or_default())
+    .bind(serde_json::to_string(&values).unwrap_or_default())
     .bind(serde_json::to_string(&outcomes).unwrap_or_default())
     .bind(serde_json::Value::Array(results.clone()).to_string())
     .bind(status)
@@ -578,7 +645,7 @@ pub async fn execute(
          WHERE id = $4 RETURNING failure_count",
     )
     .bind(ms(t))
-    .bind(i64::from(failed))
+    .bind(i64::from(status == "failed"))
     .bind(i64::from(status == "succeeded"))
     .bind(id)
     .fetch_one(&mut **tx)
@@ -593,7 +660,7 @@ pub async fn execute(
     .payload(serde_json::json!({ "execution_id": exec, "status": status, "subject": about }));
     ev.thread_id = f.thread.map(|t| t.0);
     audit::append(tx, org, &automation_actor, ev).await?;
-    if failed && failures >= PAUSE_AFTER_FAILURES {
+    if status == "failed" && failures >= PAUSE_AFTER_FAILURES {
         let reason = format!("Paused after {failures} failed runs in a row; see the execution log.");
         sqlx::query("UPDATE automations SET status = 'paused', flagged_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'")
             .bind(&reason)
@@ -645,6 +712,53 @@ pub async fn run(state: &AppState, job: &Job) -> Outcome {
     }
 }
 
+/// The `automation.retry` job: the same automation (if still switched on
+/// and unedited) for the same subject, as attempt N.
+pub async fn run_retry(state: &AppState, job: &Job) -> Outcome {
+    let p = &job.payload;
+    let (Some(org), Some(id), Some(version), Some(trigger), Some(subject), Some(key), Some(attempt)) = (
+        job.org_id,
+        p.get("automation_id").and_then(|v| v.as_i64()),
+        p.get("version").and_then(|v| v.as_i64()),
+        p.get("trigger").and_then(|v| v.as_str()).and_then(TriggerKind::parse),
+        p.get("subject").and_then(Subject::from_json),
+        p.get("key").and_then(|v| v.as_str()),
+        p.get("attempt").and_then(|v| v.as_u64()).and_then(|a| u32::try_from(a).ok()),
+    ) else {
+        return Outcome::Fail { error: "automation retry without its automation, subject or attempt".into() };
+    };
+    let res: Result<(), sqlx::Error> = async {
+        let def = {
+            let mut c = state.db.read.acquire().await?;
+            let on = sqlx::query("SELECT status, version FROM automations WHERE id = $1 AND org_id = $2")
+                .bind(id)
+                .bind(org.0)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|r| Ok::<_, sqlx::Error>((r.try_get::<String, _>("status")?, r.try_get::<i64, _>("version")?)))
+                .transpose()?;
+            // Paused, archived or edited since: the retry lapses.
+            if on != Some(("active".to_string(), version)) {
+                return Ok(());
+            }
+            load(&mut c, org, id).await?
+        };
+        let Some(def) = def else { return Ok(()) };
+        let mut tx = state.db.begin().await?;
+        let done = execute(&mut tx, &def, trigger, subject, Some(key.to_string()), None, now(), attempt).await?;
+        tx.commit().await?;
+        if done.is_some() {
+            state.wake_worker();
+        }
+        Ok(())
+    }
+    .await;
+    match res {
+        Ok(()) => Outcome::Done,
+        Err(e) => Outcome::Retry { error: e.to_string(), after: std::time::Duration::from_secs(30) },
+    }
+}
+
 async fn run_event(
     state: &AppState,
     org: OrgId,
@@ -658,7 +772,8 @@ async fn run_event(
         }
         let mut tx = state.db.begin().await?;
         let done =
-            execute(&mut tx, &def, trigger, subject, Some(format!("{key}:{}", trigger.as_str())), None, now()).await?;
+            execute(&mut tx, &def, trigger, subject, Some(format!("{key}:{}", trigger.as_str())), None, now(), 1)
+                .await?;
         tx.commit().await?;
         if done.is_some() {
             state.wake_worker();
@@ -711,7 +826,7 @@ pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
                 _ => (Subject::Thread(id), format!("unanswered:{id}:{k}")),
             };
             let mut tx = state.db.begin().await?;
-            if execute(&mut tx, &def, def.trigger.kind, subject, Some(key), None, t).await?.is_some() {
+            if execute(&mut tx, &def, def.trigger.kind, subject, Some(key), None, t, 1).await?.is_some() {
                 ran += 1;
             }
             tx.commit().await?;
@@ -721,4 +836,113 @@ pub async fn sweep(state: &AppState) -> Result<usize, sqlx::Error> {
         state.wake_worker();
     }
     Ok(ran)
+}
+
+/// Prefix of the flag set when the roster or numbers changed under an
+/// automation (cleared again once it can act).
+pub const CANT_ACT: &str = "Can't act any more: ";
+
+/// Today's active sitters and the classes of number in service.
+pub async fn roster(c: &mut sqlx::AnyConnection, org: OrgId) -> Result<Roster, sqlx::Error> {
+    let sitters = sqlx::query("SELECT first_name FROM sitters WHERE org_id = $1 AND active = 1 ORDER BY first_name")
+        .bind(org.0)
+        .fetch_all(&mut *c)
+        .await?
+        .iter()
+        .map(|r| r.try_get("first_name"))
+        .collect::<Result<_, _>>()?;
+    let number_classes =
+        sqlx::query("SELECT DISTINCT class FROM numbers WHERE org_id = $1 AND status = 'active' ORDER BY class")
+            .bind(org.0)
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| r.try_get("class"))
+            .collect::<Result<_, _>>()?;
+    Ok(Roster { sitters, number_classes })
+}
+
+/// Checks every active or paused automation against today's sitters and
+/// numbers (SPEC §3.6): one that can no longer act is flagged (with an
+/// alert and an audit event), and the flag clears once it can act again.
+/// Runs from the worker's sweep, so a roster change shows within a minute.
+pub async fn revalidate(state: &AppState) -> Result<usize, sqlx::Error> {
+    let t = now();
+    let rows = sqlx::query(
+        "SELECT id, org_id, name, trigger_def, conditions, actions, flagged_reason FROM automations
+         WHERE status IN ('active', 'paused') ORDER BY org_id, id",
+    )
+    .fetch_all(&state.db.read)
+    .await?;
+    let mut rosters: BTreeMap<i64, Roster> = BTreeMap::new();
+    let mut changed = 0;
+    for r in rows {
+        let id: i64 = r.try_get("id")?;
+        let org: i64 = r.try_get("org_id")?;
+        let name: String = r.try_get("name")?;
+        let Ok(trigger) = serde_json::from_str::<Trigger>(&r.try_get::<String, _>("trigger_def")?) else { continue };
+        let conditions: ConditionGroup =
+            serde_json::from_str(&r.try_get::<String, _>("conditions")?).unwrap_or_default();
+        let actions: Vec<Action> = serde_json::from_str(&r.try_get::<String, _>("actions")?).unwrap_or_default();
+        let flagged: Option<String> = r.try_get("flagged_reason")?;
+        if let std::collections::btree_map::Entry::Vacant(e) = rosters.entry(org) {
+            let mut c = state.db.read.acquire().await?;
+            e.insert(roster(&mut c, OrgId(org)).await?);
+        }
+        let Some(roster) = rosters.get(&org) else { continue };
+        let problems = roster_problems(&trigger, &conditions, &actions, roster);
+        let reason = (!problems.is_empty()).then(|| format!("{CANT_ACT}{}", problems.join(" ")));
+        let ours = flagged.as_deref().is_some_and(|f| f.starts_with(CANT_ACT));
+        let (next, kind, summary) = match (&reason, ours) {
+            (Some(why), _) if flagged.as_deref() != Some(why.as_str()) => (
+                Some(why.clone()),
+                "automation.flagged",
+                format!("\"{name}\" can't act any more: {}", problems.join(" ")),
+            ),
+            (None, true) => (None, "automation.unflagged", format!("\"{name}\" can act again")),
+            // Unchanged, or flagged for another reason (repeated failures).
+            _ => continue,
+        };
+        let mut tx = state.db.begin().await?;
+        // Only if nobody changed it meanwhile (an edit, or another sweep).
+        let done = sqlx::query(
+            "UPDATE automations SET flagged_reason = $1 WHERE id = $2 AND COALESCE(flagged_reason, '') = $3",
+        )
+        .bind(&next)
+        .bind(id)
+        .bind(flagged.clone().unwrap_or_default())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if done == 0 {
+            continue;
+        }
+        audit::append(
+            &mut tx,
+            OrgId(org),
+            &Actor::system(None),
+            Event::new(kind, "automation", id, summary).payload(serde_json::json!({ "problems": problems })),
+        )
+        .await?;
+        if let Some(why) = &next {
+            crate::alerts::service::raise(
+                &mut tx,
+                OrgId(org),
+                crate::alerts::service::Raise {
+                    rule: "automation_failing",
+                    cause_key: format!("automation-cant-act:{id}"),
+                    severity: Severity::Warning,
+                    title: format!("The automation \"{name}\" can't act any more"),
+                    body: format!("{} Edit it, or switch it off.", why.trim_start_matches(CANT_ACT)),
+                    thread_id: None,
+                    number_id: None,
+                },
+                t,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        changed += 1;
+    }
+    Ok(changed)
 }

@@ -214,7 +214,7 @@ pub async fn test(u: &SessionUser, id: i64, thread_id: i64) -> AppResult<Executi
     }
     let actor = u.actor(request_id());
     let t = now();
-    let done = runner::execute(&mut tx, &def, def.trigger.kind, Subject::Thread(thread_id), None, Some(&actor), t)
+    let done = runner::execute(&mut tx, &def, def.trigger.kind, Subject::Thread(thread_id), None, Some(&actor), t, 1)
         .await?
         .ok_or_else(|| AppError::NotFound("That conversation is gone; pick another.".into()))?;
     tx.commit().await?;
@@ -281,7 +281,9 @@ pub async fn set_status(u: &SessionUser, id: i64, to: AutomationStatus) -> AppRe
         let conditions = serde_json::from_str(&r.try_get::<String, _>("conditions")?).unwrap_or_default();
         let actions: Vec<crate::domain::automation::Action> =
             serde_json::from_str(&r.try_get::<String, _>("actions")?).unwrap_or_default();
-        let p = problems(&trigger, &conditions, &actions);
+        let mut p = problems(&trigger, &conditions, &actions);
+        let roster = super::runner::roster(&mut tx, u.org_id).await?;
+        p.extend(crate::domain::automation::definition::roster_problems(&trigger, &conditions, &actions, &roster));
         if !p.is_empty() {
             return Err(AppError::Conflict(format!("It can't be switched on yet: {}", p.join(" "))));
         }

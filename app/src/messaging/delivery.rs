@@ -162,7 +162,8 @@ async fn breaker_success(state: &AppState, org: OrgId) -> Result<(), sqlx::Error
     tx.commit().await
 }
 
-fn backoff(base_seconds: u32, attempt: i64) -> std::time::Duration {
+/// The wait before retry number `attempt` (1-based): the base, doubling.
+pub fn backoff(base_seconds: u32, attempt: i64) -> std::time::Duration {
     let factor = 1u64 << (attempt.clamp(1, 10) - 1);
     std::time::Duration::from_secs(base_seconds as u64 * factor)
 }

@@ -175,7 +175,7 @@ fn OperationsFormView(initial: OperationsForm) -> impl IntoView {
             <fieldset>
                 <legend class="mb-2 text-sm font-semibold text-slate-900">"Delivery"</legend>
                 <div class="grid gap-3 sm:grid-cols-3">
-                    {number("Attempts per text", "max_attempts", "1 to 10, then it waits in Failed jobs.", |f| f.max_attempts.clone(), |f, v| f.max_attempts = v)}
+                    {number("Attempts per text", "max_attempts", "1 to 10, then it waits in Failed jobs. Failed automation runs are tried as often.", |f| f.max_attempts.clone(), |f, v| f.max_attempts = v)}
                     {number("First retry after (seconds)", "backoff_seconds", "5 to 3,600; doubles each time.", |f| f.backoff_seconds.clone(), |f, v| f.backoff_seconds = v)}
                     {number("Provider timeout (seconds)", "timeout_seconds", "3 to 60.", |f| f.timeout_seconds.clone(), |f, v| f.timeout_seconds = v)}
                 </div>

@@ -27,8 +27,8 @@ async fn alerts_are_deduplicated_resolved_or_dismissed_and_archived() {
             number_id: None,
         };
         let mut c = app.db().write.acquire().await.unwrap();
-        let (first, new) = raise(&mut c, app.org(), cause(1), app::platform::now()).await.unwrap();
-        let (second, again) = raise(&mut c, app.org(), cause(2), app::platform::now()).await.unwrap();
+        let (first, new) = raise(&mut c, app.org(), cause(1), app::platform::now()).await.unwrap().expect("raised");
+        let (second, again) = raise(&mut c, app.org(), cause(2), app::platform::now()).await.unwrap().expect("raised");
         drop(c);
         assert_eq!((first, new, again), (second, true, false), "{backend:?}");
         let open = app.call(ListAlerts { archive: false }).await.unwrap();

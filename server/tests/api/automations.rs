@@ -250,13 +250,30 @@ async fn failing_runs_pause_the_automation_and_timed_triggers_run_from_the_sweep
         assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, "test passed");
         app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap();
         app.exec("UPDATE organisations SET ready_at = NULL").await;
+        // Each failed run is tried again per the delivery settings (3
+        // attempts; a 1-second first retry here), and only its last attempt
+        // counts towards pausing.
+        app.set_delivery(1, 5, 300).await;
         for n in 1..=3 {
             app.text_in(&format!("SMfail{n}"), ANA, MAYA_NUMBER, "ping").await;
         }
-        eventually(20, "three failures pause it", || async {
+        eventually(30, "three failures pause it", || async {
             app.text(&format!("SELECT status FROM automations WHERE id = {id}")).await.as_deref() == Some("paused")
         })
         .await;
+        let retried = app
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id} AND status = 'retrying'"
+            ))
+            .await;
+        assert!(retried >= 2, "{backend:?}: {retried} retries");
+        let last = app
+            .text(&format!(
+                "SELECT context FROM automation_executions WHERE automation_id = {id} AND status = 'failed' ORDER BY id LIMIT 1"
+            ))
+            .await
+            .unwrap_or_default();
+        assert!(last.contains("\"run.attempt\":\"3 of 3\""), "{backend:?}: {last}");
         assert_eq!(
             app.scalar("SELECT COUNT(*) FROM alerts WHERE rule = 'automation_failing' AND status = 'open'").await,
             1
@@ -292,5 +309,62 @@ async fn failing_runs_pause_the_automation_and_timed_triggers_run_from_the_sweep
             .await
             .expect("alert");
         assert!(title.starts_with("Nudge when a client waits: Tom Fischer has waited"), "{title}");
+    }
+}
+
+#[tokio::test]
+async fn automations_are_flagged_when_the_roster_changes_and_cleared_when_they_can_act() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let mut d = greeting("Thanks {{client.first_name}}, {{sitter.first_name}} will be in touch");
+        d.name = "Jordan's clients".into();
+        d.conditions = ConditionGroup {
+            op: GroupOp::And,
+            conditions: vec![Condition {
+                field: "sitter.first_name".into(),
+                operator: Operator::Equals,
+                value: Value::Text("Jordan".into()),
+            }],
+            groups: vec![],
+        };
+        let id = app.call_json(SaveAutomation { id: None, draft: d, template_key: None }).await.unwrap().id;
+        let thread = app.thread_of(ANA, MAYA_NUMBER).await;
+        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, "test passed");
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.expect("on");
+        assert_eq!(app::automations::runner::revalidate(&app.state).await.unwrap(), 0, "{backend:?}: nothing to flag");
+
+        // Jordan leaves: the automation is flagged, with an alert and an audit event.
+        let jordan = app.sitter_id("Jordan").await;
+        app.call(app::people::ChangeSitter { id: jordan, activate: false, preview: false }).await.expect("deactivate");
+        // (The worker's own sweep may get there first; either way it happens once.)
+        app::automations::runner::revalidate(&app.state).await.unwrap();
+        app::automations::runner::revalidate(&app.state).await.unwrap();
+        let row =
+            app.call(ListAutomations { archived: false }).await.unwrap().into_iter().find(|a| a.id == id).unwrap();
+        assert_eq!(
+            row.flagged.as_deref(),
+            Some(
+                "Can't act any more: Condition 1 looks for the sitter \"Jordan\", who isn't an active sitter any more."
+            ),
+            "{backend:?}"
+        );
+        assert_eq!(
+            app.text("SELECT title FROM alerts WHERE rule = 'automation_failing' AND status = 'open'").await.as_deref(),
+            Some("The automation \"Jordan's clients\" can't act any more")
+        );
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'automation.flagged'").await, 1);
+        // Switching it on again is refused with the reason.
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Paused }).await.unwrap();
+        let e = app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap_err();
+        assert!(e.0 == 409 && e.1.to_string().contains("who isn't an active sitter any more"), "{e:?}");
+
+        // Jordan comes back: the flag clears.
+        app.call(app::people::ChangeSitter { id: jordan, activate: true, preview: false }).await.expect("reactivate");
+        app::automations::runner::revalidate(&app.state).await.unwrap();
+        let row =
+            app.call(ListAutomations { archived: false }).await.unwrap().into_iter().find(|a| a.id == id).unwrap();
+        assert_eq!(row.flagged, None, "{backend:?}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'automation.unflagged'").await, 1);
     }
 }

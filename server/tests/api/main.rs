@@ -5,6 +5,7 @@
 mod helpers;
 mod twilio_stub;
 
+mod alert_rules;
 mod alerts;
 mod assignments;
 mod audit;

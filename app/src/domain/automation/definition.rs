@@ -187,6 +187,62 @@ pub fn problems(trigger: &Trigger, conditions: &ConditionGroup, actions: &[Actio
     out
 }
 
+/// What an automation can rely on: the active sitters' first names and the
+/// classes of number the business has in service.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Roster {
+    pub sitters: Vec<String>,
+    pub number_classes: Vec<String>,
+}
+
+/// Why an automation can no longer act with today's sitters and numbers
+/// (SPEC §3.6: validated again when the roster or numbers change).
+pub fn roster_problems(
+    trigger: &Trigger,
+    conditions: &ConditionGroup,
+    actions: &[Action],
+    roster: &Roster,
+) -> Vec<String> {
+    fn walk(g: &ConditionGroup, path: &str, roster: &Roster, out: &mut Vec<String>) {
+        for (i, c) in g.conditions.iter().enumerate() {
+            let here = if path.is_empty() { format!("{}", i + 1) } else { format!("{path}.{}", i + 1) };
+            let super::conditions::Value::Text(v) = &c.value else { continue };
+            if c.operator != super::conditions::Operator::Equals {
+                continue;
+            }
+            let v = v.trim();
+            match c.field.as_str() {
+                "sitter.first_name" if !roster.sitters.iter().any(|s| s.eq_ignore_ascii_case(v)) => out.push(format!(
+                    "Condition {here} looks for the sitter \"{v}\", who isn't an active sitter any more."
+                )),
+                "thread.number_class" if !roster.number_classes.iter().any(|k| k.eq_ignore_ascii_case(v)) => {
+                    out.push(format!("Condition {here} needs a {v} number, and none is in service."))
+                }
+                _ => {}
+            }
+        }
+        for (j, sub) in g.groups.iter().enumerate() {
+            let here = if path.is_empty() {
+                format!("{}", g.conditions.len() + j + 1)
+            } else {
+                format!("{path}.{}", g.conditions.len() + j + 1)
+            };
+            walk(sub, &here, roster, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(conditions, "", roster, &mut out);
+    if matches!(trigger.kind, TriggerKind::WindowStarting | TriggerKind::WindowEnded) && roster.sitters.is_empty() {
+        out.push("There are no active sitters, so no window will start or end.".to_string());
+    }
+    if roster.number_classes.is_empty() {
+        if let Some(i) = actions.iter().position(|a| a.kind == ActionKind::SendSms) {
+            out.push(format!("Action {} texts the client, but no business number is in service.", i + 1));
+        }
+    }
+    out
+}
+
 /// Who an automation is for, so the list can group them.
 pub const LANES: &[(&str, &str)] =
     &[("client", "Client messages"), ("owner", "Owner notices"), ("operations", "Operations")];
@@ -387,5 +443,68 @@ mod tests {
         assert!(transition(Paused, Archived, false).is_ok());
         assert!(transition(Archived, Active, true).is_err());
         assert!(transition(Active, Draft, true).is_err());
+    }
+    fn on_sitter(name: &str) -> ConditionGroup {
+        use super::super::conditions::{Condition, Operator, Value};
+        ConditionGroup {
+            conditions: vec![Condition {
+                field: "sitter.first_name".into(),
+                operator: Operator::Equals,
+                value: Value::Text(name.into()),
+            }],
+            ..ConditionGroup::default()
+        }
+    }
+
+    #[test]
+    fn roster_changes_flag_what_can_no_longer_act() {
+        let text = vec![Action {
+            kind: ActionKind::SendSms,
+            recipient: Some(Recipient::Client),
+            template: "Hi".into(),
+            severity: None,
+        }];
+        let starting = Trigger { kind: TriggerKind::WindowStarting, minutes: Some(60) };
+        let roster =
+            Roster { sitters: vec!["Maya".into()], number_classes: vec!["front_desk".into(), "sitter".into()] };
+        assert!(roster_problems(&starting, &on_sitter("maya"), &text, &roster).is_empty());
+        assert_eq!(
+            roster_problems(&starting, &on_sitter("Jordan"), &text, &roster),
+            vec!["Condition 1 looks for the sitter \"Jordan\", who isn't an active sitter any more.".to_string()]
+        );
+        let mut nested = ConditionGroup::default();
+        nested.conditions.push(super::super::conditions::Condition {
+            field: "thread.number_class".into(),
+            operator: super::super::conditions::Operator::Equals,
+            value: super::super::conditions::Value::Text("pool".into()),
+        });
+        nested.groups.push(on_sitter("Jordan"));
+        assert_eq!(
+            roster_problems(&starting, &nested, &text, &roster),
+            vec![
+                "Condition 1 needs a pool number, and none is in service.".to_string(),
+                "Condition 2.1 looks for the sitter \"Jordan\", who isn't an active sitter any more.".to_string(),
+            ]
+        );
+        let empty = Roster::default();
+        assert_eq!(roster_problems(&starting, &ConditionGroup::default(), &text, &empty).len(), 2);
+        for (key, d) in templates() {
+            assert!(roster_problems(&d.trigger, &d.conditions, &d.actions, &roster).is_empty(), "{key}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A condition on a sitter is flagged exactly when no active sitter
+        /// has that first name (any case).
+        #[test]
+        fn a_sitter_condition_is_flagged_iff_the_sitter_is_gone(
+            names in proptest::collection::vec("[A-Za-z]{1,6}", 0..5),
+            wanted in "[A-Za-z]{1,6}",
+        ) {
+            let roster = Roster { sitters: names.clone(), number_classes: vec!["front_desk".into()] };
+            let t = Trigger { kind: TriggerKind::MessageReceived, minutes: None };
+            let flagged = !roster_problems(&t, &on_sitter(&wanted), &[], &roster).is_empty();
+            proptest::prop_assert_eq!(flagged, !names.iter().any(|n| n.eq_ignore_ascii_case(&wanted)));
+        }
     }
 }
