@@ -57,6 +57,23 @@ export default defineConfig({
       stderr: "pipe",
     },
     {
+      // Twilio's media host, as far as the browser tests need one.
+      command: "node media-host.mjs 4011",
+      url: "http://127.0.0.1:4011/healthz",
+      reuseExistingServer: !!process.env.PW_REUSE,
+      timeout: 30_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
+      command: "./start-server.sh twilio-demo 3104",
+      url: "http://127.0.0.1:3104/healthz",
+      reuseExistingServer: !!process.env.PW_REUSE,
+      timeout: 120_000,
+      stdout: "ignore",
+      stderr: "pipe",
+    },
+    {
       command: "./start-server.sh twilio 3103",
       url: "http://127.0.0.1:3103/healthz",
       reuseExistingServer: !!process.env.PW_REUSE,
@@ -75,6 +92,11 @@ export default defineConfig({
       name: "fresh",
       testMatch: /.*\.fresh\.spec\.ts/,
       use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3101" },
+    },
+    {
+      name: "twilio-demo",
+      testMatch: /.*\.twiliodemo\.spec\.ts/,
+      use: { ...devices["Desktop Chrome"], baseURL: "http://127.0.0.1:3104" },
     },
     {
       name: "twilio",

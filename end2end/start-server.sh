@@ -4,6 +4,10 @@
 #   start-server.sh empty 3101   a fresh install (no owner yet)
 #   start-server.sh twilio 3103  a fresh install talking to a Twilio stand-in
 #                                (Prism on TWILIO_API_BASE_URL, default :4010)
+#   start-server.sh twilio-demo 3104
+#                                the demo business on a Twilio account (signed
+#                                webhooks, attachments fetched from the media
+#                                stand-in on :4011)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=$1
@@ -20,7 +24,11 @@ export RUST_LOG="${RUST_LOG:-warn}"
 if [ "$kind" = twilio ]; then
     export TWILIO_API_BASE_URL="${TWILIO_API_BASE_URL:-http://127.0.0.1:4010}"
 fi
-if [ "$kind" = demo ]; then
+if [ "$kind" = twilio-demo ]; then
+    export PROVIDER=twilio TWILIO_ACCOUNT_SID=AC0123456789abcdef0123456789abcdef TWILIO_AUTH_TOKEN=e2e-auth-token-5c1d
+    export TWILIO_API_BASE_URL=http://127.0.0.1:4011
+fi
+if [ "$kind" = demo ] || [ "$kind" = twilio-demo ]; then
     exec "${SERVER_BIN:-./target/release/server}" serve --seed-demo-if-empty
 else
     exec "${SERVER_BIN:-./target/release/server}" serve

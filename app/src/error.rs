@@ -74,6 +74,11 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::invalid(format!(
                 "Some of the information sent was incomplete or malformed ({m}). Check the form and try again."
             )),
+            // On the server, a body that can't even be read as text is the
+            // caller's mistake too; in the browser it means a garbled answer.
+            ServerFnErrorErr::Deserialization(m) if cfg!(feature = "ssr") => {
+                AppError::invalid(format!("The request couldn't be read ({m}). Reload the page and try again."))
+            }
             ServerFnErrorErr::Request(m) | ServerFnErrorErr::Response(m) => AppError::Transport(m),
             other => AppError::Transport(other.to_string()),
         }

@@ -23,11 +23,11 @@ test("owner signs in, sees every screen in the navigation, and signs out", async
 test("a wrong password shows a clear error and keeps what was typed", async ({ page }) => {
   await page.goto("/login");
   await hydrated(page);
-  await page.getByLabel("Email").fill(OWNER.email);
+  await page.getByLabel("Email", { exact: true }).fill(OWNER.email);
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("form-error")).toContainText("don't match");
-  await expect(page.getByLabel("Email")).toHaveValue(OWNER.email);
+  await expect(page.getByLabel("Email", { exact: true })).toHaveValue(OWNER.email);
   await expect(page).toHaveURL(/\/login$/);
   await shot(page, "login-error");
 });

@@ -32,7 +32,7 @@ export async function signIn(page: Page, who: { email: string; password: string 
   watchConsole(page);
   await page.goto("/login");
   await hydrated(page);
-  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Email", { exact: true }).fill(who.email);
   await page.getByLabel("Password").fill(who.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByTestId("org-name")).toBeVisible();
@@ -53,7 +53,7 @@ export function marker(): string {
     .join("");
 }
 
-export const RILEY = { email: "riley@paws.example", password: "a-long-password" };
+export const RILEY = { email: "riley@paws.example", password: "copper-kettle-marmot-42" };
 
 /** Signs in the owner of a fresh install, creating the account first if
  * nobody has yet, and opens the setup wizard. */
@@ -63,13 +63,13 @@ export async function ownerOfFreshInstall(page: Page) {
   if (page.url().endsWith("/welcome")) {
     await page.getByLabel("Business name").fill("Paws & Co");
     await page.getByLabel("Your name").fill("Riley Owner");
-    await page.getByLabel("Email").fill(RILEY.email);
+    await page.getByLabel("Email", { exact: true }).fill(RILEY.email);
     await page.getByLabel("Password", { exact: true }).fill(RILEY.password);
     await page.getByLabel("Repeat password").fill(RILEY.password);
     await page.getByRole("button", { name: /Create account/ }).click();
     await expect(page).toHaveURL(/\/setup$/);
   } else {
-    await page.getByLabel("Email").fill(RILEY.email);
+    await page.getByLabel("Email", { exact: true }).fill(RILEY.email);
     await page.getByLabel("Password").fill(RILEY.password);
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect(page.getByTestId("org-name")).toBeVisible();

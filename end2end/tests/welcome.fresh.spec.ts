@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, shot } from "./helpers";
+import { hydrated, RILEY, shot } from "./helpers";
 
 test("a fresh install asks for the owner account instead of using a default password", async ({ page }) => {
   await page.goto("/login");
@@ -7,15 +7,15 @@ test("a fresh install asks for the owner account instead of using a default pass
   await hydrated(page);
   await page.getByLabel("Business name").fill("Paws & Co");
   await page.getByLabel("Your name").fill("Riley Owner");
-  await page.getByLabel("Email").fill("riley@paws.example");
+  await page.getByLabel("Email", { exact: true }).fill("riley@paws.example");
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByLabel("Repeat password").fill("short");
   await shot(page, "welcome");
   await page.getByRole("button", { name: /Create account/ }).click();
-  await expect(page.getByTestId("form-error")).toContainText("at least 8 characters");
+  await expect(page.getByTestId("form-error")).toContainText("at least 10 characters");
   await expect(page.getByLabel("Business name")).toHaveValue("Paws & Co");
-  await page.getByLabel("Password", { exact: true }).fill("a-long-password");
-  await page.getByLabel("Repeat password").fill("a-long-password");
+  await page.getByLabel("Password", { exact: true }).fill(RILEY.password);
+  await page.getByLabel("Repeat password").fill(RILEY.password);
   await page.getByRole("button", { name: /Create account/ }).click();
   await expect(page).toHaveURL(/\/setup$/);
   await expect(page.getByTestId("org-name")).toHaveText("Paws & Co");

@@ -241,6 +241,33 @@ pub async fn api_key_revoke(config: &Config, org: &str, key: &str) -> Result<(),
     Ok(())
 }
 
+/// `server user unlock <email>`: lets someone locked out by failed
+/// sign-ins in again at once (the operator's way when nobody else can).
+pub async fn user_unlock(config: &Config, email: &str) -> Result<(), StartError> {
+    use sqlx::Row;
+    let state = prepare(config).await?;
+    let email = email.trim().to_lowercase();
+    let id: i64 = sqlx::query("SELECT id FROM users WHERE email = $1")
+        .bind(&email)
+        .fetch_optional(&state.db.read)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?
+        .ok_or_else(|| StartError::Other(format!("nobody signs in as {email}")))?
+        .try_get("id")
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    let actor = app::platform::audit::Actor {
+        kind: app::domain::roles::ActorKind::System,
+        id: None,
+        name: "Command line".into(),
+        request_id: None,
+    };
+    let name = app::auth::lockout::unlock(&state, app::domain::ids::UserId(id), None, &actor)
+        .await
+        .map_err(|e| StartError::Other(e.to_string()))?;
+    println!("{name} ({email}) can sign in again");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

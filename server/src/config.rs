@@ -15,6 +15,10 @@ pub struct Config {
     pub media_dir: PathBuf,
     pub provider: ProviderChoice,
     pub twilio_api_base_url: String,
+    /// A connection with nothing read or written for this long is closed.
+    pub idle_timeout: std::time::Duration,
+    /// A client must send a request's headers within this.
+    pub header_timeout: std::time::Duration,
 }
 
 #[derive(Clone, PartialEq, Eq)]
@@ -136,6 +140,17 @@ impl Config {
         if !(twilio_api_base_url.starts_with("http://") || twilio_api_base_url.starts_with("https://")) {
             return Err(err("TWILIO_API_BASE_URL", format!("must be an http(s) URL (got {twilio_api_base_url:?})")));
         }
+        let seconds = |var: &str, default: u64| -> Result<std::time::Duration, ConfigError> {
+            match src.get(var) {
+                None => Ok(std::time::Duration::from_secs(default)),
+                Some(v) => match v.trim().parse::<u64>() {
+                    Ok(n) if (1..=3600).contains(&n) => Ok(std::time::Duration::from_secs(n)),
+                    _ => Err(err(var, format!("must be a whole number of seconds from 1 to 3600 (got {v:?})"))),
+                },
+            }
+        };
+        let idle_timeout = seconds("HTTP_IDLE_TIMEOUT_SECONDS", 75)?;
+        let header_timeout = seconds("HTTP_HEADER_TIMEOUT_SECONDS", 15)?;
         Ok(Config {
             database_url,
             site_addr,
@@ -145,6 +160,8 @@ impl Config {
             media_dir,
             provider,
             twilio_api_base_url,
+            idle_timeout,
+            header_timeout,
         })
     }
 

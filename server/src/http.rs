@@ -1,5 +1,6 @@
 //! The HTTP surface: pages and server functions (Leptos), health, and the
-//! middleware every request passes through (request id, tracing span).
+//! middleware every request passes through (request id, tracing span, the
+//! guard with its security headers and limits).
 
 use app::platform::AppState;
 use app::{shell, App};
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes(&state, routes, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_session))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::guard))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");

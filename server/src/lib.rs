@@ -7,7 +7,9 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod exports;
+pub mod guard;
 pub mod http;
+mod idle;
 pub mod live;
 pub mod media;
 pub mod seed;
@@ -36,7 +38,41 @@ pub enum StartError {
 pub async fn prepare(config: &Config) -> Result<AppState, StartError> {
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    Ok(state_for(config, db))
+    let state = state_for(config, db);
+    upgrade(&state).await.map_err(|e| StartError::Other(format!("upgrading stored data: {e}")))?;
+    Ok(state)
+}
+
+/// Data a migration can't fill in SQL, filled once at start-up (a no-op
+/// afterwards): what sitters may read of texts stored before that rule,
+/// and the account id of Twilio organisations connected before it was kept.
+async fn upgrade(state: &AppState) -> Result<(), sqlx::Error> {
+    use sqlx::Row;
+    let decided = app::messaging::redaction::backfill(&state.db).await?;
+    if decided > 0 {
+        tracing::info!(texts = decided, "decided what sitters may read of earlier texts");
+    }
+    let orgs = sqlx::query(
+        "SELECT id, provider_credentials FROM organisations
+         WHERE provider_kind = 'twilio' AND provider_account_sid IS NULL AND provider_credentials IS NOT NULL",
+    )
+    .fetch_all(&state.db.read)
+    .await?;
+    for r in orgs {
+        let id: i64 = r.try_get("id")?;
+        let stored: Option<String> = r.try_get("provider_credentials")?;
+        match app::messaging::provider::decrypt_credentials(state, stored.as_deref()) {
+            Ok(c) => {
+                sqlx::query("UPDATE organisations SET provider_account_sid = $1 WHERE id = $2")
+                    .bind(c.account_sid)
+                    .bind(id)
+                    .execute(&state.db.write)
+                    .await?;
+            }
+            Err(e) => tracing::warn!(org = id, error = %e, "stored Twilio credentials unreadable"),
+        }
+    }
+    Ok(())
 }
 
 pub fn state_for(config: &Config, db: Db) -> AppState {
@@ -61,19 +97,64 @@ pub fn state_for(config: &Config, db: Db) -> AppState {
         leptos_options,
         media_dir: config.media_dir.clone(),
         live,
-        config: Arc::new(RuntimeConfig { env_twilio, twilio_api_base_url: config.twilio_api_base_url.clone() }),
+        config: Arc::new(RuntimeConfig {
+            env_twilio,
+            twilio_api_base_url: config.twilio_api_base_url.clone(),
+            idle_timeout: config.idle_timeout,
+            header_timeout: config.header_timeout,
+        }),
         jobs_wake: Arc::new(tokio::sync::Notify::new()),
+        limits: Arc::new(app::platform::limits::Limiter::default()),
     }
 }
 
-/// Serves until the listener closes or a shutdown signal arrives; the
-/// background worker runs alongside.
+/// Serves until a shutdown signal arrives; the background worker runs
+/// alongside. Connections are served by hyper directly (not `axum::serve`)
+/// so that a client that opens a socket and sends nothing, or trickles its
+/// headers, is cut off instead of holding the socket forever
+/// (HTTP_IDLE_TIMEOUT_SECONDS, HTTP_HEADER_TIMEOUT_SECONDS; live-update
+/// streams write a keep-alive every 20 s, so they stay open).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::ServiceExt;
+    let (idle, headers) = (state.config.idle_timeout, state.config.header_timeout);
     let worker = tokio::spawn(app::worker::run(state.clone()));
     let app = http::router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown_signal());
+    loop {
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors, say: wait a moment rather than spin.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = app.clone();
+        let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(remote));
+            router.clone().oneshot(req.map(axum::body::Body::new))
+        });
+        let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+        builder.http1().timer(TokioTimer::new()).header_read_timeout(headers);
+        builder.http2().timer(TokioTimer::new());
+        let io = TokioIo::new(idle::IdleTimeout::new(stream, idle));
+        let conn = graceful.watch(builder.serve_connection_with_upgrades(io, service).into_owned());
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+    }
     worker.abort();
     Ok(())
 }

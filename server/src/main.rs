@@ -10,6 +10,7 @@
 //!   server api-key create --org <id> --name <label> [--scope read|read-write] [--rate-limit N]
 //!                                           prints the new key alone on its last line
 //!   server api-key revoke --org <id> <key id>
+//!   server user unlock <email>              let someone locked out by failed sign-ins back in
 
 use server::config::Config;
 use std::process::ExitCode;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 const USAGE: &str =
     "usage: server [serve [--seed-demo-if-empty] | migrate | seed --demo | route | policy-check | audit verify
               | org list | api-key create --org <id> --name <label> [--scope read|read-write] [--rate-limit N]
-              | api-key revoke --org <id> <key id>]";
+              | api-key revoke --org <id> <key id> | user unlock <email>]";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -49,6 +50,7 @@ async fn main() -> ExitCode {
         ["org", "list"] => server::cli::org_list(&config).await,
         ["api-key", "create", rest @ ..] => server::cli::api_key_create(&config, rest).await,
         ["api-key", "revoke", "--org", org, key] => server::cli::api_key_revoke(&config, org, key).await,
+        ["user", "unlock", email] => server::cli::user_unlock(&config, email).await,
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

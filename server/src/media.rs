@@ -1,65 +1,111 @@
-//! Copies of MMS attachments (GET /media/{id}), for signed-in people who
-//! may see the message: owners of the organisation, sitters during (or
-//! after) their own window on the thread.
+//! Copies of MMS attachments (GET /media/{id}?exp=…&sig=…): a signed,
+//! expiring link from the thread view, for signed-in people of the
+//! business who may see the message (owners; sitters for messages inside
+//! their own windows). The type served is decided from the file's bytes:
+//! pictures, sound and video from a short list are shown; anything else is
+//! a download. Every answer forbids sniffing, framing and scripts.
 
-use app::platform::{sessions, AppState};
-use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use app::messaging::{media, visibility};
+use app::platform::{now, sessions, AppState};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use sqlx::Row;
 
-pub async fn media(State(state): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> Response {
+#[derive(Deserialize)]
+pub struct Link {
+    exp: Option<i64>,
+    sig: Option<String>,
+}
+
+/// Headers on every /media answer, errors included.
+pub fn harden(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
+    h.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+}
+
+fn refuse(status: StatusCode, text: &'static str) -> Response {
+    let mut res = (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response();
+    harden(&mut res);
+    res
+}
+
+pub async fn media(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Query(link): Query<Link>,
+    headers: HeaderMap,
+) -> Response {
+    let t = now();
+    let (Some(exp), Some(sig)) = (link.exp, link.sig.as_deref()) else {
+        return refuse(StatusCode::FORBIDDEN, "This link is incomplete. Open the picture from the conversation.\n");
+    };
+    if !media::verify_path(&state.secrets, id, exp, sig, t) {
+        return refuse(StatusCode::FORBIDDEN, "This link has expired. Reload the conversation to see the picture.\n");
+    }
     let token = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()).and_then(sessions::token_from_cookie_header);
     let user = match token {
-        Some(t) => sessions::lookup(&state.db, &t, app::platform::now()).await.ok().flatten(),
+        Some(t2) => sessions::lookup(&state.db, &t2, t).await.ok().flatten(),
         None => None,
     };
-    let Some(user) = user else { return (StatusCode::UNAUTHORIZED, "Sign in to see this picture.\n").into_response() };
-    let row = sqlx::query(
-        "SELECT mm.stored_path, mm.content_type, m.org_id, m.thread_id, m.created_at FROM message_media mm JOIN messages m ON m.id = mm.message_id WHERE mm.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&state.db.read)
-    .await;
-    let Ok(Some(r)) = row else { return (StatusCode::NOT_FOUND, "No such attachment.\n").into_response() };
-    let org: i64 = r.try_get("org_id").unwrap_or(-1);
-    if org != user.org_id.0 {
-        return (StatusCode::NOT_FOUND, "No such attachment.\n").into_response();
-    }
-    if !user.is_owner() {
-        let thread: i64 = r.try_get("thread_id").unwrap_or(-1);
-        let at: i64 = r.try_get("created_at").unwrap_or(0);
-        let allowed = sqlx::query(
-            "SELECT COUNT(*) AS n FROM assignment_windows WHERE thread_id = $1 AND sitter_id = $2 AND deleted_at IS NULL AND starts_at <= $3 AND ends_at > $3",
-        )
-        .bind(thread)
-        .bind(user.sitter_id.map(|s| s.0).unwrap_or(-1))
-        .bind(at)
-        .fetch_one(&state.db.read)
-        .await
-        .ok()
-        .and_then(|r| r.try_get::<i64, _>("n").ok())
-        .is_some_and(|n| n > 0);
-        if !allowed {
-            return (StatusCode::FORBIDDEN, "This picture belongs to a conversation you aren't assigned to.\n")
-                .into_response();
+    let Some(user) = user else { return refuse(StatusCode::UNAUTHORIZED, "Sign in to see this picture.\n") };
+    match serve(&state, &user, id).await {
+        Ok(res) => res,
+        Err(e) => {
+            tracing::error!(error = %e, media = id, "attachment lookup failed");
+            refuse(StatusCode::INTERNAL_SERVER_ERROR, "We couldn't load this attachment. Try again.\n")
         }
     }
-    let Some(path) = r.try_get::<Option<String>, _>("stored_path").ok().flatten() else {
-        return (StatusCode::ACCEPTED, "The picture is still being downloaded. Try again in a moment.\n")
-            .into_response();
+}
+
+async fn serve(state: &AppState, user: &sessions::SessionUser, id: i64) -> Result<Response, sqlx::Error> {
+    let mut c = state.db.read.acquire().await?;
+    let row = sqlx::query(
+        "SELECT mm.stored_path, mm.message_id, m.org_id FROM message_media mm JOIN messages m ON m.id = mm.message_id WHERE mm.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *c)
+    .await?;
+    let Some(r) = row.filter(|r| r.try_get::<i64, _>("org_id").ok() == Some(user.org_id.0)) else {
+        return Ok(refuse(StatusCode::NOT_FOUND, "No such attachment.\n"));
     };
-    if path.contains("..") {
-        return StatusCode::NOT_FOUND.into_response();
+    if !user.is_owner() {
+        let allowed = match user.sitter_id {
+            Some(s) => visibility::sitter_sees_message(&mut c, s, r.try_get("message_id")?).await?,
+            None => false,
+        };
+        if !allowed {
+            return Ok(refuse(
+                StatusCode::FORBIDDEN,
+                "This picture belongs to a conversation you aren't assigned to.\n",
+            ));
+        }
     }
-    let ct = r
-        .try_get::<Option<String>, _>("content_type")
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| "application/octet-stream".into());
-    match tokio::fs::read(state.media_dir.join(&path)).await {
-        Ok(bytes) => ([(header::CONTENT_TYPE, ct), (header::CACHE_CONTROL, "private, max-age=86400".into())], bytes)
-            .into_response(),
-        Err(_) => (StatusCode::NOT_FOUND, "The stored copy is missing.\n").into_response(),
-    }
+    let Some(path) = r.try_get::<Option<String>, _>("stored_path")?.filter(|p| !p.contains("..")) else {
+        return Ok(refuse(StatusCode::NOT_FOUND, "There is no stored copy of this attachment.\n"));
+    };
+    drop(c);
+    let Ok(bytes) = tokio::fs::read(state.media_dir.join(&path)).await else {
+        return Ok(refuse(StatusCode::NOT_FOUND, "The stored copy is missing.\n"));
+    };
+    // Decided from the bytes on every answer, whatever was recorded.
+    let (ct, disposition) = match media::sniff(&bytes) {
+        Some(ct) => (ct, "inline".to_string()),
+        None => ("application/octet-stream", format!("attachment; filename=\"attachment-{id}.bin\"")),
+    };
+    let mut res = (
+        [
+            (header::CONTENT_TYPE, ct.to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CACHE_CONTROL, "private, max-age=21600".to_string()),
+        ],
+        bytes,
+    )
+        .into_response();
+    harden(&mut res);
+    Ok(res)
 }

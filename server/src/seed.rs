@@ -107,11 +107,11 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     // With PROVIDER=twilio the demo business runs on that account: its
     // numbers are recorded as already owned (no purchases) and webhook
     // signatures are checked — handy for staging.
-    let (provider_kind, provider_label) = match &config.provider {
+    let (provider_kind, provider_label, account) = match &config.provider {
         crate::config::ProviderChoice::Twilio { account_sid, .. } => {
-            ("twilio", app::messaging::provider::account_label(account_sid))
+            ("twilio", app::messaging::provider::account_label(account_sid), Some(account_sid.clone()))
         }
-        crate::config::ProviderChoice::PerOrganisation => ("demo", "Demo provider".to_string()),
+        crate::config::ProviderChoice::PerOrganisation => ("demo", "Demo provider".to_string(), None),
     };
     let mut tx = state.db.begin().await?;
     let mut settings = OrgSettings::default();
@@ -121,15 +121,16 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     let org = id(
         &mut tx,
         sqlx::query(
-            "INSERT INTO organisations (name, time_zone, provider_kind, provider_label, provider_connected_at, help_text, ready_at, settings, created_at)
-             VALUES ('Happy Tails Pet Care', 'America/Chicago', $5, $6, $1, $2, $1, $3, $4) RETURNING id",
+            "INSERT INTO organisations (name, time_zone, provider_kind, provider_label, provider_connected_at, help_text, ready_at, settings, created_at, provider_account_sid)
+             VALUES ('Happy Tails Pet Care', 'America/Chicago', $5, $6, $1, $2, $1, $3, $4, $7) RETURNING id",
         )
         .bind(ms(t))
         .bind("Happy Tails Pet Care: text this number any time. Reply STOP to opt out. For emergencies call your vet.")
         .bind(serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into()))
         .bind(ms(t - Duration::days(120)))
         .bind(provider_kind)
-        .bind(provider_label),
+        .bind(provider_label)
+        .bind(account),
     )
     .await?;
     sqlx::query(
@@ -578,7 +579,10 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
             .payload(serde_json::json!({ "sitters": 5, "clients": 30, "numbers": 10 })),
     )
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    // What sitters may read of the loaded texts, decided as for live ones.
+    app::messaging::redaction::backfill(&state.db).await?;
+    Ok(())
 }
 
 /// Routes a seeded incoming text with the real engine, at its own time,

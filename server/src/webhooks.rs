@@ -1,8 +1,13 @@
 //! Twilio's webhooks (SPEC §5): incoming messages and delivery status,
 //! form-encoded with Twilio's field names. Every request's signature is
 //! checked unless the organisation is in Demo mode; a bad one gets 403, an
-//! audit event and a row in the rejection log, and nothing is stored.
-//! Oversized or malformed bodies get 400. The answer is empty TwiML.
+//! audit event and a row in the rejection log, and nothing is stored. A
+//! request about a number or text we don't know must be signed by the
+//! account it names, or it is refused with nothing stored. Refusals are
+//! recorded at most 30 a minute per address; past that, refusals from that
+//! address get 429 and nothing is recorded (signed requests are never
+//! limited). Oversized or malformed bodies get 400.
+//! The answer is empty TwiML.
 
 use app::alerts::service::{self as alerts, Raise};
 use app::domain::alerts::Severity;
@@ -53,44 +58,129 @@ fn request_id(h: &HeaderMap) -> Option<String> {
     h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
-/// The signing key for requests about `org`: the org's Twilio auth token,
-/// the environment's in single-tenant mode, or none for Demo organisations.
-async fn signing_key(state: &AppState, org: Option<OrgId>) -> Result<Option<String>, Response> {
+/// Who a webhook is about: an organisation, with the key its signature
+/// must match (none for Demo organisations), or the single-tenant
+/// environment account, or nobody we know.
+enum Signer {
+    Org(OrgId, Option<String>),
+    Env(String),
+    Unknown,
+}
+
+impl Signer {
+    fn org(&self) -> Option<OrgId> {
+        match self {
+            Signer::Org(o, _) => Some(*o),
+            _ => None,
+        }
+    }
+}
+
+/// The signer for requests about `org`: the org's Twilio auth token (the
+/// environment's in single-tenant mode), or none for Demo organisations.
+async fn signer_for(state: &AppState, org: Option<OrgId>, params: &Params) -> Result<Signer, Response> {
+    let org = match org {
+        Some(o) => Some(o),
+        None => org_of_account(state, get(params, "AccountSid")).await.map_err(|e| {
+            tracing::error!(error = %e, "webhook: account lookup failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })?,
+    };
     match org {
         Some(org) => match provider::for_org(state, org, 10).await {
-            Ok(p) => Ok(p.signing_key().map(str::to_string)),
+            Ok(p) => Ok(Signer::Org(org, p.signing_key().map(str::to_string))),
             Err(e) => {
                 tracing::error!(org = org.0, error = %e, "webhook: provider credentials unreadable");
                 Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
             }
         },
-        None => Ok(state.config.env_twilio.as_ref().map(|t| t.auth_token.clone())),
+        None => Ok(match &state.config.env_twilio {
+            Some(t) => Signer::Env(t.auth_token.clone()),
+            None => Signer::Unknown,
+        }),
     }
 }
 
-/// Checks the signature when there is a key; records and answers 403 when it fails.
+/// The Twilio-connected organisation whose account the request names.
+async fn org_of_account(state: &AppState, account: Option<&str>) -> Result<Option<OrgId>, sqlx::Error> {
+    let Some(account) = account.filter(|a| a.starts_with("AC") && a.len() == 34) else { return Ok(None) };
+    let row = sqlx::query(
+        "SELECT id FROM organisations WHERE provider_account_sid = $1 AND provider_kind = 'twilio' ORDER BY id LIMIT 1",
+    )
+    .bind(account)
+    .fetch_optional(&state.db.read)
+    .await?;
+    row.map(|r| r.try_get("id").map(OrgId)).transpose()
+}
+
+/// Checks the signature when the signer has a key; refuses requests nobody
+/// can vouch for. Nothing is stored before this passes.
 async fn check_signature(
     state: &AppState,
-    org: Option<OrgId>,
+    signer: &Signer,
     headers: &HeaderMap,
     uri: &Uri,
     params: &Params,
     remote: &SocketAddr,
 ) -> Result<(), Response> {
-    let Some(key) = signing_key(state, org).await? else { return Ok(()) };
+    let key = match signer {
+        Signer::Org(_, None) => return Ok(()),
+        Signer::Org(_, Some(k)) | Signer::Env(k) => k,
+        Signer::Unknown => {
+            let why = "not about a number or account of this server";
+            return Err(refuse(state, None, uri.path(), why, remote, request_id(headers)).await);
+        }
+    };
     let url = format!("{}{}", state.public_base_url, uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path()));
     let sig = headers.get("x-twilio-signature").and_then(|v| v.to_str().ok()).unwrap_or("");
-    if signature::verify(&key, &url, params, sig) {
+    if signature::verify(key, &url, params, sig) {
         return Ok(());
     }
     let reason = if sig.is_empty() { "missing X-Twilio-Signature" } else { "X-Twilio-Signature doesn't match" };
-    reject(state, org, uri.path(), reason, remote, request_id(headers)).await;
-    Err((StatusCode::FORBIDDEN, "Forbidden: invalid signature\n").into_response())
+    Err(refuse(state, signer.org(), uri.path(), reason, remote, request_id(headers)).await)
+}
+
+/// Refusals recorded per address and minute; past that, a refused request
+/// gets 429 and nothing is recorded. Requests that pass the signature check
+/// are never limited: Twilio sends every customer's webhooks from the same
+/// addresses, so a stranger's misdirected number mustn't silence ours.
+const REFUSALS_PER_MINUTE: u32 = 30;
+
+/// Records a refused webhook (for the organisation it concerned, if any)
+/// and answers it: 403, or 429 past `REFUSALS_PER_MINUTE` for the address.
+async fn refuse(
+    state: &AppState,
+    org: Option<OrgId>,
+    path: &str,
+    reason: &str,
+    remote: &SocketAddr,
+    request_id: Option<String>,
+) -> Response {
+    if !state.limits.allow(&refusal_key(remote), REFUSALS_PER_MINUTE, std::time::Duration::from_secs(60)) {
+        return (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "60")], "Too many refused requests\n")
+            .into_response();
+    }
+    match org {
+        Some(org) => reject(state, org, path, reason, remote, request_id).await,
+        None => tracing::warn!(path, reason, remote = %remote.ip(), "webhook refused"),
+    }
+    (StatusCode::FORBIDDEN, format!("Forbidden: {reason}\n")).into_response()
+}
+
+/// Refusals are counted per address; IPv6 per /64 (one host's usual share).
+fn refusal_key(remote: &SocketAddr) -> String {
+    match remote.ip() {
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("webhook-refusals:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        ip => format!("webhook-refusals:{ip}"),
+    }
 }
 
 async fn reject(
     state: &AppState,
-    org: Option<OrgId>,
+    org: OrgId,
     path: &str,
     reason: &str,
     remote: &SocketAddr,
@@ -100,48 +190,45 @@ async fn reject(
         let now = Utc::now();
         let mut tx = state.db.begin().await?;
         sqlx::query("INSERT INTO webhook_rejections (org_id, at, path, reason, remote) VALUES ($1, $2, $3, $4, $5)")
-            .bind(org.map(|o| o.0))
+            .bind(org.0)
             .bind(ms(now))
             .bind(path)
             .bind(reason)
             .bind(remote.ip().to_string())
             .execute(&mut *tx)
             .await?;
-        let chain = org.unwrap_or(OrgId(0));
         audit::append(
             &mut tx,
-            chain,
+            org,
             &Actor::system(request_id),
             Event::new("webhook.rejected", "webhook", path, format!("Rejected a webhook to {path}: {reason}"))
                 .payload(serde_json::json!({ "reason": reason, "remote": remote.ip().to_string() })),
         )
         .await?;
-        if let Some(org) = org {
-            let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM webhook_rejections WHERE org_id = $1 AND at >= $2")
-                .bind(org.0)
-                .bind(ms(now - Duration::minutes(5)))
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get("n")?;
-            if recent >= BURST {
-                alerts::raise(
-                    &mut tx,
-                    org,
-                    Raise {
-                        rule: "webhook_rejections",
-                        cause_key: "webhooks:rejected".into(),
-                        severity: Severity::Warning,
-                        title: "Many texting webhooks were rejected".into(),
-                        body: format!(
-                            "{recent} requests in 5 minutes failed the signature check (last: {reason}). If texts stopped arriving, check PUBLIC_BASE_URL and the Auth Token in Settings → Health."
-                        ),
-                        thread_id: None,
-                        number_id: None,
-                    },
-                    now,
-                )
-                .await?;
-            }
+        let recent: i64 = sqlx::query("SELECT COUNT(*) AS n FROM webhook_rejections WHERE org_id = $1 AND at >= $2")
+            .bind(org.0)
+            .bind(ms(now - Duration::minutes(5)))
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("n")?;
+        if recent >= BURST {
+            alerts::raise(
+                &mut tx,
+                org,
+                Raise {
+                    rule: "webhook_rejections",
+                    cause_key: "webhooks:rejected".into(),
+                    severity: Severity::Warning,
+                    title: "Many texting webhooks were rejected".into(),
+                    body: format!(
+                        "{recent} requests in 5 minutes failed the signature check (last: {reason}). If texts stopped arriving, check PUBLIC_BASE_URL and the Auth Token in Settings → Health."
+                    ),
+                    thread_id: None,
+                    number_id: None,
+                },
+                now,
+            )
+            .await?;
         }
         tx.commit().await
     }
@@ -177,20 +264,19 @@ async fn sms(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if let Err(r) = check_signature(&state, number.as_ref().map(|n| n.org), &headers, &uri, &params, &remote).await {
+    let signer = match signer_for(&state, number.as_ref().map(|n| n.org), &params).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_signature(&state, &signer, &headers, &uri, &params, &remote).await {
         return r;
     }
     let Some(number) = number else {
-        // Not one of ours (or released): nothing to route it to.
-        reject(
-            &state,
-            None,
-            uri.path(),
-            &format!("{} is not an active business number", to.display()),
-            &remote,
-            request_id(&headers),
-        )
-        .await;
+        // Signed by an account we know, but not one of its numbers here
+        // (released, or never imported): nothing to route it to.
+        let why = format!("{} is not an active business number", to.display());
+        // Signed by the account: logged (within the limit) and acknowledged.
+        let _ = refuse(&state, signer.org(), uri.path(), &why, &remote, request_id(&headers)).await;
         return twiml();
     };
     let n: usize = get(&params, "NumMedia").and_then(|v| v.parse().ok()).unwrap_or(0).min(10);
@@ -238,15 +324,25 @@ async fn status_callback(
     if app::domain::delivery::DeliveryStatus::from_provider(st).is_none() {
         return bad("unknown MessageStatus");
     }
-    let org = match org_of_callback(&state, sid, get(&params, "From")).await {
+    let (org, known) = match org_of_callback(&state, sid, get(&params, "From")).await {
         Ok(o) => o,
         Err(e) => {
             tracing::error!(error = %e, "status webhook: lookup failed");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if let Err(r) = check_signature(&state, org, &headers, &uri, &params, &remote).await {
+    let signer = match signer_for(&state, org, &params).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = check_signature(&state, &signer, &headers, &uri, &params, &remote).await {
         return r;
+    }
+    // A callback for a text we haven't stored yet is kept (it can race
+    // ahead of our own record of the send) only when it is signed: Demo
+    // organisations' callbacks never arrive over HTTP ahead of their texts.
+    if !known && matches!(signer, Signer::Org(_, None)) {
+        return twiml();
     }
     let payload = serde_json::Value::Object(
         params.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect(),
@@ -267,16 +363,22 @@ async fn status_callback(
     }
 }
 
-async fn org_of_callback(state: &AppState, sid: &str, from: Option<&str>) -> Result<Option<OrgId>, sqlx::Error> {
+/// The organisation a status callback is about, and whether the text is
+/// one we stored: by its id, else by the business number it was sent from.
+async fn org_of_callback(
+    state: &AppState,
+    sid: &str,
+    from: Option<&str>,
+) -> Result<(Option<OrgId>, bool), sqlx::Error> {
     if let Some(r) = sqlx::query("SELECT org_id FROM messages WHERE provider_sid = $1")
         .bind(sid)
         .fetch_optional(&state.db.read)
         .await?
     {
-        return Ok(Some(OrgId(r.try_get("org_id")?)));
+        return Ok((Some(OrgId(r.try_get("org_id")?)), true));
     }
     if let Some(from) = from.and_then(E164::from_canonical) {
-        return Ok(inbound::number_for(state, &from).await?.map(|n| n.org));
+        return Ok((inbound::number_for(state, &from).await?.map(|n| n.org), false));
     }
-    Ok(None)
+    Ok((None, false))
 }

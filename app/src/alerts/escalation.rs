@@ -325,32 +325,12 @@ pub mod store {
     /// Texts `target` from the Front Desk number, straight through the
     /// provider (it isn't a client conversation).
     async fn text(state: &AppState, org: OrgId, target: &str, body: &str) -> (String, Option<String>) {
-        let ctx = {
-            let Ok(mut c) = state.db.read.acquire().await else {
-                return ("failed".into(), Some("the database didn't answer".into()));
-            };
-            match mstore::org_context(&mut c, org).await {
-                Ok(ctx) => ctx,
-                Err(e) => return ("failed".into(), Some(e.to_string())),
-            }
-        };
-        let Some(from) = ctx.front_desk.clone() else {
-            return ("failed".into(), Some("there is no Front Desk number in service to text from".into()));
-        };
         let Some(to) = E164::from_canonical(target) else {
             return ("failed".into(), Some(format!("{target} isn't a phone number")));
         };
-        let p = match provider::for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await {
-            Ok(p) => p,
-            Err(e) => return ("failed".into(), Some(e.to_string())),
-        };
-        let (_, status_url) = provider::webhook_urls(&state.public_base_url);
-        match p
-            .send(&from, &to, body, &status_url, &format!("escalation-{}", crate::platform::crypto::short_id()))
-            .await
-        {
-            Ok(_) => (format!("texted {}", to.display()), None),
-            Err(e) => ("failed".into(), Some(crate::domain::provider_errors::explain(e.code.as_deref()).sentence())),
+        match provider::text_person(state, org, &to, body, "escalation").await {
+            Ok(()) => (format!("texted {}", to.display()), None),
+            Err(why) => ("failed".into(), Some(why)),
         }
     }
 }

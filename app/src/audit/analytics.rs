@@ -294,55 +294,56 @@ pub mod store {
         })
     }
 
-    fn cell(s: &str) -> String {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
-
     /// The same figures as the page, one section after another.
     pub fn to_csv(a: &Analytics) -> String {
-        let mut out = String::new();
+        let mut out = crate::platform::csv::Csv::new();
         let opt = |v: Option<i64>| v.map(|x| x.to_string()).unwrap_or_default();
         let pct = |v: Option<u32>| v.map(|x| x.to_string()).unwrap_or_default();
-        out.push_str(&format!(
-            "section,name,responses,median_seconds,within_target_pct (target {} min)\n",
-            a.target_minutes
-        ));
+        out.row([
+            "section".to_string(),
+            "name".into(),
+            "responses".into(),
+            "median_seconds".into(),
+            format!("within_target_pct (target {} min)", a.target_minutes),
+        ]);
         for (section, rows) in [
             ("overall", std::slice::from_ref(&a.overall)),
             ("sitter", &a.by_sitter[..]),
             ("conversation", &a.by_thread[..]),
         ] {
             for r in rows {
-                out.push_str(&format!(
-                    "{section},{},{},{},{}\n",
-                    cell(&r.label),
-                    r.responses,
+                out.row([
+                    section.to_string(),
+                    r.label.clone(),
+                    r.responses.to_string(),
                     opt(r.median_seconds),
-                    pct(r.within_pct)
-                ));
+                    pct(r.within_pct),
+                ]);
             }
         }
-        out.push_str("\ndate,responses,median_seconds,front_desk_messages,sitter_messages,pool_messages\n");
+        out.blank().row([
+            "date",
+            "responses",
+            "median_seconds",
+            "front_desk_messages",
+            "sitter_messages",
+            "pool_messages",
+        ]);
         for d in &a.days {
-            out.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                d.date,
-                d.responses,
+            out.row([
+                d.date.clone(),
+                d.responses.to_string(),
                 opt(d.median_seconds),
-                d.front_desk,
-                d.sitter,
-                d.pool
-            ));
+                d.front_desk.to_string(),
+                d.sitter.to_string(),
+                d.pool.to_string(),
+            ]);
         }
-        out.push_str("\nhour,client_messages\n");
+        out.blank().row(["hour", "client_messages"]);
         for (h, n) in a.peak.iter().enumerate() {
-            out.push_str(&format!("{h:02}:00,{n}\n"));
+            out.row([format!("{h:02}:00"), n.to_string()]);
         }
-        out
+        out.finish()
     }
 }
 

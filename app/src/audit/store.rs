@@ -133,16 +133,6 @@ pub async fn event_types(c: &mut AnyConnection, org: OrgId) -> Result<Vec<String
         .collect()
 }
 
-fn csv_field(s: &str) -> String {
-    // Cells starting with = + - @ would run as formulas in a spreadsheet.
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 /// The filtered events as CSV, or a clear refusal past the export limit.
 pub async fn export_csv(
     c: &mut AnyConnection,
@@ -156,9 +146,23 @@ pub async fn export_csv(
             "More than {EXPORT_LIMIT} events match. Narrow the dates or filters and export again (an export holds at most {EXPORT_LIMIT})."
         )));
     }
-    let mut out = String::from(
-        "id,sequence,time_utc,time_local,actor_kind,actor,event_type,entity,summary,thread_id,message_id,number_id,request_id,payload\n",
-    );
+    let mut out = crate::platform::csv::Csv::new();
+    out.row([
+        "id",
+        "sequence",
+        "time_utc",
+        "time_local",
+        "actor_kind",
+        "actor",
+        "event_type",
+        "entity",
+        "summary",
+        "thread_id",
+        "message_id",
+        "number_id",
+        "request_id",
+        "payload",
+    ]);
     for r in &rows {
         let cells = [
             r.id.to_string(),
@@ -176,22 +180,7 @@ pub async fn export_csv(
             r.request_id.clone().unwrap_or_default(),
             r.payload.clone().map(|p| p.replace('\n', " ")).unwrap_or_default(),
         ];
-        out.push_str(&cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(","));
-        out.push('\n');
+        out.row(&cells);
     }
-    Ok((out, rows.len()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_cells_are_quoted_and_never_formulas() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a, b"), "\"a, b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
-        assert_eq!(csv_field("-5"), "'-5");
-    }
+    Ok((out.finish(), rows.len()))
 }

@@ -2,6 +2,8 @@
 //! `Me`: who the browser is signed in as. Sessions live on the server
 //! (platform::sessions); the browser only ever holds an HttpOnly cookie.
 
+#[cfg(feature = "ssr")]
+pub mod lockout;
 mod pages;
 
 pub use pages::{CreateOwnerPage, LoginPage};
@@ -40,7 +42,12 @@ pub struct Install {
     pub demo: bool,
 }
 
-pub const MIN_PASSWORD: usize = 8;
+/// How the "account locked" refusal starts (the sign-in page then opens
+/// the unlock-code form).
+pub const LOCKED_PREFIX: &str = "Too many failed sign-ins for this account.";
+
+/// Shortest password accepted (the full rule is `platform::passwords`).
+pub const MIN_PASSWORD: usize = 10;
 
 /// Who a page is rendered for. The server works it out before rendering
 /// (see `server::http::attach_session`) and hands it to the browser with
@@ -124,7 +131,12 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         }
         let ip = ctx::client_ip();
         let t = now();
-        sessions::check_rate_limit(&st.db, &email, ip.as_deref(), t).await?;
+        // Refused outright when already locked (nothing recorded); then the
+        // attempt is counted before the password is checked, and judged
+        // again with it counted, so parallel guesses can't slip past.
+        sessions::check_rate_limit(&st.db, &email, ip.as_deref(), t, false).await?;
+        let attempt = sessions::record_attempt(&st.db, &email, ip.as_deref(), t).await?;
+        sessions::check_rate_limit(&st.db, &email, ip.as_deref(), t, true).await?;
         let row = sqlx::query("SELECT id, org_id, name, role, password_hash, active FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&st.db.read)
@@ -134,7 +146,9 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$P3VzSw8kQ5G0y3b7nF5z0m3tC5bX8q6aZp1fQh0s2Ww";
         let stored = row.as_ref().and_then(|r| r.try_get::<Option<String>, _>("password_hash").ok().flatten());
         let ok = crypto::verify_password(&password, stored.as_deref().unwrap_or(DUMMY)) && stored.is_some();
-        sessions::record_attempt(&st.db, &email, ip.as_deref(), ok, t).await?;
+        if ok {
+            sessions::succeeded(&st.db, &attempt).await?;
+        }
         let Some(row) = row.filter(|_| ok) else {
             return Err(AppError::invalid("That email and password don't match. Check them and try again."));
         };
@@ -182,7 +196,8 @@ pub async fn sign_out() -> Result<(), AppError> {
         use crate::platform::audit::{self, Actor};
         use crate::platform::{ctx, sessions};
         let st = crate::platform::state()?;
-        if let Some(u) = ctx::current_user().await? {
+        let signed_in = ctx::current_user().await?;
+        if let Some(u) = &signed_in {
             let mut tx = st.db.begin().await?;
             let actor = Actor {
                 kind: u.role.into(),
@@ -201,10 +216,83 @@ pub async fn sign_out() -> Result<(), AppError> {
         }
         if let Some(token) = ctx::session_token() {
             sessions::revoke(&st.db, &token).await?;
+            // Live streams opened with this session end now.
+            st.publish(crate::platform::state::LiveEvent {
+                org_id: signed_in.as_ref().map(|u| u.org_id.0).unwrap_or_default(),
+                thread_id: None,
+                owner_only: true,
+                kind: crate::platform::state::ACCESS_REVOKED.into(),
+                data: serde_json::json!({ "session": sessions::token_hash(&token) }),
+            });
         }
         ctx::set_header(http::header::SET_COOKIE, &sessions::clear_cookie(st.secure_cookies));
         leptos_axum::redirect("/login");
         Ok(())
+    })
+    .await
+}
+
+/// Texts a 6-digit unlock code to a locked account's own mobile number.
+/// The answer is the same whether or not the account exists.
+#[server]
+pub async fn request_unlock_code(email: String) -> Result<String, AppError> {
+    crate::platform::run(async move {
+        use crate::platform::{ctx, now};
+        let st = crate::platform::state()?;
+        let email = email.trim().to_lowercase();
+        if email.is_empty() {
+            return Err(AppError::field("email", "Enter the email you sign in with."));
+        }
+        lockout::send_code(&st, &email, now(), ctx::request_id()).await?;
+        Ok(lockout::SENT.to_string())
+    })
+    .await
+}
+
+/// Unlocks an account with the code texted to it; then sign in as usual.
+#[server]
+pub async fn unlock_account(email: String, code: String) -> Result<(), AppError> {
+    crate::platform::run(async move {
+        use crate::platform::{ctx, now};
+        let st = crate::platform::state()?;
+        let email = email.trim().to_lowercase();
+        let ip = ctx::client_ip();
+        // Guessing codes counts against the address like guessing passwords.
+        crate::platform::sessions::check_address(&st.db, ip.as_deref(), now()).await?;
+        let res = lockout::unlock_with_code(&st, &email, &code, now(), ctx::request_id()).await;
+        if res.is_err() {
+            if let Some(ip) = ip.as_deref() {
+                crate::platform::sessions::record_address_failure(&st.db, ip, now()).await?;
+            }
+        }
+        res
+    })
+    .await
+}
+
+/// The signed-in person's own mobile number (for unlock codes), formatted.
+#[server]
+pub async fn my_phone() -> Result<Option<String>, AppError> {
+    crate::platform::run(async move {
+        use sqlx::Row;
+        let u = crate::platform::ctx::require_user().await?;
+        let st = crate::platform::state()?;
+        let phone: Option<String> = sqlx::query("SELECT phone FROM users WHERE id = $1")
+            .bind(u.user_id.0)
+            .fetch_one(&st.db.read)
+            .await?
+            .try_get("phone")?;
+        Ok(phone.map(|p| crate::domain::phone::E164::from_canonical(&p).map(|e| e.display()).unwrap_or(p)))
+    })
+    .await
+}
+
+#[server]
+pub async fn set_my_phone(phone: String) -> Result<Option<String>, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_user().await?;
+        let st = crate::platform::state()?;
+        lockout::set_phone(&st, &u, &phone, crate::platform::ctx::request_id()).await
     })
     .await
 }
@@ -238,9 +326,8 @@ pub async fn create_owner(
         if !(email.contains('@') && email.contains('.') && email.len() >= 5 && !email.contains(' ')) {
             return Err(AppError::field("email", "Enter a valid email address, like you@yourbusiness.com."));
         }
-        if password.chars().count() < MIN_PASSWORD {
-            return Err(AppError::field("password", format!("Use at least {MIN_PASSWORD} characters for the password.")));
-        }
+        crate::platform::passwords::check(&password, &[&name, &email, &business_name])
+            .map_err(|e| AppError::field("password", e))?;
         if password != password_again {
             return Err(AppError::field("password_again", "The two passwords don't match."));
         }

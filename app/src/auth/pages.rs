@@ -1,4 +1,4 @@
-use super::{install_status, CreateOwner, SignIn, MIN_PASSWORD};
+use super::{install_status, CreateOwner, RequestUnlockCode, SignIn, UnlockAccount, LOCKED_PREFIX, MIN_PASSWORD};
 use crate::ui::{field, ErrorText};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
@@ -62,7 +62,55 @@ pub fn LoginPage() -> impl IntoView {
                 </button>
                 <ErrorText message=error />
             </ActionForm>
+            <Unlock locked=Signal::derive(move || error.get().is_some_and(|e| e.starts_with(LOCKED_PREFIX))) />
         </AuthFrame>
+    }
+}
+
+/// "Locked out?": a code texted to the person's own mobile unlocks the
+/// account. Plain forms, so it works before the page's script has loaded.
+#[component]
+fn Unlock(locked: Signal<bool>) -> impl IntoView {
+    let send = ServerAction::<RequestUnlockCode>::new();
+    let unlock = ServerAction::<UnlockAccount>::new();
+    let sent = Signal::derive(move || match send.value().get() {
+        Some(Ok(m)) => Some(m),
+        _ => None,
+    });
+    let send_error = Signal::derive(move || match send.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+    let unlock_error = error_of(unlock);
+    let unlocked = move || matches!(unlock.value().get(), Some(Ok(())));
+    // Typed once, used by both forms.
+    let email = RwSignal::new(String::new());
+    view! {
+        <details class="mt-6 border-t border-slate-100 pt-4 text-sm" prop:open=move || locked.get() || sent.get().is_some() data-testid="unlock">
+            <summary class="cursor-pointer font-medium text-slate-700">"Locked out? Text me an unlock code"</summary>
+            <ActionForm action=send attr:class="mt-3 space-y-2">
+                <label class=field::LABEL for="unlock-email">"Account email"</label>
+                <input id="unlock-email" name="email" type="email" autocomplete="username" required class=field::INPUT
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
+                <button type="submit" class=crate::ui::btn::SECONDARY disabled=move || send.pending().get()>
+                    {move || if send.pending().get() { "Sending…" } else { "Text me a code" }}
+                </button>
+                <ErrorText message=send_error />
+                {move || sent.get().map(|m| view! { <p class="text-slate-600" role="status" data-testid="unlock-sent">{m}</p> })}
+            </ActionForm>
+            <ActionForm action=unlock attr:class="mt-4 space-y-2">
+                <label class=field::LABEL for="unlock-email-2">"Account email"</label>
+                <input id="unlock-email-2" name="email" type="email" autocomplete="username" required class=field::INPUT
+                    prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
+                <label class=field::LABEL for="unlock-code">"Code from the text"</label>
+                <input id="unlock-code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required class=field::INPUT />
+                <button type="submit" class=crate::ui::btn::SECONDARY disabled=move || unlock.pending().get()>"Unlock"</button>
+                <ErrorText message=unlock_error />
+                <Show when=unlocked>
+                    <p class="text-emerald-700" role="status" data-testid="unlocked">"Unlocked. Sign in above."</p>
+                </Show>
+            </ActionForm>
+        </details>
     }
 }
 
@@ -116,7 +164,7 @@ pub fn CreateOwnerPage() -> impl IntoView {
                         <input id="password_again" name="password_again" type="password" required class=field::INPUT autocomplete="new-password" aria-invalid=invalid("password_again") />
                     </div>
                 </div>
-                <p class=field::HELP>{format!("At least {MIN_PASSWORD} characters.")}</p>
+                <p class=field::HELP>{format!("At least {MIN_PASSWORD} characters, and not a common password: a few unrelated words work well.")}</p>
                 <button type="submit" class=format!("{} w-full", crate::ui::btn::PRIMARY) disabled=move || action.pending().get()>
                     {move || if action.pending().get() { "Creating…" } else { "Create account and start setup" }}
                 </button>

@@ -6,6 +6,7 @@
 pub mod alerts;
 pub mod analytics;
 pub mod automation;
+pub mod breaker;
 pub mod delivery;
 pub mod ids;
 pub mod keywords;

@@ -135,8 +135,26 @@ pub enum MessageKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MediaView {
     pub id: i64,
-    pub content_type: Option<String>,
-    pub ready: bool,
+    pub state: MediaState,
+}
+
+/// An attachment as the thread shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MediaState {
+    /// Kept: a signed, expiring link; `shown` says how the browser may show
+    /// it (decided from the file's bytes), `None` = offered as a download.
+    Ready { url: String, shown: Option<MediaKind> },
+    /// Still being downloaded.
+    Arriving,
+    /// No copy was kept, and why.
+    NotKept(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MediaKind {
+    Picture,
+    Sound,
+    Video,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

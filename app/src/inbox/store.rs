@@ -7,11 +7,12 @@ use super::*;
 use crate::domain::ids::{OrgId, SitterId};
 use crate::domain::outbound::{self, Sender};
 use crate::domain::phone::E164;
-use crate::domain::policy::{self, Hit};
+use crate::domain::policy::Hit;
 use crate::domain::routing::{decide, Decision, RoutingSnapshot};
 use crate::domain::time::{self, BusinessTz};
 use crate::messaging::send::{self, SendOutcome, SendRequest};
 use crate::messaging::store::{self as mstore, OrgContext};
+use crate::messaging::visibility::{sitter_text, sitter_visible};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::ctx::{request_id, require_user, state};
 use crate::platform::sessions::SessionUser;
@@ -181,19 +182,44 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     }
     let needle = q.q.trim();
     if !needle.is_empty() {
+        // Sitters search exactly what they may see: first names (not a new
+        // client's), the business number, and the text of their own
+        // windows' messages as they are shown to them.
+        let sitter = match &v {
+            Viewer::Owner(_) => None,
+            Viewer::Sitter(_, sid) => Some(s.int(sid.0)),
+        };
         let p_like = s.text(like_pattern(needle));
-        s.push(&format!(" AND (LOWER(c.name) LIKE {p_like} ESCAPE '\\'"));
-        s.push(&format!(
-            " OR EXISTS (SELECT 1 FROM assignment_windows w2 JOIN sitters s2 ON s2.id = w2.sitter_id WHERE w2.thread_id = t.id AND w2.deleted_at IS NULL AND LOWER(s2.name) LIKE {p_like} ESCAPE '\\')"
-        ));
-        if let Some(fts) = fts_query(st.db.kind, &search_terms(needle)) {
+        match &sitter {
+            None => {
+                s.push(&format!(" AND (LOWER(c.name) LIKE {p_like} ESCAPE '\\'"));
+                s.push(&format!(
+                    " OR EXISTS (SELECT 1 FROM assignment_windows w2 JOIN sitters s2 ON s2.id = w2.sitter_id WHERE w2.thread_id = t.id AND w2.deleted_at IS NULL AND LOWER(s2.name) LIKE {p_like} ESCAPE '\\')"
+                ));
+            }
+            Some(_) => {
+                s.push(&format!(" AND ((c.is_unknown = 0 AND LOWER(c.first_name) LIKE {p_like} ESCAPE '\\')"));
+            }
+        }
+        let terms = search_terms(needle);
+        if let Some(fts) = fts_query(st.db.kind, &terms) {
             let p_fts = s.text(fts);
+            let mut visible = String::from("m.direction <> 'note'");
+            if let Some(p_s) = &sitter {
+                visible = sitter_visible(p_s);
+                // The words must be in the text as the sitter sees it,
+                // not only in what was hidden from them.
+                for t in &terms {
+                    let p_t = s.text(like_pattern(t));
+                    visible.push_str(&format!(" AND LOWER({}) LIKE {p_t} ESCAPE '\\'", sitter_text(p_s)));
+                }
+            }
             match st.db.kind {
                 DbKind::Sqlite => s.push(&format!(
-                    " OR t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH {p_fts} AND m.org_id = {p_org} AND m.direction <> 'note')"
+                    " OR t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH {p_fts} AND m.org_id = {p_org} AND {visible})"
                 )),
                 DbKind::Postgres => s.push(&format!(
-                    " OR t.id IN (SELECT m.thread_id FROM messages m WHERE m.org_id = {p_org} AND m.direction <> 'note' AND m.body_tsv @@ to_tsquery('simple', {p_fts}))"
+                    " OR t.id IN (SELECT m.thread_id FROM messages m WHERE m.org_id = {p_org} AND {visible} AND m.body_tsv @@ to_tsquery('simple', {p_fts}))"
                 )),
             };
         }
@@ -201,7 +227,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
         if digits.len() >= 3 {
             let p_digits = s.text(format!("%{digits}%"));
             s.push(&format!(" OR n.e164 LIKE {p_digits}"));
-            if matches!(v, Viewer::Owner(_)) {
+            if sitter.is_none() {
                 // Only owners may find a client by their own number.
                 s.push(&format!(" OR EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id AND cc.e164 LIKE {p_digits})"));
             }
@@ -212,7 +238,11 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
         let lo = from.map(|d| ms(ctx.tz.start_of_day(d))).unwrap_or(0);
         let hi = to.and_then(|d| d.succ_opt()).map(|d| ms(ctx.tz.start_of_day(d))).unwrap_or(i64::MAX);
         let (p_lo, p_hi) = (s.int(lo), s.int(hi));
-        s.push(&format!(" AND EXISTS (SELECT 1 FROM messages m3 WHERE m3.thread_id = t.id AND m3.created_at >= {p_lo} AND m3.created_at < {p_hi})"));
+        let visible = match &v {
+            Viewer::Owner(_) => "1 = 1".to_string(),
+            Viewer::Sitter(_, sid) => sitter_visible(&s.int(sid.0)),
+        };
+        s.push(&format!(" AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.created_at >= {p_lo} AND m.created_at < {p_hi} AND {visible})"));
     }
     // Keyset pagination where the order allows it.
     let cursor: Option<serde_json::Value> = q.cursor.as_deref().and_then(|c| serde_json::from_str(c).ok());
@@ -310,38 +340,21 @@ fn sitter_name_for(unknown: bool, first: &str) -> String {
     }
 }
 
-/// The last message a sitter may see in a thread, redacted if flagged.
+/// The last message a sitter may see in a thread, as they may see it.
 async fn sitter_preview(c: &mut AnyConnection, thread: ThreadId, sitter: SitterId) -> Result<String, sqlx::Error> {
-    let r = sqlx::query(&format!("SELECT m.body, m.policy_flagged, m.id FROM messages m WHERE m.thread_id = $1 AND {} ORDER BY m.id DESC LIMIT 1", sitter_visible("$2")))
-        .bind(thread.0)
-        .bind(sitter.0)
-        .fetch_optional(&mut *c)
-        .await?;
+    let r = sqlx::query(&format!(
+        "SELECT {} AS shown FROM messages m WHERE m.thread_id = $1 AND {} ORDER BY m.id DESC LIMIT 1",
+        sitter_text("$2"),
+        sitter_visible("$2")
+    ))
+    .bind(thread.0)
+    .bind(sitter.0)
+    .fetch_optional(&mut *c)
+    .await?;
     Ok(match r {
-        Some(r) => {
-            let body: String = r.try_get("body")?;
-            let text = if r.try_get::<i64, _>("policy_flagged")? == 1 { redact_all(&body) } else { body };
-            text.chars().take(120).collect()
-        }
+        Some(r) => r.try_get::<String, _>("shown")?.chars().take(120).collect(),
         None => String::new(),
     })
-}
-
-/// Messages a sitter may see: not notes, and inside one of their windows.
-fn sitter_visible(p_sitter: &str) -> String {
-    format!(
-        "m.direction <> 'note' AND EXISTS (SELECT 1 FROM assignment_windows w WHERE w.thread_id = m.thread_id AND w.sitter_id = {p_sitter}
-           AND w.deleted_at IS NULL AND m.created_at >= w.starts_at AND m.created_at < w.ends_at)"
-    )
-}
-
-fn redact_all(body: &str) -> String {
-    let hits: Vec<Hit> = policy::check(body);
-    if hits.is_empty() {
-        body.to_string()
-    } else {
-        policy::redact(body, &hits)
-    }
 }
 
 async fn unread_for(c: &mut AnyConnection, v: &Viewer, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
@@ -516,8 +529,14 @@ async fn messages_for(
     id: ThreadId,
     ctx: &OrgContext,
 ) -> AppResult<Vec<MessageView>> {
-    let mut s = Sql::new(
-        "SELECT m.id, m.direction, m.sender_kind, m.body, m.status, m.error_code, m.error_message, m.created_at, m.scheduled_for, m.policy_flagged,
+    let mut s = Sql::new("");
+    let viewer = match v {
+        Viewer::Owner(_) => None,
+        Viewer::Sitter(_, sid) => Some(s.int(sid.0)),
+    };
+    let shown = viewer.as_deref().map(sitter_text).unwrap_or_else(|| "m.body".into());
+    s.push(&format!(
+        "SELECT m.id, m.direction, m.sender_kind, {shown} AS body, m.status, m.error_code, m.error_message, m.created_at, m.scheduled_for, m.policy_flagged,
                 m.routing_decision_id, m.routed_to, m.num_media, u.name AS user_name, s.first_name AS sitter_name, a.name AS automation_name, ts.first_name AS target_name,
                 (SELECT pv.id FROM policy_violations pv WHERE pv.message_id = m.id ORDER BY pv.id LIMIT 1) AS violation_id
          FROM messages m
@@ -525,13 +544,12 @@ async fn messages_for(
          LEFT JOIN sitters s ON s.id = m.sender_sitter_id
          LEFT JOIN automations a ON a.id = m.automation_id
          LEFT JOIN sitters ts ON ts.id = m.target_sitter_id
-         WHERE m.thread_id = ",
-    );
+         WHERE m.thread_id = "
+    ));
     let p = s.int(id.0);
     s.push(&p);
-    if let Viewer::Sitter(_, sid) = v {
-        let ps = s.int(sid.0);
-        s.push(" AND ").push(&sitter_visible(&ps));
+    if let Some(ps) = &viewer {
+        s.push(" AND ").push(&sitter_visible(ps));
     }
     s.push(" ORDER BY m.id DESC LIMIT 300");
     let rows = s.query().fetch_all(&mut *c).await?;
@@ -548,9 +566,7 @@ async fn messages_for(
             _ => MessageKind::Note,
         };
         let status_raw: String = r.try_get("status")?;
-        let flagged = r.try_get::<i64, _>("policy_flagged")? == 1;
         let body: String = r.try_get("body")?;
-        let body = if !owner && flagged { redact_all(&body) } else { body };
         let sender = match (kind, r.try_get::<String, _>("sender_kind")?.as_str()) {
             (MessageKind::Inbound, _) => client_label.clone(),
             (MessageKind::Note, _) => "Leashline".to_string(),
@@ -612,26 +628,46 @@ async fn messages_for(
     Ok(out)
 }
 
-async fn media_for(c: &mut AnyConnection, ids: &[i64]) -> Result<Vec<(i64, MediaView)>, sqlx::Error> {
+async fn media_for(c: &mut AnyConnection, ids: &[i64]) -> AppResult<Vec<(i64, MediaView)>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
+    let st = state()?;
+    let now = now();
     let list = ids.iter().map(|i| i.to_string()).collect::<Vec<_>>().join(",");
-    let rows = sqlx::query(&format!("SELECT id, message_id, content_type, stored_path FROM message_media WHERE message_id IN ({list}) ORDER BY message_id, idx"))
+    let rows = sqlx::query(&format!("SELECT id, message_id, content_type, stored_path, error FROM message_media WHERE message_id IN ({list}) ORDER BY message_id, idx"))
         .fetch_all(&mut *c)
         .await?;
-    rows.iter()
+    let views = rows
+        .iter()
         .map(|r| {
-            Ok((
-                r.try_get("message_id")?,
-                MediaView {
-                    id: r.try_get("id")?,
-                    content_type: r.try_get("content_type")?,
-                    ready: r.try_get::<Option<String>, _>("stored_path")?.is_some(),
-                },
-            ))
+            let id: i64 = r.try_get("id")?;
+            let stored = r.try_get::<Option<String>, _>("stored_path")?.is_some();
+            let error: Option<String> = r.try_get("error")?;
+            let state = if stored {
+                // The type recorded when it was kept is the one its bytes showed.
+                let ct: Option<String> = r.try_get("content_type")?;
+                let shown = match ct.as_deref().unwrap_or("").split('/').next() {
+                    Some("image") => Some(MediaKind::Picture),
+                    Some("audio") => Some(MediaKind::Sound),
+                    Some("video") => Some(MediaKind::Video),
+                    _ => None,
+                };
+                MediaState::Ready { url: crate::messaging::media::signed_path(&st.secrets, id, now), shown }
+            } else {
+                use crate::messaging::media::{DEMO_NOT_KEPT, NOT_KEPT};
+                match error {
+                    Some(e) if e == DEMO_NOT_KEPT => MediaState::NotKept(e),
+                    Some(e) if e.starts_with(NOT_KEPT) => {
+                        MediaState::NotKept("This attachment couldn't be downloaded.".into())
+                    }
+                    _ => MediaState::Arriving,
+                }
+            };
+            Ok((r.try_get("message_id")?, MediaView { id, state }))
         })
-        .collect()
+        .collect::<Result<_, sqlx::Error>>()?;
+    Ok(views)
 }
 
 pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> AppResult<SendResult> {

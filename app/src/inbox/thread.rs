@@ -4,7 +4,8 @@
 use super::compose::{Compose, ComposeState};
 use super::list::class_badge;
 use super::{
-    get_thread, retry_message, routing_decision, set_read, violation_detail, MessageKind, MessageView, ThreadView,
+    get_thread, retry_message, routing_decision, set_read, violation_detail, MediaKind, MediaState, MessageKind,
+    MessageView, ThreadView,
 };
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{MessageId, ThreadId};
@@ -181,15 +182,21 @@ fn Bubble(
                                 <div class="mt-2 flex flex-wrap gap-2">
                                     {m.media
                                         .iter()
-                                        .map(|md| {
-                                            let image = md.content_type.as_deref().is_some_and(|c| c.starts_with("image/"));
-                                            if md.ready && image {
-                                                view! { <a href=format!("/media/{}", md.id) target="_blank"><img src=format!("/media/{}", md.id) alt="Picture from the client" class="h-32 w-32 rounded-lg object-cover" data-testid="media" /></a> }.into_any()
-                                            } else if md.ready {
-                                                view! { <a href=format!("/media/{}", md.id) target="_blank" class="underline">"Attachment"</a> }.into_any()
-                                            } else {
-                                                view! { <span class="text-xs opacity-80">"Picture arriving…"</span> }.into_any()
+                                        .map(|md| match &md.state {
+                                            MediaState::Ready { url, shown: Some(MediaKind::Picture) } => {
+                                                view! { <a href=url.clone() target="_blank" rel="noopener"><img src=url.clone() alt="Picture from the client" class="h-32 w-32 rounded-lg object-cover" data-testid="media" /></a> }.into_any()
                                             }
+                                            MediaState::Ready { url, shown: Some(MediaKind::Sound) } => {
+                                                view! { <audio controls src=url.clone() class="max-w-full" data-testid="media"></audio> }.into_any()
+                                            }
+                                            MediaState::Ready { url, shown: Some(MediaKind::Video) } => {
+                                                view! { <video controls src=url.clone() class="max-h-64 max-w-full rounded-lg" data-testid="media"></video> }.into_any()
+                                            }
+                                            MediaState::Ready { url, shown: None } => {
+                                                view! { <a href=url.clone() download="" class="underline" data-testid="media-download">"Download attachment"</a> }.into_any()
+                                            }
+                                            MediaState::Arriving => view! { <span class="text-xs opacity-80">"Picture arriving…"</span> }.into_any(),
+                                            MediaState::NotKept(why) => view! { <span class="text-xs opacity-80" data-testid="media-not-kept">{format!("Attachment not shown: {why}")}</span> }.into_any(),
                                         })
                                         .collect_view()}
                                 </div>

@@ -9,6 +9,7 @@ use super::status;
 use super::store;
 use crate::alerts::service::{self as alerts, Raise};
 use crate::domain::alerts::Severity;
+use crate::domain::breaker::{self, AfterFailure, Breaker, Gate};
 use crate::domain::ids::{MessageId, OrgId, ThreadId};
 use crate::domain::phone::E164;
 use crate::domain::provider_errors;
@@ -26,11 +27,13 @@ struct Pending {
     to: E164,
     body: String,
     status: String,
+    /// Since when the text has been waiting to go out.
+    due: DateTime<Utc>,
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Option<Pending>, sqlx::Error> {
     let Some(r) =
-        sqlx::query("SELECT id, org_id, thread_id, from_e164, to_e164, body, status FROM messages WHERE id = $1")
+        sqlx::query("SELECT id, org_id, thread_id, from_e164, to_e164, body, status, created_at, scheduled_for FROM messages WHERE id = $1")
             .bind(id)
             .fetch_optional(&state.db.write)
             .await?
@@ -51,7 +54,25 @@ async fn load(state: &AppState, id: i64) -> Result<Option<Pending>, sqlx::Error>
         to,
         body: r.try_get("body")?,
         status: r.try_get("status")?,
+        due: from_ms(r.try_get::<Option<i64>, _>("scheduled_for")?.unwrap_or(r.try_get("created_at")?)),
     }))
+}
+
+async fn load_breaker(c: &mut sqlx::AnyConnection, org: OrgId) -> Result<Breaker, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT consecutive_failures, opened_until, probe_started_at FROM provider_breaker WHERE org_id = $1",
+    )
+    .bind(org.0)
+    .fetch_optional(&mut *c)
+    .await?;
+    Ok(match row {
+        Some(r) => Breaker {
+            failures: r.try_get::<i64, _>("consecutive_failures")?.clamp(0, u32::MAX as i64) as u32,
+            open_until: r.try_get::<Option<i64>, _>("opened_until")?.map(from_ms),
+            probe_started: r.try_get::<Option<i64>, _>("probe_started_at")?.map(from_ms),
+        },
+        None => Breaker::default(),
+    })
 }
 
 /// The breaker's state: Some(until) while it is open.
@@ -60,106 +81,174 @@ pub async fn breaker_open_until(
     org: OrgId,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let v: Option<Option<i64>> = sqlx::query("SELECT opened_until FROM provider_breaker WHERE org_id = $1")
-        .bind(org.0)
-        .fetch_optional(&state.db.read)
-        .await?
-        .map(|r| r.try_get("opened_until"))
-        .transpose()?;
-    Ok(v.flatten().map(from_ms).filter(|u| *u > now))
+    let mut c = state.db.read.acquire().await?;
+    Ok(match breaker::gate(&load_breaker(&mut c, org).await?, now) {
+        Gate::Open(until) => Some(until),
+        _ => None,
+    })
 }
 
-async fn breaker_failure(state: &AppState, org: OrgId, err: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+/// Whether this send may go now: `Ok(probing)`, or `Err(until)` to wait.
+/// Half-open, exactly one send claims the probe (one UPDATE decides).
+async fn pass_gate(
+    state: &AppState,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<Result<bool, DateTime<Utc>>, sqlx::Error> {
+    let b = {
+        let mut c = state.db.write.acquire().await?;
+        load_breaker(&mut c, org).await?
+    };
+    Ok(match breaker::gate(&b, now) {
+        Gate::Closed => Ok(false),
+        Gate::Open(until) | Gate::ProbeOut(until) => Err(until),
+        Gate::MayProbe => {
+            let claimed = sqlx::query(
+                "UPDATE provider_breaker SET probe_started_at = $1
+                 WHERE org_id = $2 AND opened_until IS NOT NULL AND opened_until <= $1
+                   AND (probe_started_at IS NULL OR probe_started_at < $3)
+                 RETURNING org_id",
+            )
+            .bind(ms(now))
+            .bind(org.0)
+            .bind(ms(now - Duration::seconds(breaker::PROBE_LEASE_SECONDS)))
+            .fetch_optional(&state.db.write)
+            .await?;
+            if claimed.is_some() {
+                Ok(true)
+            } else {
+                Err(now + Duration::seconds(breaker::PROBE_WAIT_SECONDS))
+            }
+        }
+    })
+}
+
+/// Counts a transient failure and decides what becomes of the text: retry,
+/// give up, or wait behind the (now) open breaker without using an attempt.
+async fn breaker_failure(
+    state: &AppState,
+    org: OrgId,
+    err: &str,
+    now: DateTime<Utc>,
+    failure: breaker::Failure,
+) -> Result<AfterFailure, sqlx::Error> {
     let mut tx = state.db.begin().await?;
     let ctx = store::org_context(&mut tx, org).await?;
-    let row = sqlx::query(
+    sqlx::query(
         "INSERT INTO provider_breaker (org_id, consecutive_failures, last_failure_at, last_error) VALUES ($1, 1, $2, $3)
          ON CONFLICT (org_id) DO UPDATE SET consecutive_failures = provider_breaker.consecutive_failures + 1,
-             last_failure_at = excluded.last_failure_at, last_error = excluded.last_error
-         RETURNING consecutive_failures, opened_until",
+             last_failure_at = excluded.last_failure_at, last_error = excluded.last_error",
     )
     .bind(org.0)
     .bind(ms(now))
     .bind(err)
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
-    let failures: i64 = row.try_get("consecutive_failures")?;
-    let already_open = row.try_get::<Option<i64>, _>("opened_until")?.is_some_and(|u| u > ms(now));
+    let b = load_breaker(&mut tx, org).await?;
     let d = &ctx.settings.delivery;
-    if failures >= d.breaker_threshold as i64 && !already_open {
-        let until = now + Duration::seconds(d.breaker_cooloff_seconds as i64);
-        sqlx::query("UPDATE provider_breaker SET opened_until = $1 WHERE org_id = $2")
-            .bind(ms(until))
+    let (next, what) = breaker::after_failure(
+        &b,
+        failure,
+        d.breaker_threshold,
+        Duration::seconds(d.breaker_cooloff_seconds as i64),
+        now,
+    );
+    if next != b {
+        sqlx::query("UPDATE provider_breaker SET opened_until = $1, probe_started_at = $2 WHERE org_id = $3")
+            .bind(next.open_until.map(ms))
+            .bind(next.probe_started.map(ms))
             .bind(org.0)
             .execute(&mut *tx)
             .await?;
-        alerts::raise(
-            &mut tx,
-            org,
-            Raise {
-                rule: "provider_failing",
-                cause_key: "provider:breaker".into(),
-                severity: Severity::Critical,
-                title: "Texting paused: the provider keeps failing".into(),
-                body: format!(
-                    "{failures} sends failed in a row. Sending is paused until {} and resumes by itself; queued messages are kept.",
-                    ctx.tz.time(until)
-                ),
-                thread_id: None,
-                number_id: None,
-            },
-            now,
-        )
-        .await?;
-        audit::append(
-            &mut tx,
-            org,
-            &Actor::system(None),
-            Event::new(
-                "provider.breaker_opened",
-                "organisation",
-                org,
-                format!("Sending paused after {failures} provider failures"),
-            )
-            .payload(serde_json::json!({ "until": ms(until), "last_error": err })),
-        )
-        .await?;
     }
-    tx.commit().await
+    match what {
+        AfterFailure::Wait { until, opened: true } => {
+            alerts::raise(
+                &mut tx,
+                org,
+                Raise {
+                    rule: "provider_failing",
+                    cause_key: "provider:breaker".into(),
+                    severity: Severity::Critical,
+                    title: "Texting paused: the provider keeps failing".into(),
+                    body: format!(
+                        "{} sends failed in a row. Sending is paused until {}, then one text tries the provider; when it gets through, the rest follow. Queued messages are kept.",
+                        b.failures,
+                        ctx.tz.time(until)
+                    ),
+                    thread_id: None,
+                    number_id: None,
+                },
+                now,
+            )
+            .await?;
+            audit::append(
+                &mut tx,
+                org,
+                &Actor::system(None),
+                Event::new(
+                    "provider.breaker_opened",
+                    "organisation",
+                    org,
+                    format!("Sending paused after {} provider failures", b.failures),
+                )
+                .payload(serde_json::json!({ "until": ms(until), "last_error": err })),
+            )
+            .await?;
+        }
+        AfterFailure::Wait { until, opened: false } if failure.probing => {
+            audit::append(
+                &mut tx,
+                org,
+                &Actor::system(None),
+                Event::new(
+                    "provider.breaker_probe_failed",
+                    "organisation",
+                    org,
+                    "The provider still fails; sending stays paused",
+                )
+                .payload(serde_json::json!({ "until": ms(until), "last_error": err })),
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    tx.commit().await?;
+    Ok(what)
 }
 
+/// The provider answered: the breaker closes (announced if it was open).
 async fn breaker_success(state: &AppState, org: OrgId) -> Result<(), sqlx::Error> {
     let mut tx = state.db.begin().await?;
-    let was: Option<(i64, Option<i64>)> =
-        sqlx::query("SELECT consecutive_failures, opened_until FROM provider_breaker WHERE org_id = $1")
-            .bind(org.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get("consecutive_failures")?, r.try_get("opened_until")?)))
-            .transpose()?;
-    if let Some((failures, opened)) = was {
-        if failures > 0 || opened.is_some() {
-            sqlx::query("UPDATE provider_breaker SET consecutive_failures = 0, opened_until = NULL WHERE org_id = $1")
-                .bind(org.0)
-                .execute(&mut *tx)
-                .await?;
-            if opened.is_some() {
-                audit::append(
-                    &mut tx,
+    let was = load_breaker(&mut tx, org).await?;
+    if was != breaker::after_answer() {
+        sqlx::query(
+            "UPDATE provider_breaker SET consecutive_failures = 0, opened_until = NULL, probe_started_at = NULL WHERE org_id = $1",
+        )
+        .bind(org.0)
+        .execute(&mut *tx)
+        .await?;
+        if was.open_until.is_some() {
+            audit::append(
+                &mut tx,
+                org,
+                &Actor::system(None),
+                Event::new(
+                    "provider.breaker_closed",
+                    "organisation",
                     org,
-                    &Actor::system(None),
-                    Event::new(
-                        "provider.breaker_closed",
-                        "organisation",
-                        org,
-                        "Sending resumed: the provider answered again",
-                    ),
-                )
-                .await?;
-            }
+                    "Sending resumed: the provider answered again",
+                ),
+            )
+            .await?;
         }
     }
-    tx.commit().await
+    tx.commit().await?;
+    if was.open_until.is_some() {
+        // The texts that waited behind it go now, not at their next look.
+        state.wake_worker();
+    }
+    Ok(())
 }
 
 /// The wait before retry number `attempt` (1-based): the base, doubling.
@@ -185,9 +274,10 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
         return Ok(Outcome::Done);
     }
     let now = Utc::now();
-    if let Some(until) = breaker_open_until(state, m.org, now).await? {
-        return Ok(Outcome::Defer { until });
-    }
+    let probing = match pass_gate(state, m.org, now).await? {
+        Ok(probing) => probing,
+        Err(until) => return Ok(Outcome::Defer { until }),
+    };
     let ctx = {
         let mut c = state.db.read.acquire().await?;
         store::org_context(&mut c, m.org).await?
@@ -233,7 +323,7 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
             breaker_success(state, m.org).await?;
             Ok(Outcome::Done)
         }
-        Err(e) => failed(state, job, &m, attempt_id, &ctx, e).await,
+        Err(e) => failed(state, job, &m, attempt_id, &ctx, e, probing).await,
     }
 }
 
@@ -279,6 +369,7 @@ async fn accepted(
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn failed(
     state: &AppState,
     job: &Job,
@@ -286,17 +377,33 @@ async fn failed(
     attempt_id: i64,
     ctx: &store::OrgContext,
     e: ProviderError,
+    probing: bool,
 ) -> Result<Outcome, sqlx::Error> {
     let now = Utc::now();
-    sqlx::query("UPDATE delivery_attempts SET finished_at = $1, outcome = $2, error_code = $3, error_message = $4 WHERE id = $5")
-        .bind(ms(now))
-        .bind(if e.transient { "error" } else { "rejected" })
-        .bind(e.code.as_deref())
-        .bind(&e.message)
-        .bind(attempt_id)
-        .execute(&state.db.write)
-        .await?;
+    if e.http_status.is_some() || e.code.is_some() {
+        sqlx::query("UPDATE delivery_attempts SET finished_at = $1, outcome = $2, error_code = $3, error_message = $4 WHERE id = $5")
+            .bind(ms(now))
+            .bind(if e.transient { "error" } else { "rejected" })
+            .bind(e.code.as_deref())
+            .bind(&e.message)
+            .bind(attempt_id)
+            .execute(&state.db.write)
+            .await?;
+    } else {
+        // No answer (a timeout, a dropped connection): the text may have
+        // gone out. The attempt stays open, so the next try asks the
+        // provider first, as after a crash, instead of sending it twice.
+        sqlx::query("UPDATE delivery_attempts SET error_message = $1 WHERE id = $2")
+            .bind(&e.message)
+            .bind(attempt_id)
+            .execute(&state.db.write)
+            .await?;
+    }
     let code = e.code.clone().unwrap_or_default();
+    if !e.transient {
+        // The provider answered (it refused this text for a reason of its own).
+        breaker_success(state, m.org).await?;
+    }
     if code == "21610" {
         // The person opted out: record it as such, not as a delivery failure.
         let mut tx = state.db.begin().await?;
@@ -331,19 +438,29 @@ async fn failed(
         mark_failed(state, m, e.code.as_deref(), &e.explain(), now).await?;
         return Ok(Outcome::Done);
     }
-    breaker_failure(state, m.org, &e.message, now).await?;
-    if job.attempts >= job.max_attempts {
-        mark_failed(
-            state,
-            m,
-            e.code.as_deref(),
-            &format!("We couldn't reach the texting provider after {} attempts. {}", job.attempts, e.explain()),
-            now,
-        )
-        .await?;
-        return Ok(Outcome::Fail { error: format!("provider kept failing: {}", e.message) });
+    let failure = breaker::Failure {
+        probing,
+        attempt: job.attempts.clamp(0, u32::MAX as i64) as u32,
+        max_attempts: job.max_attempts.clamp(0, u32::MAX as i64) as u32,
+        waited: now - m.due,
+    };
+    match breaker_failure(state, m.org, &e.message, now, failure).await? {
+        AfterFailure::Retry => Ok(Outcome::Retry {
+            error: e.message.clone(),
+            after: backoff(ctx.settings.delivery.backoff_seconds, job.attempts),
+        }),
+        // Behind a probe's successor, so the next probe is another text.
+        AfterFailure::Wait { until, .. } => Ok(Outcome::Defer { until: until + Duration::seconds(1) }),
+        AfterFailure::GiveUp => {
+            let why = if failure.waited > breaker::max_wait() {
+                format!("We couldn't reach the texting provider for a day, so this text wasn't sent. {}", e.explain())
+            } else {
+                format!("We couldn't reach the texting provider after {} attempts. {}", job.attempts, e.explain())
+            };
+            mark_failed(state, m, e.code.as_deref(), &why, now).await?;
+            Ok(Outcome::Fail { error: format!("provider kept failing: {}", e.message) })
+        }
     }
-    Ok(Outcome::Retry { error: e.message.clone(), after: backoff(ctx.settings.delivery.backoff_seconds, job.attempts) })
 }
 
 async fn mark_failed(

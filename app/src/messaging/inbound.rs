@@ -5,6 +5,7 @@
 //! Idempotent on the provider's MessageSid through a unique index: a
 //! retried webhook finds its row already there and changes nothing.
 
+use super::redaction;
 use super::send::{self, SendOutcome, SendRequest};
 use super::store::{self, NumberRow};
 use crate::alerts::service::{self as alerts, Raise};
@@ -81,9 +82,41 @@ pub async fn receive(
     };
     store::add_participant(&mut tx, thread, &sms.from, now).await?;
 
+    // Policy, checked with the sender's last few texts (numbers split over
+    // several texts): the hits flag the message; what sitters may read of
+    // it (and of the earlier texts it completes) is decided here, once.
+    let earlier: Vec<redaction::Earlier> = sqlx::query(
+        "SELECT id, body, sitter_spans FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND from_e164 = $2 ORDER BY id DESC LIMIT $3",
+    )
+    .bind(thread.0)
+    .bind(sms.from.as_str())
+    .bind(ctx.settings.policy.recent_messages as i64)
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .rev()
+    .map(|r| {
+        Ok(redaction::Earlier {
+            id: r.try_get("id")?,
+            body: r.try_get("body")?,
+            spans: redaction::decode(r.try_get::<Option<String>, _>("sitter_spans")?.as_deref()),
+        })
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+    let prev: Vec<&str> = earlier.iter().map(|e| e.body.as_str()).collect();
+    let allow = store::policy_allowlist(&mut tx, &ctx).await?;
+    let check = std::panic::catch_unwind(|| policy::check_thread(&prev, &sms.body, &allow));
+    let (sitter_spans, sitter_body) =
+        redaction::columns(&sms.body, &redaction::spans_for(&check, &sms.body, true, &allow));
+    let check = check.unwrap_or_else(|_| {
+        // Detection failure fails open for delivery (SPEC §3.5); sitters see nothing of it.
+        tracing::error!("policy detector failed on an incoming text");
+        Default::default()
+    });
+
     let inserted = sqlx::query(
-        "INSERT INTO messages (org_id, thread_id, direction, sender_kind, from_e164, to_e164, body, status, provider_sid, num_media, created_at)
-         VALUES ($1, $2, 'inbound', 'client', $3, $4, $5, 'received', $6, $7, $8)
+        "INSERT INTO messages (org_id, thread_id, direction, sender_kind, from_e164, to_e164, body, status, provider_sid, num_media, created_at, sitter_spans, sitter_body)
+         VALUES ($1, $2, 'inbound', 'client', $3, $4, $5, 'received', $6, $7, $8, $9, $10)
          ON CONFLICT (provider_sid) WHERE provider_sid IS NOT NULL DO NOTHING RETURNING id",
     )
     .bind(org.0)
@@ -94,6 +127,8 @@ pub async fn receive(
     .bind(&sms.message_sid)
     .bind(sms.media.len() as i64)
     .bind(ms(now))
+    .bind(&sitter_spans)
+    .bind(&sitter_body)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(row) = inserted else {
@@ -225,23 +260,8 @@ pub async fn receive(
     store::note(&mut tx, org, thread, &decision.reason, now).await?;
 
     // Policy: inbound hits are delivered but flagged.
-    let previous: Vec<String> = sqlx::query(
-        "SELECT body FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND from_e164 = $2 AND id <> $3 ORDER BY id DESC LIMIT $4",
-    )
-    .bind(thread.0)
-    .bind(sms.from.as_str())
-    .bind(message_id)
-    .bind(ctx.settings.policy.recent_messages as i64)
-    .fetch_all(&mut *tx)
-    .await?
-    .iter()
-    .rev()
-    .filter_map(|r| r.try_get("body").ok())
-    .collect();
-    let prev: Vec<&str> = previous.iter().map(String::as_str).collect();
-    let mut allow = ctx.settings.policy.allowlist_digits();
-    allow.push(number.e164.digits().to_string());
-    let hits = std::panic::catch_unwind(|| policy::check_conversation(&prev, &sms.body, &allow)).unwrap_or_default();
+    redaction::widen_earlier(&mut tx, &earlier, &check).await?;
+    let hits = check.hits;
     let mut violation_id = None;
     if !hits.is_empty() && keyword.is_none() {
         let redacted = policy::redact(&sms.body, &hits);
@@ -328,16 +348,23 @@ pub async fn receive(
         .execute(&mut *tx)
         .await?;
 
-    // Attachments: keep the URLs now, fetch copies in the background.
+    // Attachments: keep the URLs now, fetch copies in the background. A
+    // Demo organisation's webhooks aren't signed, so its URLs could point
+    // anywhere: it keeps the reference and fetches nothing.
+    let demo = super::provider::is_demo(state, &ctx);
     for (idx, (url, ct)) in sms.media.iter().enumerate() {
-        let media_id: i64 = sqlx::query("INSERT INTO message_media (message_id, idx, content_type, provider_url) VALUES ($1, $2, $3, $4) RETURNING id")
+        let media_id: i64 = sqlx::query("INSERT INTO message_media (message_id, idx, content_type, provider_url, error) VALUES ($1, $2, $3, $4, $5) RETURNING id")
             .bind(message_id)
             .bind(idx as i64)
             .bind(ct.as_deref())
             .bind(url)
+            .bind(demo.then_some(super::media::DEMO_NOT_KEPT))
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
+        if demo {
+            continue;
+        }
         jobs::enqueue(
             &mut tx,
             NewJob::now(Some(org), "media.fetch", serde_json::json!({ "media_id": media_id }))

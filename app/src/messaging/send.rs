@@ -148,19 +148,6 @@ async fn previous_bodies(
     Ok(v)
 }
 
-/// Numbers never flagged: the allow-list plus every number of the business.
-async fn allowlist(c: &mut AnyConnection, ctx: &OrgContext) -> Result<Vec<String>, sqlx::Error> {
-    let mut v = ctx.settings.policy.allowlist_digits();
-    let rows = sqlx::query("SELECT e164 FROM numbers WHERE org_id = $1 AND status <> 'inactive'")
-        .bind(ctx.id.0)
-        .fetch_all(&mut *c)
-        .await?;
-    v.extend(
-        rows.iter().filter_map(|r| r.try_get::<String, _>("e164").ok()).map(|e| e.trim_start_matches('+').to_string()),
-    );
-    Ok(v)
-}
-
 /// Policy hits of an outgoing text, checked with the sender's recent ones.
 pub async fn policy_hits(
     c: &mut AnyConnection,
@@ -171,7 +158,7 @@ pub async fn policy_hits(
 ) -> Result<Vec<Hit>, sqlx::Error> {
     let previous = previous_bodies(c, thread, sender, ctx.settings.policy.recent_messages).await?;
     let prev: Vec<&str> = previous.iter().map(String::as_str).collect();
-    let allow = allowlist(c, ctx).await?;
+    let allow = store::policy_allowlist(c, ctx).await?;
     // Detection failure fails open (SPEC §3.5): a panic is logged, the message goes.
     let hits = std::panic::catch_unwind(|| policy::check_conversation(&prev, body, &allow));
     Ok(hits.unwrap_or_else(|_| {
@@ -233,7 +220,7 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
                 Refusal::PolicyHeld { hits } => ("held", "held", hits.clone()),
                 _ => unreachable!("matched above"),
             };
-            let message_id = insert_message(tx, req, &info, status, None, now).await?;
+            let message_id = insert_message(tx, req, &info, status, None, &hits, now).await?;
             let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, "open", now).await?;
             let reason = r.message();
             store::note(
@@ -286,7 +273,7 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
             let automated = matches!(req.sender, Sender::Automation);
             let scheduled =
                 if automated { automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours) } else { None };
-            let message_id = insert_message(tx, req, &info, "queued", scheduled, now).await?;
+            let message_id = insert_message(tx, req, &info, "queued", scheduled, &hits, now).await?;
             if policy_overridden {
                 let vid = record_violation(tx, req, Some(message_id), &hits, "owner_override", "approved", now).await?;
                 audit::append(
@@ -359,15 +346,21 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_message(
     tx: &mut Tx,
     req: &SendRequest,
     info: &ThreadInfo,
     status: &str,
     scheduled: Option<DateTime<Utc>>,
+    hits: &[Hit],
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let sms = sms::analyze(&req.body);
+    // What sitters may read of it: its policy hits hidden (an owner's
+    // "send anyway" included), decided once here.
+    let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+    let (sitter_spans, sitter_body) = super::redaction::columns(&req.body, &spans);
     let via_api = req.actor.kind == crate::domain::roles::ActorKind::ApiKey;
     let (user, sitter) = match req.sender {
         Sender::Sitter { sitter_id } => (req.actor.id, Some(sitter_id.0)),
@@ -377,8 +370,8 @@ async fn insert_message(
     };
     sqlx::query(
         "INSERT INTO messages (org_id, thread_id, direction, sender_kind, sender_user_id, sender_sitter_id, automation_id, from_e164, to_e164, body, status,
-            segments, encoding, policy_override, scheduled_for, created_at)
-         VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+            segments, encoding, policy_override, scheduled_for, created_at, sitter_spans, sitter_body)
+         VALUES ($1, $2, 'outbound', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(req.org.0)
     .bind(req.thread.0)
@@ -398,6 +391,8 @@ async fn insert_message(
     .bind(i16::from(req.confirmed && status == "queued"))
     .bind(scheduled.map(ms))
     .bind(ms(now))
+    .bind(sitter_spans)
+    .bind(sitter_body)
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")

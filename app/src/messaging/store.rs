@@ -57,6 +57,21 @@ pub async fn org_context(c: &mut AnyConnection, org: OrgId) -> Result<OrgContext
     })
 }
 
+/// Numbers the policy never flags (SPEC §3.5): the owner's allow-list plus
+/// every number of the business still in its hands. One list for incoming
+/// texts, outgoing texts and what sitters may read.
+pub async fn policy_allowlist(c: &mut AnyConnection, ctx: &OrgContext) -> Result<Vec<String>, sqlx::Error> {
+    let mut v = ctx.settings.policy.allowlist_digits();
+    let rows = sqlx::query("SELECT e164 FROM numbers WHERE org_id = $1 AND status <> 'inactive'")
+        .bind(ctx.id.0)
+        .fetch_all(&mut *c)
+        .await?;
+    v.extend(
+        rows.iter().filter_map(|r| r.try_get::<String, _>("e164").ok()).map(|e| e.trim_start_matches('+').to_string()),
+    );
+    Ok(v)
+}
+
 /// A business number as the pipeline sees it.
 #[derive(Clone, Debug)]
 pub struct NumberRow {

@@ -410,9 +410,20 @@ pub async fn export_csv(
 ) -> AppResult<(String, usize)> {
     let ctx = mstore::org_context(c, org).await?;
     let (rows, _) = filtered(c, &ctx, f, now).await?;
-    let mut out = String::from(
-        "number,class,status,assigned_to,health,failures_7d,last_used,volume_7d,cooldown_until,carrier_registration,lent_to\r\n",
-    );
+    let mut out = crate::platform::csv::Csv::new();
+    out.row([
+        "number",
+        "class",
+        "status",
+        "assigned_to",
+        "health",
+        "failures_7d",
+        "last_used",
+        "volume_7d",
+        "cooldown_until",
+        "carrier_registration",
+        "lent_to",
+    ]);
     for r in &rows {
         let cells = [
             r.e164.clone(),
@@ -427,23 +438,9 @@ pub async fn export_csv(
             r.registration.clone(),
             r.lent_to.clone().unwrap_or_default(),
         ];
-        out.push_str(&cells.iter().map(|c| csv_cell(c)).collect::<Vec<_>>().join(","));
-        out.push_str("\r\n");
+        out.row(&cells);
     }
-    Ok((out, rows.len()))
-}
-
-/// Quotes a CSV cell, and neutralises anything a spreadsheet would run as a
-/// formula. A leading "+" is only a formula risk when it isn't a phone number.
-fn csv_cell(s: &str) -> String {
-    let risky = s.starts_with(['=', '-', '@', '\t', '\r'])
-        || (s.starts_with('+') && !s[1..].chars().all(|c| c.is_ascii_digit()));
-    let s = if risky { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    Ok((out.finish(), rows.len()))
 }
 
 // ---- changes ----------------------------------------------------------

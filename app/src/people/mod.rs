@@ -30,6 +30,8 @@ pub struct SitterRow {
     /// Windows that haven't ended.
     pub open_windows: i64,
     pub can_sign_in: bool,
+    /// Too many failed sign-ins: their account is locked for now.
+    pub locked: bool,
 }
 
 /// What activating or deactivating does (or did), in the words the audit
@@ -67,6 +69,29 @@ pub async fn load_sitters() -> Result<Vec<SitterRow>, AppError> {
 #[server]
 pub async fn add_sitter(form: NewSitterForm) -> Result<SitterId, AppError> {
     crate::platform::run(store::create(form)).await
+}
+
+/// Unlocks a sitter's sign-in after too many failed attempts.
+#[server]
+pub async fn unlock_sitter(id: SitterId) -> Result<String, AppError> {
+    crate::platform::run(async move {
+        use sqlx::Row;
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        let user: i64 = sqlx::query(
+            "SELECT u.id FROM users u JOIN sitters s ON s.id = u.sitter_id WHERE s.id = $1 AND s.org_id = $2",
+        )
+        .bind(id.0)
+        .bind(u.org_id.0)
+        .fetch_optional(&st.db.read)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That sitter has no sign-in to unlock.".into()))?
+        .try_get("id")?;
+        let actor = u.actor(crate::platform::ctx::request_id());
+        let name = crate::auth::lockout::unlock(&st, crate::domain::ids::UserId(user), Some(u.org_id), &actor).await?;
+        Ok(format!("{name} can sign in again."))
+    })
+    .await
 }
 
 /// `activate`: switch on (true) or off (false); `preview`: say what would

@@ -78,7 +78,7 @@ pub fn PeoplePage() -> impl IntoView {
                     Ok(list) if list.is_empty() => view! { <EmptyState title="No sitters yet" body="Add your first sitter, then activate them to give them a business number." /> }.into_any(),
                     Ok(list) => view! {
                         <ul class="grid gap-3 md:grid-cols-2" data-testid="sitter-list">
-                            {list.into_iter().map(|s| view! { <SitterCard s=s on_change=Callback::new(open) /> }).collect_view()}
+                            {list.into_iter().map(|s| view! { <SitterCard s=s on_change=Callback::new(open) changed=changed /> }).collect_view()}
                         </ul>
                     }.into_any(),
                     Err(e) => view! { <p class="rounded-lg bg-red-50 px-4 py-3 text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
@@ -109,7 +109,18 @@ pub fn PeoplePage() -> impl IntoView {
 }
 
 #[component]
-fn SitterCard(s: SitterRow, on_change: Callback<Pending>) -> impl IntoView {
+fn SitterCard(s: SitterRow, on_change: Callback<Pending>, changed: RwSignal<u64>) -> impl IntoView {
+    let toaster = use_toaster();
+    let unlock = Action::new(move |id: &i64| super::unlock_sitter(SitterId(*id)));
+    Effect::new(move |_| match unlock.value().get() {
+        Some(Ok(m)) => {
+            toaster.success(m);
+            changed.update(|c| *c += 1);
+        }
+        Some(Err(e)) => toaster.error(e.to_string()),
+        None => {}
+    });
+    let id = s.id;
     let pending = Pending { id: s.id, name: s.name.clone(), activate: !s.active || s.number.is_none() };
     let label = if !s.active {
         "Activate"
@@ -137,6 +148,12 @@ fn SitterCard(s: SitterRow, on_change: Callback<Pending>) -> impl IntoView {
                     _ => "No sign-in".into(),
                 }}</dd></div>
             </dl>
+            {s.locked.then(|| view! {
+                <div class="mt-3 flex items-center justify-between gap-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="sitter-locked">
+                    <span>"Sign-in locked after too many wrong passwords."</span>
+                    <button type="button" class=btn::SMALL data-testid="sitter-unlock" disabled=move || unlock.pending().get() on:click=move |_| { unlock.dispatch(id); }>"Unlock"</button>
+                </div>
+            })}
             <div class="mt-3 flex justify-end">
                 <button type="button" class=if danger { "inline-flex items-center rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm font-semibold text-red-700 hover:bg-red-50" } else { btn::SMALL }
                     data-testid="sitter-toggle" on:click=move |_| on_change.run(pending.clone())>{label}</button>

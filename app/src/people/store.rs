@@ -46,15 +46,19 @@ async fn who(c: &mut AnyConnection, org: OrgId, id: SitterId) -> AppResult<Who> 
 
 /// Every sitter, active first, with their number and what's ahead of them.
 pub async fn sitters(c: &mut AnyConnection, org: OrgId, now: DateTime<Utc>) -> AppResult<Vec<SitterRow>> {
-    let rows = sqlx::query(
+    let rows = sqlx::query(&format!(
         "SELECT s.id, s.name, s.first_name, s.phone, s.email, s.active,
             (SELECT n.e164 FROM numbers n WHERE n.sitter_id = s.id AND n.class = 'sitter' AND n.status = 'active' ORDER BY n.e164 LIMIT 1) AS number,
             (SELECT COUNT(*) FROM assignment_windows w WHERE w.sitter_id = s.id AND w.deleted_at IS NULL AND w.ends_at > $2) AS open_windows,
-            (SELECT COUNT(*) FROM users u WHERE u.sitter_id = s.id AND u.active = 1) AS logins
+            (SELECT COUNT(*) FROM users u WHERE u.sitter_id = s.id AND u.active = 1) AS logins,
+            (SELECT COUNT(*) FROM users u JOIN sign_in_attempts a ON u.sitter_id = s.id
+              WHERE {}) AS failed
          FROM sitters s WHERE s.org_id = $1 ORDER BY s.active DESC, s.name, s.id",
-    )
+        crate::platform::sessions::account_failures(&format!("'{}' || u.email", crate::platform::sessions::ACCOUNT_KEY_PREFIX), "$3")
+    ))
     .bind(org.0)
     .bind(ms(now))
+    .bind(ms(now - chrono::Duration::minutes(crate::platform::sessions::WINDOW_MINUTES)))
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
@@ -73,6 +77,7 @@ pub async fn sitters(c: &mut AnyConnection, org: OrgId, now: DateTime<Utc>) -> A
                     .map(|p| E164::from_canonical(&p).map(|e| e.display()).unwrap_or(p)),
                 open_windows: r.try_get("open_windows")?,
                 can_sign_in: r.try_get::<i64, _>("logins")? > 0,
+                locked: r.try_get::<i64, _>("failed")? >= crate::platform::sessions::ACCOUNT_LIMIT,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
@@ -306,6 +311,18 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
         .execute(&mut *tx)
         .await?;
     sqlx::query("UPDATE users SET active = 0 WHERE sitter_id = $1").bind(id.0).execute(&mut *tx).await?;
+    // Signed out everywhere, now: open pages and live streams end too.
+    let logins: Vec<i64> = sqlx::query("SELECT id FROM users WHERE sitter_id = $1")
+        .bind(id.0)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE sitter_id = $1)")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
     audit::append(
         &mut tx,
         org,
@@ -316,6 +333,15 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
     )
     .await?;
     tx.commit().await?;
+    for user in logins {
+        st.publish(crate::platform::state::LiveEvent {
+            org_id: org.0,
+            thread_id: None,
+            owner_only: true,
+            kind: crate::platform::state::ACCESS_REVOKED.into(),
+            data: serde_json::json!({ "user_id": user }),
+        });
+    }
     Ok(SitterChange { done: true, summary, lines })
 }
 
@@ -351,12 +377,9 @@ pub async fn create(f: NewSitterForm) -> AppResult<SitterId> {
         if email.is_none() {
             return Err(AppError::field("email", "Add an email address: it's what they sign in with."));
         }
-        if password.chars().count() < crate::auth::MIN_PASSWORD {
-            return Err(AppError::field(
-                "password",
-                format!("Use at least {} characters for the password.", crate::auth::MIN_PASSWORD),
-            ));
-        }
+        let email = email.as_deref().unwrap_or_default();
+        crate::platform::passwords::check(password, &[name, &first, email])
+            .map_err(|e| AppError::field("password", e))?;
     }
     let now = now();
     let mut tx = st.db.begin().await?;

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 #[derive(Clone)]
 pub struct Secrets {
     enc_key: [u8; 32],
+    sign_key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -39,7 +40,20 @@ fn derive(secret: &str, purpose: &str) -> [u8; 32] {
 
 impl Secrets {
     pub fn new(app_secret_key: &str) -> Secrets {
-        Secrets { enc_key: derive(app_secret_key, "encryption") }
+        Secrets { enc_key: derive(app_secret_key, "encryption"), sign_key: derive(app_secret_key, "url-signing") }
+    }
+
+    /// A short MAC of `message` for links the server hands out (HMAC-SHA256,
+    /// 128 bits, URL-safe).
+    pub fn sign(&self, message: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.sign_key).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
+    }
+
+    pub fn verify(&self, message: &str, signature: &str) -> bool {
+        constant_time_eq(self.sign(message).as_bytes(), signature.as_bytes())
     }
 
     /// base64(nonce ‖ ciphertext)

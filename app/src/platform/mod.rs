@@ -5,9 +5,13 @@
 pub mod api_keys;
 pub mod audit;
 pub mod crypto;
+pub mod csv;
 pub mod ctx;
 pub mod db;
+pub mod fetch;
 pub mod jobs;
+pub mod limits;
+pub mod passwords;
 pub mod sessions;
 pub mod sql;
 pub mod state;

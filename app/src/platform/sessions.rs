@@ -63,7 +63,12 @@ pub fn token_hash(token: &str) -> String {
 }
 
 pub async fn lookup(db: &Db, token: &str, now: DateTime<Utc>) -> Result<Option<SessionUser>, sqlx::Error> {
-    let id = token_hash(token);
+    lookup_hash(db, &token_hash(token), now).await
+}
+
+/// The session stored under `id` (a token's hash), if it is still valid.
+pub async fn lookup_hash(db: &Db, id: &str, now: DateTime<Utc>) -> Result<Option<SessionUser>, sqlx::Error> {
+    let id = id.to_string();
     let row = sqlx::query(
         "SELECT s.id, s.expires_at, s.last_seen_at, u.id AS user_id, u.org_id, u.name, u.email, u.role, u.sitter_id, u.active
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
@@ -149,69 +154,149 @@ pub fn token_from_cookie_header(header: &str) -> Option<String> {
     })
 }
 
-async fn failures(db: &Db, key: &str, since: i64) -> Result<(i64, Option<i64>), sqlx::Error> {
-    // Failures after the last success within the window.
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n, MIN(at) AS first FROM sign_in_attempts
-         WHERE key = $1 AND at >= $2 AND succeeded = 0
-           AND at > COALESCE((SELECT MAX(at) FROM sign_in_attempts WHERE key = $1 AND succeeded = 1), 0)",
-    )
-    .bind(key)
-    .bind(since)
-    .fetch_one(&db.read)
-    .await?;
+/// Failed attempts for `key` in the window, and the first of them. For an
+/// account, a success for that account (or an unlock) starts the count
+/// again; for an address, nothing does: signing in to one's own account
+/// between guesses at others mustn't reset the address's count.
+async fn failures(db: &Db, key: &str, since: i64, reset_by_success: bool) -> Result<(i64, Option<i64>), sqlx::Error> {
+    let cond = if reset_by_success {
+        account_failures("$1", "$2")
+    } else {
+        "a.key = $1 AND a.at >= $2 AND a.succeeded = 0".into()
+    };
+    let sql = format!("SELECT COUNT(*) AS n, MIN(a.at) AS first FROM sign_in_attempts a WHERE {cond}");
+    let row = sqlx::query(&sql).bind(key).bind(since).fetch_one(&db.read).await?;
     Ok((row.try_get("n")?, row.try_get("first")?))
+}
+
+/// The condition (over `sign_in_attempts a`) for an account's failures
+/// that count: since `since`, and after its last success. `key` and
+/// `since` are SQL expressions (placeholders, or a column for lists).
+pub fn account_failures(key: &str, since: &str) -> String {
+    format!(
+        "a.key = {key} AND a.at >= {since} AND a.succeeded = 0
+           AND a.at > COALESCE((SELECT MAX(b.at) FROM sign_in_attempts b WHERE b.key = a.key AND b.succeeded = 1), 0)"
+    )
+}
+
+/// Attempts are counted per account under this prefix and the email.
+pub const ACCOUNT_KEY_PREFIX: &str = "email:";
+
+pub fn account_key(email: &str) -> String {
+    format!("{ACCOUNT_KEY_PREFIX}{email}")
+}
+
+/// Whether the account is locked by failed sign-ins now.
+pub async fn account_locked(db: &Db, email: &str, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let since = ms(now - Duration::minutes(WINDOW_MINUTES));
+    Ok(failures(db, &account_key(email), since, true).await?.0 >= ACCOUNT_LIMIT)
+}
+
+/// Minutes until the oldest failure in the window leaves it.
+fn wait_minutes(first: Option<i64>, now: DateTime<Utc>) -> i64 {
+    let until = first.map(from_ms).unwrap_or(now) + Duration::minutes(WINDOW_MINUTES);
+    ((until - now).num_seconds().max(60) + 59) / 60
 }
 
 /// Refuses a sign-in attempt when the account or the address has failed
 /// too often recently. Checked before the password, so a locked account
 /// can't be guessed at.
-pub async fn check_rate_limit(db: &Db, email: &str, ip: Option<&str>, now: DateTime<Utc>) -> Result<(), AppError> {
+/// `recorded`: the attempt being judged is already counted among the failures.
+pub async fn check_rate_limit(
+    db: &Db,
+    email: &str,
+    ip: Option<&str>,
+    now: DateTime<Utc>,
+    recorded: bool,
+) -> Result<(), AppError> {
+    let own = i64::from(recorded);
+    check_address_with(db, ip, now, own).await?;
     let since = ms(now - Duration::minutes(WINDOW_MINUTES));
-    let wait = |first: Option<i64>| {
-        let until = first.map(from_ms).unwrap_or(now) + Duration::minutes(WINDOW_MINUTES);
-        ((until - now).num_seconds().max(60) + 59) / 60
-    };
-    let (n, first) = failures(db, &format!("email:{email}"), since).await.map_err(internal)?;
-    if n >= ACCOUNT_LIMIT {
+    let (n, first) = failures(db, &account_key(email), since, true).await.map_err(internal)?;
+    if n - own >= ACCOUNT_LIMIT {
         return Err(AppError::TooManyRequests(format!(
-            "Too many failed sign-ins for this account. For safety it is locked for {} more minute(s); try again then or reset the password.",
-            wait(first)
+            "{} For safety it is locked for {} more minute(s). To get in sooner, text yourself an unlock code below, or ask the business owner to unlock it.",
+            crate::auth::LOCKED_PREFIX,
+            wait_minutes(first, now)
         )));
-    }
-    if let Some(ip) = ip {
-        let (n, first) = failures(db, &format!("ip:{ip}"), since).await.map_err(internal)?;
-        if n >= ADDRESS_LIMIT {
-            return Err(AppError::TooManyRequests(format!(
-                "Too many failed sign-ins from this network. Try again in {} minute(s).",
-                wait(first)
-            )));
-        }
     }
     Ok(())
 }
 
+/// Clears an account's failed sign-ins (an unlock code was right, or an
+/// owner unlocked it): recorded as a success for the account only.
+pub async fn clear_failures(tx: &mut Tx, email: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_attempts (key, at, succeeded) VALUES ($1, $2, 1)")
+        .bind(account_key(email))
+        .bind(ms(now))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Refuses when the address has failed too often (sign-ins and unlock
+/// codes alike); a success never resets an address.
+pub async fn check_address(db: &Db, ip: Option<&str>, now: DateTime<Utc>) -> Result<(), AppError> {
+    check_address_with(db, ip, now, 0).await
+}
+
+async fn check_address_with(db: &Db, ip: Option<&str>, now: DateTime<Utc>, own: i64) -> Result<(), AppError> {
+    let Some(ip) = ip else { return Ok(()) };
+    let since = ms(now - Duration::minutes(WINDOW_MINUTES));
+    let (n, first) = failures(db, &format!("ip:{ip}"), since, false).await.map_err(internal)?;
+    if n - own >= ADDRESS_LIMIT {
+        return Err(AppError::TooManyRequests(format!(
+            "Too many failed sign-ins from this network. Try again in {} minute(s).",
+            wait_minutes(first, now)
+        )));
+    }
+    Ok(())
+}
+
+/// Counts a failure against an address only (a wrong unlock code).
+pub async fn record_address_failure(db: &Db, ip: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO sign_in_attempts (key, at, succeeded) VALUES ($1, $2, 0)")
+        .bind(format!("ip:{ip}"))
+        .bind(ms(now))
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Records a sign-in attempt as failed, before the password is even
+/// checked (`succeeded` flips it), so that guesses sent in parallel are all
+/// counted. Returns the rows, for `succeeded`.
 pub async fn record_attempt(
     db: &Db,
     email: &str,
     ip: Option<&str>,
-    ok: bool,
     now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+) -> Result<Vec<i64>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    for key in [Some(format!("email:{email}")), ip.map(|i| format!("ip:{i}"))].into_iter().flatten() {
-        sqlx::query("INSERT INTO sign_in_attempts (key, at, succeeded) VALUES ($1, $2, $3)")
+    let mut ids = Vec::with_capacity(2);
+    for key in [Some(account_key(email)), ip.map(|i| format!("ip:{i}"))].into_iter().flatten() {
+        let id: i64 = sqlx::query("INSERT INTO sign_in_attempts (key, at, succeeded) VALUES ($1, $2, 0) RETURNING id")
             .bind(key)
             .bind(ms(now))
-            .bind(i16::from(ok))
-            .execute(&mut *tx)
-            .await?;
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+        ids.push(id);
     }
     sqlx::query("DELETE FROM sign_in_attempts WHERE at < $1")
         .bind(ms(now - Duration::days(1)))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// The attempt's password was right.
+pub async fn succeeded(db: &Db, attempt: &[i64]) -> Result<(), sqlx::Error> {
+    for id in attempt {
+        sqlx::query("UPDATE sign_in_attempts SET succeeded = 1 WHERE id = $1").bind(id).execute(&db.write).await?;
+    }
+    Ok(())
 }
 
 fn internal(e: sqlx::Error) -> AppError {

@@ -22,6 +22,10 @@ pub struct LiveEvent {
     pub data: serde_json::Value,
 }
 
+/// A `LiveEvent` kind that ends live streams: `data.session` (a session's
+/// id) signed out, or `data.user_id` was switched off.
+pub const ACCESS_REVOKED: &str = "access.revoked";
+
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -35,6 +39,8 @@ pub struct AppState {
     pub config: Arc<RuntimeConfig>,
     /// Wakes the background worker when a job is queued.
     pub jobs_wake: Arc<tokio::sync::Notify>,
+    /// Limits counted in this process (refused webhooks per address).
+    pub limits: Arc<super::limits::Limiter>,
 }
 
 /// Settings from the environment that code deeper down needs.
@@ -43,6 +49,10 @@ pub struct RuntimeConfig {
     /// PROVIDER=twilio with TWILIO_* set: single-tenant Twilio credentials.
     pub env_twilio: Option<EnvTwilio>,
     pub twilio_api_base_url: String,
+    /// Connections idle (nothing read or written) this long are closed.
+    pub idle_timeout: std::time::Duration,
+    /// Request headers must arrive within this.
+    pub header_timeout: std::time::Duration,
 }
 
 #[derive(Clone)]

@@ -112,6 +112,57 @@ pub fn SettingsPage() -> impl IntoView {
         <rules::RulesSettings />
         <health::FailedJobsPanel />
         <ApiKeys />
+        <YourAccount />
+    }
+}
+
+/// The owner's own mobile number: where a code to unlock their account is
+/// texted after too many failed sign-ins.
+#[component]
+fn YourAccount() -> impl IntoView {
+    let toaster = use_toaster();
+    let phone = RwSignal::new(String::new());
+    let loaded = Resource::new(|| (), |_| crate::auth::my_phone());
+    let save = Action::new(move |p: &String| crate::auth::set_my_phone(p.clone()));
+    let error = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(Ok(p)) = loaded.get() {
+            phone.set(p.unwrap_or_default());
+        }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(p)) => {
+            error.set(None);
+            phone.set(p.clone().unwrap_or_default());
+            toaster.success(if p.is_some() { "Mobile number saved" } else { "Mobile number removed" });
+        }
+        Some(Err(e)) => error.set(Some(e.to_string())),
+        None => {}
+    });
+    view! {
+        <Card title="Your account" class="mt-6">
+            <p class="text-sm text-slate-600">
+                "If your account is ever locked after too many wrong passwords (someone guessing, say), a one-time code texted to this number from your Front Desk number lets you back in at once."
+            </p>
+            <form class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end" data-testid="my-phone-form"
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    save.dispatch(phone.get_untracked());
+                }>
+                <label class="block">
+                    <span class=field::LABEL>"Your mobile number"</span>
+                    <input class=field::INPUT name="phone" type="tel" autocomplete="tel" placeholder="(512) 555-0188"
+                        aria-invalid=move || error.get().is_some()
+                        prop:value=move || phone.get() on:input=move |ev| phone.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class=btn::SECONDARY disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { "Saving…" } else { "Save" }}
+                </button>
+            </form>
+            <Show when=move || error.get().is_some()>
+                <p class="mt-2 text-sm text-red-700" role="alert">{move || error.get().unwrap_or_default()}</p>
+            </Show>
+        </Card>
     }
 }
 
@@ -154,6 +205,17 @@ fn ProviderStatus() -> impl IntoView {
                 })}
             </Transition>
         </Card>
+    }
+}
+
+/// Selects a read-only field's text when it gets focus (easy to copy).
+fn select_all(_ev: leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = _ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.select();
+        }
     }
 }
 
@@ -238,7 +300,7 @@ fn ApiKeys() -> impl IntoView {
                 <div class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4" data-testid="new-api-key">
                     <p class="text-sm font-semibold text-amber-900">{format!("Copy the key for \"{}\" now: it won't be shown again.", k.name)}</p>
                     <div class="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
-                        <input class="block w-full rounded-lg border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900" readonly data-testid="new-api-key-secret" prop:value=k.secret.clone() onfocus="this.select()" />
+                        <input class="block w-full rounded-lg border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900" readonly data-testid="new-api-key-secret" prop:value=k.secret.clone() on:focus=select_all />
                         <button type="button" class=btn::SECONDARY on:click=move |_| created.set(None)>"Done"</button>
                     </div>
                 </div>

@@ -199,7 +199,7 @@ pub async fn connect(u: &SessionUser, form: ConnectForm) -> AppResult<SetupState
         (s.delivery.timeout_seconds as u64, s.low_balance_cents)
     };
     // Test before saving anything: a failed test changes nothing.
-    let (kind, stored_creds, info) = match form.mode.as_str() {
+    let (kind, stored_creds, account_sid, info) = match form.mode.as_str() {
         "demo" => {
             if st.config.env_twilio.is_some() {
                 return Err(AppError::Conflict(
@@ -208,21 +208,21 @@ pub async fn connect(u: &SessionUser, form: ConnectForm) -> AppResult<SetupState
                 ));
             }
             let p = Provider::Demo(provider::DemoProvider::new(st.db.clone(), u.org_id));
-            ("demo", None, p.account().await.map_err(provider_failure)?)
+            ("demo", None, None, p.account().await.map_err(provider_failure)?)
         }
         "twilio" => {
             if st.config.env_twilio.is_some() {
                 let p = provider::for_org(&st, u.org_id, timeout)
                     .await
                     .map_err(|e| AppError::Unavailable(format!("The server's Twilio settings can't be used: {e}")))?;
-                ("twilio", None, p.account().await.map_err(provider_failure)?)
+                ("twilio", None, None, p.account().await.map_err(provider_failure)?)
             } else {
                 let sid = setup::check_account_sid(&form.account_sid).map_err(|e| AppError::field("account_sid", e))?;
                 let token = setup::check_auth_token(&form.auth_token).map_err(|e| AppError::field("auth_token", e))?;
                 let p = TwilioProvider::new(&sid, &token, &st.config.twilio_api_base_url, timeout);
                 let info = p.account().await.map_err(provider_failure)?;
-                let creds = TwilioCredentials { account_sid: sid, auth_token: token };
-                ("twilio", Some(provider::encrypt_credentials(&st, &creds)), info)
+                let creds = TwilioCredentials { account_sid: sid.clone(), auth_token: token };
+                ("twilio", Some(provider::encrypt_credentials(&st, &creds)), Some(sid), info)
             }
         }
         _ => return Err(AppError::field("mode", "Choose demo numbers or your Twilio account.")),
@@ -256,7 +256,7 @@ pub async fn connect(u: &SessionUser, form: ConnectForm) -> AppResult<SetupState
     let changed_account = !was_connected || switching || old_label.as_deref() != Some(account.label.as_str());
     sqlx::query(
         "UPDATE organisations SET name = $1, time_zone = $2, provider_kind = $3, provider_credentials = $4,
-             provider_label = $5, provider_connected_at = $6 WHERE id = $7",
+             provider_label = $5, provider_connected_at = $6, provider_account_sid = $7 WHERE id = $8",
     )
     .bind(&business)
     .bind(tz.name())
@@ -264,6 +264,7 @@ pub async fn connect(u: &SessionUser, form: ConnectForm) -> AppResult<SetupState
     .bind(stored_creds)
     .bind(&account.label)
     .bind(ms(now()))
+    .bind(account_sid)
     .bind(org)
     .execute(&mut *tx)
     .await?;

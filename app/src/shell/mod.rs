@@ -13,7 +13,43 @@ use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Ro
 use leptos_router::{path, SsrMode};
 pub use nav::{nav_items, NavItem};
 
+/// A page's Content-Security-Policy nonce: made by the server's guard for
+/// each request, put on the page's inline scripts by the renderer, and
+/// named in the page's policy header.
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+#[cfg(feature = "ssr")]
+impl Default for CspNonce {
+    fn default() -> Self {
+        CspNonce(crate::platform::crypto::random_token())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl CspNonce {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Scripts only from this server or with the nonce (plus compiling the
+    /// WASM); no plugins, no <base>, forms only to us, never framed.
+    pub fn policy(&self) -> String {
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{}' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
+             img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+            self.0
+        )
+    }
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(n) = use_context::<http::request::Parts>().and_then(|p| p.extensions.get::<CspNonce>().cloned()) {
+        provide_context(leptos::nonce::Nonce::from_value(n.0));
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">

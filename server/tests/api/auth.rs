@@ -102,23 +102,26 @@ async fn a_fresh_install_creates_its_owner_once() {
             password: pw.into(),
             password_again: again.into(),
         };
-        let (status, err) = app.call(owner("not-an-email", "longpassword", "longpassword")).await.unwrap_err();
+        let (status, err) =
+            app.call(owner("not-an-email", "copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.unwrap_err();
         assert_eq!((status, err.field_name()), (422, Some("email")));
         let (_, err) = app.call(owner("riley@paws.co", "short", "short")).await.unwrap_err();
         assert_eq!(err.field_name(), Some("password"));
-        let (_, err) = app.call(owner("riley@paws.co", "longpassword", "different1")).await.unwrap_err();
+        let (_, err) = app.call(owner("riley@paws.co", "copper-kettle-marmot-42", "different1")).await.unwrap_err();
         assert_eq!(err.field_name(), Some("password_again"));
         let orgs: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(&app.db().read).await.unwrap();
         assert_eq!(orgs, 0, "refused input changes nothing");
 
-        app.call(owner("Riley@Paws.co", "longpassword", "longpassword")).await.unwrap();
+        app.call(owner("Riley@Paws.co", "copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.unwrap();
         let me = app.call(Whoami {}).await.unwrap().expect("signed in after creating the account");
         assert_eq!((me.email.as_str(), me.role, me.ready), ("riley@paws.co", Role::Owner, false));
 
         let other = new_client();
         let (status, _) =
-            call_with(&other, &app.addr, owner("second@paws.co", "longpassword", "longpassword")).await.unwrap_err();
+            call_with(&other, &app.addr, owner("second@paws.co", "copper-kettle-marmot-42", "copper-kettle-marmot-42"))
+                .await
+                .unwrap_err();
         assert_eq!(status, 409);
     }
 }

@@ -22,7 +22,14 @@ async fn the_owner_adds_activates_and_deactivates_sitters() {
             (NewSitterForm { name: " ".into(), ..Default::default() }, "name"),
             (NewSitterForm { name: "Tess Moore".into(), phone: "12".into(), ..Default::default() }, "phone"),
             (NewSitterForm { name: "Tess Moore".into(), email: "tess at home".into(), ..Default::default() }, "email"),
-            (NewSitterForm { name: "Tess Moore".into(), password: "longenough".into(), ..Default::default() }, "email"),
+            (
+                NewSitterForm {
+                    name: "Tess Moore".into(),
+                    password: "copper-kettle-marmot-42".into(),
+                    ..Default::default()
+                },
+                "email",
+            ),
             (
                 NewSitterForm {
                     name: "Tess Moore".into(),
@@ -36,7 +43,7 @@ async fn the_owner_adds_activates_and_deactivates_sitters() {
                 NewSitterForm {
                     name: "Tess Moore".into(),
                     email: "sitter@example.com".into(),
-                    password: "longenough".into(),
+                    password: "copper-kettle-marmot-42".into(),
                     ..Default::default()
                 },
                 "email",

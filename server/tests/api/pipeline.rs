@@ -413,11 +413,21 @@ async fn opted_out_error_21610_sets_the_opt_out_instead_of_counting_a_failure() 
 async fn provider_errors_are_retried_three_times_with_backoff_then_dead_lettered() {
     for backend in backends() {
         let stub = twilio_stub::start().await;
-        stub.set(Mode::ServerError);
+        // The provider fails this one text while others get through: the
+        // text's own problem, so its three attempts are used up.
+        stub.set(Mode::ServerErrorFor("walk at 3".into()));
         let app = spawn_twilio_demo(backend, &stub).await;
         app.set_delivery(1, 50, 30).await;
         let tom = app.thread_of(TOM, FRONT_DESK).await;
         let m = queued(send::send(&app.state, owner_send(&app, tom, "Reminder: walk at 3", false)).await.unwrap());
+        eventually(5, "the first attempt failed", || async {
+            app.scalar(&format!("SELECT COUNT(*) FROM delivery_attempts WHERE message_id = {m} AND outcome = 'error'"))
+                .await
+                == 1
+        })
+        .await;
+        let other = queued(send::send(&app.state, owner_send(&app, tom, "See you soon", false)).await.unwrap());
+        eventually(5, "another text gets through", || async { status_of(&app, other).await.0 != "queued" }).await;
         eventually(20, "three attempts then failure", || async { status_of(&app, m).await.0 == "failed" }).await;
         let starts: Vec<i64> =
             sqlx::query_scalar("SELECT started_at FROM delivery_attempts WHERE message_id = $1 ORDER BY attempt")
@@ -428,7 +438,7 @@ async fn provider_errors_are_retried_three_times_with_backoff_then_dead_lettered
         assert_eq!(starts.len(), 3, "{backend:?}");
         assert!(starts[1] - starts[0] >= 1000, "first retry after the base delay");
         assert!(starts[2] - starts[1] >= 2000, "then twice as long");
-        assert_eq!(stub.sends().len(), 3);
+        assert_eq!(stub.sends().len(), 4, "three tries of the failing text and the other one");
         assert_eq!(
             app.scalar(&format!(
                 "SELECT COUNT(*) FROM jobs WHERE kind = 'send' AND status = 'dead' AND payload LIKE '%{m}%'"

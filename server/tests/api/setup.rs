@@ -17,8 +17,8 @@ async fn owner(app: &TestApp) {
         business_name: "Paws & Co".into(),
         name: "Riley Owner".into(),
         email: "riley@paws.example".into(),
-        password: "a-long-password".into(),
-        password_again: "a-long-password".into(),
+        password: "copper-kettle-marmot-42".into(),
+        password_again: "copper-kettle-marmot-42".into(),
     })
     .await
     .expect("owner");

@@ -117,3 +117,21 @@ async fn concurrent_writers_never_fork_the_chain() {
         assert_eq!((report.events, report.broken), (25, None), "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn an_acknowledged_text_is_on_disk_before_the_webhook_is_answered() {
+    for backend in backends() {
+        let app = spawn_app(backend).await;
+        match app.db().kind {
+            DbKind::Sqlite => {
+                let mode: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&app.db().write).await.unwrap();
+                assert_eq!(mode, 2, "the writer syncs every commit (FULL)");
+            }
+            DbKind::Postgres => {
+                let mode: String =
+                    sqlx::query_scalar("SHOW synchronous_commit").fetch_one(&app.db().write).await.unwrap();
+                assert_eq!(mode, "on");
+            }
+        }
+    }
+}

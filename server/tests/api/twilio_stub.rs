@@ -17,7 +17,11 @@ pub const AUTH_TOKEN: &str = "test-auth-token-9f8e7d6c";
 pub enum Mode {
     Accept,
     ServerError,
-    Reject { code: u32 },
+    Reject {
+        code: u32,
+    },
+    /// 500 for texts whose body contains this, accepted otherwise.
+    ServerErrorFor(String),
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +43,8 @@ pub struct Inner {
     pub numbers: Mutex<Vec<StubNumber>>,
     /// When set, number settings don't stick (another app manages them).
     pub foreign_urls: std::sync::atomic::AtomicBool,
+    /// Files served at /raw/{name}: (content type, bytes).
+    pub raw: Mutex<std::collections::HashMap<String, (String, Vec<u8>)>>,
 }
 
 #[derive(Clone)]
@@ -48,6 +54,10 @@ pub struct Stub {
 }
 
 impl Stub {
+    /// Serves `bytes` at /raw/{name} with that content type.
+    pub fn serve_raw(&self, name: &str, content_type: &str, bytes: &[u8]) {
+        self.inner.raw.lock().unwrap().insert(name.into(), (content_type.into(), bytes.to_vec()));
+    }
     pub fn set(&self, m: Mode) {
         *self.inner.mode.lock().unwrap() = Some(m);
     }
@@ -84,7 +94,11 @@ async fn messages(State(s): State<Arc<Inner>>, Path(_sid): Path<String>, headers
         form: form.clone(),
         authorized: authorized(&headers),
     });
-    let mode = s.mode.lock().unwrap().clone().unwrap_or(Mode::Accept);
+    let mut mode = s.mode.lock().unwrap().clone().unwrap_or(Mode::Accept);
+    if let Mode::ServerErrorFor(marker) = &mode {
+        let body = form.iter().find(|(k, _)| k == "Body").map(|(_, v)| v.as_str()).unwrap_or_default();
+        mode = if body.contains(marker.as_str()) { Mode::ServerError } else { Mode::Accept };
+    }
     match mode {
         Mode::Accept => {
             let n = s.counter.fetch_add(1, Ordering::SeqCst) + 1;
@@ -96,6 +110,7 @@ async fn messages(State(s): State<Arc<Inner>>, Path(_sid): Path<String>, headers
                 .into_response()
         }
         Mode::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "upstream trouble").into_response(),
+        Mode::ServerErrorFor(_) => unreachable!("resolved above"),
         Mode::Reject { code } => (
             StatusCode::BAD_REQUEST,
             axum::Json(serde_json::json!({ "code": code, "message": "rejected by stub", "status": 400 })),
@@ -131,6 +146,30 @@ pub const PNG: &[u8] = &[
     0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
     0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
 ];
+
+async fn raw(State(s): State<Arc<Inner>>, Path(n): Path<String>, headers: HeaderMap) -> Response {
+    s.seen.lock().unwrap().push(Seen {
+        method: "GET".into(),
+        path: format!("/raw/{n}"),
+        form: vec![],
+        authorized: authorized(&headers),
+    });
+    match s.raw.lock().unwrap().get(&n).cloned() {
+        Some((ct, bytes)) => ([("content-type", ct)], bytes).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+/// A redirect to wherever `?to=` says (a host that isn't Twilio's).
+async fn away(axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>) -> Response {
+    (StatusCode::FOUND, [("location", q.get("to").cloned().unwrap_or_default())]).into_response()
+}
+
+/// Eleven megabytes, streamed without a declared length.
+async fn big() -> Response {
+    let chunks = futures::stream::iter((0..176).map(|_| Ok::<_, std::io::Error>(vec![0u8; 64 * 1024])));
+    ([("content-type", "image/jpeg")], axum::body::Body::from_stream(chunks)).into_response()
+}
 
 async fn stored(Path(_n): Path<String>) -> Response {
     ([("content-type", "image/png")], PNG).into_response()
@@ -262,6 +301,9 @@ pub async fn start() -> Stub {
         .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages).get(list_messages))
         .route("/media/{n}", get(media))
         .route("/stored/{n}", get(stored))
+        .route("/raw/{n}", get(raw))
+        .route("/away", get(away))
+        .route("/big", get(big))
         .with_state(inner.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = format!("http://{}", listener.local_addr().unwrap());

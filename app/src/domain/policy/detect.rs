@@ -38,7 +38,7 @@ const EMAIL_PROVIDERS: &[&str] = &[
 ];
 
 /// Words before a number that mark it as a code, id or chip, not a phone.
-const CODE_CONTEXT: &[&str] = &[
+pub(super) const CODE_CONTEXT: &[&str] = &[
     "code",
     "gate",
     "door",
@@ -135,40 +135,68 @@ pub fn check_with(text: &str, allowlist: &[String]) -> Vec<Hit> {
     tidy(hits)
 }
 
+/// A new message checked together with the sender's previous ones.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConversationCheck {
+    /// Hits of the new message, including ones that start in an earlier message.
+    pub hits: Vec<Hit>,
+    /// The pieces of those split hits that lie in earlier messages:
+    /// (index into `previous`, byte span in that message).
+    pub earlier: Vec<(usize, (usize, usize))>,
+}
+
 /// Checks a new message together with the sender's previous ones, because
-/// people split a number over several texts. Returns the hits of the new
-/// message, including ones that start in an earlier message.
-pub fn check_conversation(previous: &[&str], current: &str, allowlist: &[String]) -> Vec<Hit> {
+/// people split a number over several texts.
+pub fn check_thread(previous: &[&str], current: &str, allowlist: &[String]) -> ConversationCheck {
     let mut hits = check_with(current, allowlist);
-    if previous.is_empty() {
-        return hits;
-    }
-    let mut joined = String::new();
-    for p in previous {
-        joined.push_str(p);
-        joined.push(' ');
-    }
-    let offset = joined.len();
-    joined.push_str(current);
-    for h in check_with(&joined, allowlist) {
-        if h.start < offset && h.end > offset {
-            let end = h.end - offset;
-            hits.push(Hit {
-                kind: h.kind,
-                start: 0,
-                end,
-                text: current[..end].to_string(),
-                reason: format!("{} split across several messages", h.kind.title()),
-            });
+    let mut earlier = Vec::new();
+    if !previous.is_empty() {
+        let mut joined = String::new();
+        let mut starts = Vec::with_capacity(previous.len());
+        for p in previous {
+            starts.push(joined.len());
+            joined.push_str(p);
+            joined.push(' ');
+        }
+        let offset = joined.len();
+        joined.push_str(current);
+        for h in check_with(&joined, allowlist) {
+            if h.start < offset && h.end > offset {
+                let end = h.end - offset;
+                hits.push(Hit {
+                    kind: h.kind,
+                    start: 0,
+                    end,
+                    text: current[..end].to_string(),
+                    reason: format!("{} split across several messages", h.kind.title()),
+                });
+                for (i, (s, p)) in starts.iter().zip(previous).enumerate() {
+                    let (a, b) = (h.start.max(*s), h.end.min(s + p.len()));
+                    if a < b {
+                        earlier.push((i, (a - s, b - s)));
+                    }
+                }
+            }
         }
     }
-    tidy(hits)
+    ConversationCheck { hits: tidy(hits), earlier }
+}
+
+/// The hits of a new message checked with the sender's previous ones.
+pub fn check_conversation(previous: &[&str], current: &str, allowlist: &[String]) -> Vec<Hit> {
+    check_thread(previous, current, allowlist).hits
 }
 
 /// The text with every hit replaced by ███ (overlapping hits merged).
 pub fn redact(text: &str, hits: &[Hit]) -> String {
-    let mut spans: Vec<(usize, usize)> =
-        hits.iter().map(|h| (h.start, h.end)).filter(|(s, e)| s < e && *e <= text.len()).collect();
+    let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+    redact_spans(text, &spans)
+}
+
+/// The text with every byte span replaced by ███ (overlaps merged; spans
+/// that don't fit the text or split a character are widened or ignored).
+pub fn redact_spans(text: &str, spans: &[(usize, usize)]) -> String {
+    let mut spans: Vec<(usize, usize)> = spans.iter().copied().filter(|(s, e)| s < e && *e <= text.len()).collect();
     spans.sort_unstable();
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
@@ -176,7 +204,14 @@ pub fn redact(text: &str, hits: &[Hit]) -> String {
         if e <= pos {
             continue;
         }
-        let s = s.max(pos);
+        let mut s = s.max(pos);
+        while !text.is_char_boundary(s) {
+            s -= 1;
+        }
+        let mut e = e;
+        while !text.is_char_boundary(e) {
+            e += 1;
+        }
         out.push_str(&text[pos..s]);
         out.push_str("███");
         pos = e;
@@ -210,16 +245,16 @@ fn is_separator(c: char) -> bool {
 
 const SEPARATOR_WORDS: &[&str] = &["dash", "hyphen", "dot", "point", "space", "then", "and"];
 
-struct Run {
-    first: usize,
-    last: usize,
-    digits: String,
-    groups: Vec<usize>,
-    plus: bool,
+pub(super) struct Run {
+    pub(super) first: usize,
+    pub(super) last: usize,
+    pub(super) digits: String,
+    pub(super) groups: Vec<usize>,
+    pub(super) plus: bool,
     slashes_or_dots: bool,
 }
 
-fn word_before(n: &[NChar], idx: usize, max_words: usize) -> Vec<String> {
+pub(super) fn word_before(n: &[NChar], idx: usize, max_words: usize) -> Vec<String> {
     // The last few letter-words before `idx`.
     let mut words = Vec::new();
     let mut i = idx;
@@ -241,7 +276,7 @@ fn word_before(n: &[NChar], idx: usize, max_words: usize) -> Vec<String> {
     words
 }
 
-fn scan_runs(n: &[NChar]) -> Vec<Run> {
+pub(super) fn scan_runs(n: &[NChar]) -> Vec<Run> {
     let mut runs = Vec::new();
     let mut i = 0;
     while i < n.len() {
@@ -319,26 +354,26 @@ fn spelled_comma(n: &[NChar], j: usize, prev: Option<NChar>) -> bool {
 }
 
 /// A number right after '#' is an id ("claim #2026-11-4477").
-fn after_hash(n: &[NChar], first: usize) -> bool {
+pub(super) fn after_hash(n: &[NChar], first: usize) -> bool {
     first > 0 && n[first - 1].c == '#'
 }
 
 /// Starts like a date: a year then a month ("2026-11-…").
-fn starts_with_year(r: &Run) -> bool {
+pub(super) fn starts_with_year(r: &Run) -> bool {
     r.groups.len() >= 2
         && r.groups[0] == 4
         && r.groups[1] <= 2
         && (r.digits.starts_with("19") || r.digits.starts_with("20"))
 }
 
-fn looks_like_date(r: &Run) -> bool {
+pub(super) fn looks_like_date(r: &Run) -> bool {
     r.slashes_or_dots
         && r.groups.len() == 3
         && ((r.groups[0] <= 2 && r.groups[1] <= 2 && (r.groups[2] == 2 || r.groups[2] == 4))
             || (r.groups[0] == 4 && r.groups[1] <= 2 && r.groups[2] <= 2))
 }
 
-fn allowed(digits: &str, allowlist: &[String]) -> bool {
+pub(super) fn allowed(digits: &str, allowlist: &[String]) -> bool {
     let tail = |s: &str, k: usize| s[s.len().saturating_sub(k)..].to_string();
     allowlist.iter().any(|a| {
         let k = digits.len().min(10).min(a.len());

@@ -6,9 +6,11 @@
 mod detect;
 mod normalize;
 mod phrases;
+mod sitters;
 
-pub use detect::{check, check_conversation, check_with, redact};
+pub use detect::{check, check_conversation, check_thread, check_with, redact, redact_spans, ConversationCheck};
 pub use normalize::{normalize, NChar};
+pub use sitters::{edge_fragments, hidden_spans, merge as merge_spans};
 
 use crate::domain::outbound::Sender;
 use crate::domain::phone::E164;

@@ -208,21 +208,4 @@ impl DemoProvider {
             .map_err(ProviderError::network)?;
         row.map(|r| r.try_get("sid")).transpose().map_err(ProviderError::network)
     }
-
-    /// Demo attachments are fetched like real ones, without credentials.
-    pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Option<String>, Vec<u8>)> {
-        let res = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(15))
-            .build()
-            .unwrap_or_default()
-            .get(url)
-            .send()
-            .await
-            .map_err(ProviderError::network)?;
-        if !res.status().is_success() {
-            return Err(err("", res.status().as_u16(), "media download failed", res.status().is_server_error()));
-        }
-        let ct = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        Ok((ct, res.bytes().await.map_err(ProviderError::network)?.to_vec()))
-    }
 }

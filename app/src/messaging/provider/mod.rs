@@ -193,11 +193,17 @@ impl Provider {
         }
     }
 
-    /// Downloads one MMS attachment (with credentials, following redirects).
-    pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Option<String>, Vec<u8>)> {
+    /// Downloads one MMS attachment. Demo organisations keep the reference
+    /// only: their webhooks aren't signed, so their URLs are anyone's.
+    pub async fn fetch_media(&self, url: &str, max_bytes: usize) -> ProviderResult<(Option<String>, Vec<u8>)> {
         match self {
-            Provider::Demo(d) => d.fetch_media(url).await,
-            Provider::Twilio(t) => t.fetch_media(url).await,
+            Provider::Demo(_) => Err(ProviderError {
+                code: None,
+                http_status: None,
+                message: "Demo mode doesn't download attachments".into(),
+                transient: false,
+            }),
+            Provider::Twilio(t) => t.fetch_media(url, max_bytes).await,
         }
     }
 }
@@ -208,6 +214,12 @@ pub enum LoadError {
     Db(#[from] sqlx::Error),
     #[error("the stored provider credentials can't be read: {0}")]
     Credentials(String),
+}
+
+/// Whether an organisation runs on the Demo provider (environment Twilio
+/// credentials win over what it chose), without loading its credentials.
+pub fn is_demo(state: &AppState, ctx: &crate::messaging::store::OrgContext) -> bool {
+    ctx.demo && state.config.env_twilio.is_none()
 }
 
 /// The provider an organisation uses. Environment credentials
@@ -254,6 +266,24 @@ pub fn encrypt_credentials(state: &AppState, creds: &TwilioCredentials) -> Strin
 pub fn account_label(account_sid: &str) -> String {
     let tail: String = account_sid.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("AC…{tail}")
+}
+
+/// Texts a person who isn't a client (an escalation target, a code to
+/// unlock an account) from the Front Desk number, straight through the
+/// provider. The reason it couldn't, in business words.
+pub async fn text_person(state: &AppState, org: OrgId, to: &E164, body: &str, purpose: &str) -> Result<(), String> {
+    let ctx = {
+        let mut c = state.db.read.acquire().await.map_err(|_| "the database didn't answer".to_string())?;
+        crate::messaging::store::org_context(&mut c, org).await.map_err(|e| e.to_string())?
+    };
+    let from =
+        ctx.front_desk.clone().ok_or_else(|| "there is no Front Desk number in service to text from".to_string())?;
+    let p = for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| e.to_string())?;
+    let (_, status_url) = webhook_urls(&state.public_base_url);
+    p.send(&from, to, body, &status_url, &format!("{purpose}-{}", crate::platform::crypto::short_id()))
+        .await
+        .map(|_| ())
+        .map_err(|e| provider_errors::explain(e.code.as_deref()).sentence())
 }
 
 /// The webhook URLs a number must point at.

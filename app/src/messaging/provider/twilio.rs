@@ -303,27 +303,42 @@ impl TwilioProvider {
         }
     }
 
-    pub async fn fetch_media(&self, url: &str) -> ProviderResult<(Option<String>, Vec<u8>)> {
-        // Twilio media URLs redirect to a storage host; credentials go to
-        // Twilio only (reqwest drops Authorization on cross-host redirects).
-        let res = self
-            .http
-            .get(url)
-            .basic_auth(&self.account_sid, Some(&self.auth_token))
-            .send()
+    /// Where Twilio serves attachments: its API (with the account's
+    /// credentials), its media CDN and its storage bucket (without), and
+    /// the configured API base when it isn't Twilio's (a stand-in).
+    fn media_hosts(&self) -> (crate::platform::fetch::Allowed, Option<crate::platform::fetch::Credentials>) {
+        let base = reqwest::Url::parse(&self.base).ok();
+        let twilio = base.as_ref().is_some_and(|b| b.host_str() == Some("api.twilio.com") && b.scheme() == "https");
+        let allowed = crate::platform::fetch::Allowed {
+            hosts: vec!["api.twilio.com".into()],
+            suffixes: vec![".twiliocdn.com".into()],
+            prefixes: ["s3-external-1.amazonaws.com", "s3.amazonaws.com"]
+                .iter()
+                .map(|h| (h.to_string(), "/media.twiliocdn.com/".to_string()))
+                .collect(),
+            configured: base.clone().filter(|_| !twilio),
+        };
+        let origin = base.unwrap_or_else(|| reqwest::Url::parse("https://api.twilio.com").expect("literal URL"));
+        let creds = crate::platform::fetch::Credentials {
+            origin,
+            user: self.account_sid.clone(),
+            password: self.auth_token.clone(),
+        };
+        (allowed, Some(creds))
+    }
+
+    /// Downloads one attachment: only from Twilio's media hosts, the
+    /// credentials only to Twilio's API, at most `max_bytes`.
+    pub async fn fetch_media(&self, url: &str, max_bytes: usize) -> ProviderResult<(Option<String>, Vec<u8>)> {
+        let (allowed, creds) = self.media_hosts();
+        crate::platform::fetch::get(&allowed, creds.as_ref(), url, max_bytes, Duration::from_secs(60))
             .await
-            .map_err(ProviderError::network)?;
-        let status = res.status();
-        if !status.is_success() {
-            return Err(ProviderError {
+            .map(|f| (f.content_type, f.bytes))
+            .map_err(|e| ProviderError {
                 code: None,
-                http_status: Some(status.as_u16()),
-                message: format!("media download failed with HTTP {status}"),
-                transient: status.is_server_error() || status.as_u16() == 429,
-            });
-        }
-        let ct = res.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let bytes = res.bytes().await.map_err(ProviderError::network)?;
-        Ok((ct, bytes.to_vec()))
+                http_status: e.http_status,
+                message: e.message,
+                transient: e.transient,
+            })
     }
 }
