@@ -21,7 +21,7 @@ export CARGO_TERM_COLOR ?= never
 export LEPTOS_OUTPUT_NAME := leashline
 
 .PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules chromium python-twilio \
-        python-schemathesis lint rust-tests e2e fuzz-api bench clean-data
+        python-schemathesis lint rust-tests e2e fuzz-api size-budget bench clean-data
 
 help:
 	@echo "make run   - install what's missing, build and serve http://127.0.0.1:3000 with demo data"
@@ -91,8 +91,19 @@ deps-test: deps chromium python-twilio python-schemathesis
 
 # ------------------------------------------------------------------- build
 
-build: deps
-	cargo leptos build --release
+# What the release build reads; when none of it changed since the last
+# build, `make build` (and so `make run`) skips cargo-leptos entirely: its
+# wasm-bindgen and wasm-opt steps take minutes even when nothing changed.
+BUILD_INPUTS := Cargo.toml Cargo.lock $(shell find app/src app/Cargo.toml frontend server/src server/Cargo.toml style public migrations -type f 2>/dev/null)
+
+# The stamp takes the time the build started, so an edit made while it
+# ran still triggers the next one.
+target/release/.built: $(BUILD_INPUTS)
+	@mkdir -p target/release && touch $@.started
+	cargo leptos build --release --precompress --split
+	@mv $@.started $@
+
+build: deps target/release/.built
 
 run: build .env
 	@echo "Leashline on http://127.0.0.1:3000 — owner@example.com / password123 (sitter@example.com for the sitter view)"
@@ -119,9 +130,15 @@ e2e: build chromium
 fuzz-api: build python-schemathesis
 	end2end/fuzz-api.sh 3102
 
-test: deps-test lint rust-tests e2e fuzz-api
+# The compressed size of what /login downloads (script, WASM, styles);
+# fails past the budget and says by how much. See end2end/size-budget.sh.
+size-budget: build
+	end2end/size-budget.sh
 
-bench: deps
+test: deps-test lint rust-tests e2e fuzz-api size-budget
+
+bench: build chromium
+	cd end2end && node phone-bench.mjs
 	cargo bench -p app --bench policy --features ssr
 	cargo run --release -p server --bin loadtest
 	cargo run --release -p server --bin inboxbench

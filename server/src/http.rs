@@ -10,6 +10,8 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
@@ -34,10 +36,12 @@ pub fn router(state: AppState) -> Router {
         .route("/numbers/export.csv", get(crate::exports::numbers_csv))
         .merge(crate::webhooks::routes())
         .merge(crate::api::routes(state.clone()))
+        .merge(crate::assets::routes(&state.leptos_options.site_root))
         .leptos_routes(&state, routes, move || shell(opts.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), attach_session))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::guard::guard))
+        .layer(CompressionLayer::new().compress_when(compressible()))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
@@ -45,6 +49,15 @@ pub fn router(state: AppState) -> Router {
         }))
         .layer(SetRequestIdLayer::x_request_id(ShortIds))
         .with_state(state)
+}
+
+/// Pages, server-function answers, API JSON and CSV exports are compressed
+/// on the way out (brotli or gzip, as the client accepts). Not the live
+/// stream (`/events`: each event must leave at once), images (already
+/// compressed), or anything under a kilobyte. Files under `/pkg` arrive
+/// here already compressed at build time and pass through untouched.
+fn compressible() -> impl Predicate {
+    SizeAbove::new(1024).and(NotForContentType::GRPC).and(NotForContentType::IMAGES).and(NotForContentType::SSE)
 }
 
 /// Pages are rendered knowing who they are for: the session is looked up

@@ -4,6 +4,7 @@
 //! to the outside world.
 
 pub mod api;
+pub mod assets;
 pub mod cli;
 pub mod config;
 pub mod exports;
@@ -75,12 +76,21 @@ async fn upgrade(state: &AppState) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
+/// Whether the front end was built with content-hashed file names: the
+/// release build (`cargo leptos build`, `hash-files = true`) leaves
+/// `hash.txt` beside the server binary, naming them. Test binaries and
+/// builds without it serve the plain names.
+fn hashed_build() -> bool {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file())).unwrap_or(false)
+}
+
 pub fn state_for(config: &Config, db: Db) -> AppState {
     let leptos_options = LeptosOptions::builder()
         .output_name("leashline")
         .site_root(config.site_root.clone())
         .site_pkg_dir("pkg")
         .site_addr(config.site_addr)
+        .hash_files(hashed_build())
         .build();
     let (live, _) = tokio::sync::broadcast::channel(1024);
     let env_twilio = match &config.provider {

@@ -72,7 +72,9 @@ pub struct EscalationRule {
     pub target: Option<crate::domain::phone::E164>,
 }
 
-/// Checks an escalation rule; errors name the field.
+/// Checks an escalation rule; errors name the field. Server-only: it
+/// parses the phone number.
+#[cfg(feature = "ssr")]
 pub fn escalation_rule(
     name: &str,
     severity: &str,
@@ -344,6 +346,7 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn escalation_rules_are_checked_field_by_field() {
         assert_eq!(escalation_rule("", "critical", "15", "notify", "", "US").unwrap_err().0, "name");

@@ -6,6 +6,28 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
+/// The time zones a business can pick (setup and Settings), with how
+/// they are shown. The browser's WASM carries only these zones' rules
+/// (chrono-tz's build-time filter, `CHRONO_TZ_TIMEZONE_FILTER` in
+/// `.cargo/config.toml`, which must name each of them); the server knows
+/// them all.
+pub const OFFERED_ZONES: [(&str, &str); 14] = [
+    ("America/New_York", "Eastern (New York)"),
+    ("America/Chicago", "Central (Chicago)"),
+    ("America/Denver", "Mountain (Denver)"),
+    ("America/Phoenix", "Arizona (Phoenix)"),
+    ("America/Los_Angeles", "Pacific (Los Angeles)"),
+    ("America/Anchorage", "Alaska (Anchorage)"),
+    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
+    ("America/Toronto", "Eastern (Toronto)"),
+    ("America/Vancouver", "Pacific (Vancouver)"),
+    ("Europe/London", "UK (London)"),
+    ("Europe/Dublin", "Ireland (Dublin)"),
+    ("Australia/Sydney", "Australia Eastern (Sydney)"),
+    ("Pacific/Auckland", "New Zealand (Auckland)"),
+    ("UTC", "UTC"),
+];
+
 /// An IANA time zone name that is known to exist ("America/New_York").
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct BusinessTz(Tz);
@@ -16,6 +38,17 @@ impl BusinessTz {
             .parse::<Tz>()
             .map(BusinessTz)
             .map_err(|_| format!("\"{name}\" is not a time zone we know. Pick one like America/New_York."))
+    }
+
+    /// A zone the business may choose: one of `OFFERED_ZONES`.
+    pub fn offered(name: &str) -> Result<BusinessTz, String> {
+        let name = name.trim();
+        if !OFFERED_ZONES.iter().any(|(z, _)| *z == name) {
+            return Err(format!(
+                "\"{name}\" is not a time zone we know. Pick one from the list, like America/New_York."
+            ));
+        }
+        BusinessTz::parse(name)
     }
 
     pub fn utc() -> BusinessTz {
@@ -188,6 +221,25 @@ pub fn human_duration(d: chrono::Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_offered_zone_is_known_and_in_the_browser_filter() {
+        let config = include_str!("../../../.cargo/config.toml");
+        let filter = config
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("CHRONO_TZ_TIMEZONE_FILTER = "))
+            .expect("the filter is set in .cargo/config.toml");
+        let listed: std::collections::BTreeSet<&str> =
+            filter.trim_matches('"').trim_start_matches("^(").trim_end_matches(")$").split('|').collect();
+        let offered: std::collections::BTreeSet<&str> = OFFERED_ZONES.iter().map(|(z, _)| *z).collect();
+        assert_eq!(listed, offered, "the browser's zones are exactly the offered ones");
+        for (zone, _) in OFFERED_ZONES {
+            assert!(BusinessTz::offered(zone).is_ok(), "{zone}");
+        }
+        assert!(BusinessTz::offered("Europe/Paris").is_err());
+        assert!(BusinessTz::offered("Mars/Base").unwrap_err().contains("not a time zone we know"));
+    }
+
     use super::*;
 
     fn utc(s: &str) -> DateTime<Utc> {

@@ -254,6 +254,33 @@ pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> Resu
     crate::platform::run(async move { store::send_message(thread, body, confirm).await }).await
 }
 
+/// The reply box as a plain form post, for a page whose script hasn't
+/// arrived yet (or never will): the same send as `send_message`, with the
+/// policy check, then back to the conversation. What wasn't sent comes back
+/// in the page's address (`draft`) with the reason (`refused`), so nothing
+/// typed is lost; an owner's "send anyway" posts `confirm=true`.
+#[server]
+pub async fn post_reply(thread: i64, body: String, confirm: Option<String>) -> Result<(), AppError> {
+    crate::platform::run(async move { store::post_reply(ThreadId(thread), body, confirm.is_some()).await }).await
+}
+
+/// Where a plain-form reply returns to: the conversation, carrying what
+/// wasn't sent and why (each part only when there is one).
+pub fn reply_return(thread: ThreadId, draft: Option<&str>, refused: Option<&str>, notice: Option<&str>) -> String {
+    let mut url = format!("/inbox/{}", thread.0);
+    let mut sep = '?';
+    for (key, value) in [("draft", draft), ("refused", refused), ("notice", notice)] {
+        if let Some(v) = value {
+            url.push(sep);
+            url.push_str(key);
+            url.push('=');
+            url.push_str(&crate::ui::percent_encode(v));
+            sep = '&';
+        }
+    }
+    url
+}
+
 #[server]
 pub async fn retry_message(id: MessageId) -> Result<(), AppError> {
     crate::platform::run(async move { store::retry_message(id).await }).await

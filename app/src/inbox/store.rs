@@ -536,7 +536,7 @@ async fn messages_for(
     };
     let shown = viewer.as_deref().map(sitter_text).unwrap_or_else(|| "m.body".into());
     s.push(&format!(
-        "SELECT m.id, m.direction, m.sender_kind, {shown} AS body, m.status, m.error_code, m.error_message, m.created_at, m.scheduled_for, m.policy_flagged,
+        "SELECT m.id, m.direction, m.sender_kind, {shown} AS body, m.status, m.error_code, m.error_message, m.created_at, m.scheduled_for,
                 m.routing_decision_id, m.routed_to, m.num_media, u.name AS user_name, s.first_name AS sitter_name, a.name AS automation_name, ts.first_name AS target_name,
                 (SELECT pv.id FROM policy_violations pv WHERE pv.message_id = m.id ORDER BY pv.id LIMIT 1) AS violation_id
          FROM messages m
@@ -702,6 +702,35 @@ pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> AppR
         Err(send::SendError::NoThread) => Err(AppError::NotFound("That conversation doesn't exist.".into())),
         Err(send::SendError::Db(e)) => Err(e.into()),
     }
+}
+
+/// The reply form without script: sends through `send_message` and
+/// redirects back to the conversation — clean when it went, with the text
+/// and the reason when it didn't (refused, needs the owner's confirmation,
+/// or failed), and to sign-in when the session is gone.
+pub async fn post_reply(thread: ThreadId, body: String, confirm: bool) -> AppResult<()> {
+    let to = if body.trim().is_empty() {
+        reply_return(thread, None, Some("Type a message first."), None)
+    } else {
+        match send_message(thread, body.clone(), confirm).await {
+            Ok(SendResult::Sent { .. }) => reply_return(thread, None, None, None),
+            Ok(SendResult::Scheduled { at, .. }) => {
+                reply_return(thread, None, None, Some(&format!("Quiet hours: it will go out {at}")))
+            }
+            Ok(SendResult::NeedsConfirmation { what, .. }) => {
+                let why = format!(
+                    "This looks like it shares {what}. Sending contact details lets clients and sitters leave the \
+                     platform; press Send anyway to send it (it is recorded)."
+                );
+                format!("{}&confirm=1", reply_return(thread, Some(&body), Some(&why), None))
+            }
+            Ok(SendResult::Refused { reason }) => reply_return(thread, Some(&body), Some(&reason), None),
+            Err(AppError::Unauthenticated) => "/login".to_string(),
+            Err(e) => reply_return(thread, Some(&body), Some(&e.to_string()), None),
+        }
+    };
+    leptos_axum::redirect(&to);
+    Ok(())
 }
 
 pub async fn retry_message(id: MessageId) -> AppResult<()> {

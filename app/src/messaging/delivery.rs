@@ -75,19 +75,6 @@ async fn load_breaker(c: &mut sqlx::AnyConnection, org: OrgId) -> Result<Breaker
     })
 }
 
-/// The breaker's state: Some(until) while it is open.
-pub async fn breaker_open_until(
-    state: &AppState,
-    org: OrgId,
-    now: DateTime<Utc>,
-) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    let mut c = state.db.read.acquire().await?;
-    Ok(match breaker::gate(&load_breaker(&mut c, org).await?, now) {
-        Gate::Open(until) => Some(until),
-        _ => None,
-    })
-}
-
 /// Whether this send may go now: `Ok(probing)`, or `Err(until)` to wait.
 /// Half-open, exactly one send claims the probe (one UPDATE decides).
 async fn pass_gate(
@@ -95,8 +82,10 @@ async fn pass_gate(
     org: OrgId,
     now: DateTime<Utc>,
 ) -> Result<Result<bool, DateTime<Utc>>, sqlx::Error> {
+    // Read without the writer (one connection on SQLite): only claiming
+    // the probe below writes, and that UPDATE decides under contention.
     let b = {
-        let mut c = state.db.write.acquire().await?;
+        let mut c = state.db.read.acquire().await?;
         load_breaker(&mut c, org).await?
     };
     Ok(match breaker::gate(&b, now) {

@@ -85,7 +85,7 @@ pub async fn receive(
     // Policy, checked with the sender's last few texts (numbers split over
     // several texts): the hits flag the message; what sitters may read of
     // it (and of the earlier texts it completes) is decided here, once.
-    let earlier: Vec<redaction::Earlier> = sqlx::query(
+    let mut earlier: Vec<redaction::Earlier> = sqlx::query(
         "SELECT id, body, sitter_spans FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND from_e164 = $2 ORDER BY id DESC LIMIT $3",
     )
     .bind(thread.0)
@@ -260,7 +260,7 @@ pub async fn receive(
     store::note(&mut tx, org, thread, &decision.reason, now).await?;
 
     // Policy: inbound hits are delivered but flagged.
-    redaction::widen_earlier(&mut tx, &earlier, &check).await?;
+    redaction::widen_earlier(&mut tx, &mut earlier, &check).await?;
     let hits = check.hits;
     let mut violation_id = None;
     if !hits.is_empty() && keyword.is_none() {

@@ -8,11 +8,8 @@
 //! decided is shown to sitters as hidden, never as written.
 
 use crate::domain::policy::{self, ConversationCheck};
-use crate::platform::{Db, Tx};
+use crate::platform::Db;
 use sqlx::{AnyConnection, Row};
-
-/// The text a sitter sees, as an SQL expression over `messages m`.
-pub const SITTER_TEXT: &str = "(CASE WHEN m.sitter_spans IS NULL THEN '███' ELSE COALESCE(m.sitter_body, m.body) END)";
 
 /// A message's stored decision: its body and hidden spans.
 pub struct Earlier {
@@ -52,23 +49,32 @@ pub fn spans_for(
     }
 }
 
+/// Stores a text's decision.
+async fn save(c: &mut AnyConnection, id: i64, body: &str, spans: &[(usize, usize)]) -> Result<(), sqlx::Error> {
+    let (encoded, shown) = columns(body, spans);
+    sqlx::query("UPDATE messages SET sitter_spans = $1, sitter_body = $2 WHERE id = $3")
+        .bind(encoded)
+        .bind(shown)
+        .bind(id)
+        .execute(c)
+        .await?;
+    Ok(())
+}
+
 /// Hides the pieces of a split number that lie in earlier texts (the new
 /// text completed them), merging with what those texts already hid.
-pub async fn widen_earlier(tx: &mut Tx, earlier: &[Earlier], check: &ConversationCheck) -> Result<(), sqlx::Error> {
-    for (i, e) in earlier.iter().enumerate() {
-        let more: Vec<(usize, usize)> = check.earlier.iter().filter(|(k, _)| *k == i).map(|(_, s)| *s).collect();
-        if more.is_empty() {
-            continue;
+/// `earlier` is the sender's recent texts in the order the check saw them.
+pub async fn widen_earlier(
+    c: &mut AnyConnection,
+    earlier: &mut [Earlier],
+    check: &ConversationCheck,
+) -> Result<(), sqlx::Error> {
+    for (i, e) in earlier.iter_mut().enumerate() {
+        let before = e.spans.len();
+        e.spans.extend(check.earlier.iter().filter(|(k, _)| *k == i).map(|(_, s)| *s));
+        if e.spans.len() > before {
+            save(c, e.id, &e.body, &e.spans).await?;
         }
-        let mut all = e.spans.clone();
-        all.extend(more);
-        let (spans, shown) = columns(&e.body, &all);
-        sqlx::query("UPDATE messages SET sitter_spans = $1, sitter_body = $2 WHERE id = $3")
-            .bind(spans)
-            .bind(shown)
-            .bind(e.id)
-            .execute(&mut **tx)
-            .await?;
     }
     Ok(())
 }
@@ -134,27 +140,10 @@ async fn backfill_thread(c: &mut AnyConnection, thread: i64) -> Result<u64, sqlx
                 let prev: Vec<&str> = history.iter().map(|e| e.body.as_str()).collect();
                 let check = std::panic::catch_unwind(|| policy::check_thread(&prev, &body, &allow));
                 let spans = spans_for(&check, &body, inbound, &allow);
-                let (encoded, shown) = columns(&body, &spans);
-                sqlx::query("UPDATE messages SET sitter_spans = $1, sitter_body = $2 WHERE id = $3")
-                    .bind(encoded)
-                    .bind(shown)
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await?;
+                save(c, id, &body, &spans).await?;
                 changed += 1;
                 if let Ok(check) = &check {
-                    for (i, span) in &check.earlier {
-                        if let Some(e) = history.get_mut(*i) {
-                            e.spans.push(*span);
-                            let (encoded, shown) = columns(&e.body, &e.spans);
-                            sqlx::query("UPDATE messages SET sitter_spans = $1, sitter_body = $2 WHERE id = $3")
-                                .bind(encoded)
-                                .bind(shown)
-                                .bind(e.id)
-                                .execute(&mut *c)
-                                .await?;
-                        }
-                    }
+                    widen_earlier(c, history, check).await?;
                 }
                 spans
             }

@@ -63,7 +63,7 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
         use chrono::NaiveTime;
         let u = crate::platform::ctx::require_owner().await?;
         let st = crate::platform::state()?;
-        let tz = BusinessTz::parse(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
+        let tz = BusinessTz::offered(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
         let time = |field: &str, v: &str| {
             NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| {
                 AppError::field(field, format!("\"{}\" isn't a time: use 24-hour HH:MM, like 21:00.", v.trim()))
@@ -204,22 +204,7 @@ pub fn RulesSettings() -> impl IntoView {
 
 #[component]
 fn RulesFormView(initial: RulesForm) -> impl IntoView {
-    let mut zones: Vec<&str> = vec![
-        "America/New_York",
-        "America/Chicago",
-        "America/Denver",
-        "America/Phoenix",
-        "America/Los_Angeles",
-        "America/Anchorage",
-        "Pacific/Honolulu",
-        "America/Toronto",
-        "America/Vancouver",
-        "Europe/London",
-        "Europe/Dublin",
-        "Australia/Sydney",
-        "Pacific/Auckland",
-        "UTC",
-    ];
+    let mut zones: Vec<&str> = crate::domain::time::OFFERED_ZONES.iter().map(|(z, _)| *z).collect();
     let current_zone = initial.time_zone.clone();
     let form = RwSignal::new(initial);
     let save = Action::new(|f: &RulesForm| save_rules_settings(f.clone()));

@@ -12,22 +12,7 @@ use crate::numbers::{buy_number, import_number, search_numbers_for_sale, Offer};
 use crate::ui::{btn, field, Badge, Card, Loading, PageHeader, Tone};
 use leptos::prelude::*;
 
-const TIME_ZONES: [(&str, &str); 14] = [
-    ("America/New_York", "Eastern (New York)"),
-    ("America/Chicago", "Central (Chicago)"),
-    ("America/Denver", "Mountain (Denver)"),
-    ("America/Phoenix", "Arizona (Phoenix)"),
-    ("America/Los_Angeles", "Pacific (Los Angeles)"),
-    ("America/Anchorage", "Alaska (Anchorage)"),
-    ("Pacific/Honolulu", "Hawaii (Honolulu)"),
-    ("America/Toronto", "Eastern (Toronto)"),
-    ("America/Vancouver", "Pacific (Vancouver)"),
-    ("Europe/London", "UK (London)"),
-    ("Europe/Dublin", "Ireland (Dublin)"),
-    ("Australia/Sydney", "Australia Eastern (Sydney)"),
-    ("Pacific/Auckland", "New Zealand (Auckland)"),
-    ("UTC", "UTC"),
-];
+use crate::domain::time::OFFERED_ZONES as TIME_ZONES;
 
 #[derive(Clone, Copy)]
 struct Wizard {

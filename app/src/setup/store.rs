@@ -192,7 +192,7 @@ pub async fn connect(u: &SessionUser, form: ConnectForm) -> AppResult<SetupState
     if business.chars().count() > 80 {
         return Err(AppError::field("business_name", "Keep the business name under 80 characters."));
     }
-    let tz = BusinessTz::parse(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
+    let tz = BusinessTz::offered(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
     let (timeout, threshold) = {
         let mut c = st.db.read.acquire().await?;
         let s = crate::messaging::store::org_context(&mut c, u.org_id).await?.settings;

@@ -4,14 +4,16 @@
 //! on the server.
 
 mod nav;
+mod screens;
 
-use crate::auth::{whoami, CreateOwnerPage, LoginPage, Me, PageSession, SignOut};
+use crate::auth::{whoami, LoginPage, Me, PageSession, SignOut};
 use crate::ui::{provide_toaster, Loading, ToastHost};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 pub use nav::{nav_items, NavItem};
+use screens::*;
 
 /// A page's Content-Security-Policy nonce: made by the server's guard for
 /// each request, put on the page's inline scripts by the renderer, and
@@ -58,6 +60,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="theme-color" content="#059669" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <link rel="stylesheet" id="leptos" href=stylesheet_href(&options) />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -69,34 +72,53 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The styles' address: with the content hash in the name when the build
+/// made one (`hash.txt` beside the server binary, line `css: <hash>`).
+fn stylesheet_href(options: &LeptosOptions) -> String {
+    let name = &options.output_name;
+    let pkg = &options.site_pkg_dir;
+    #[cfg(feature = "ssr")]
+    if options.hash_files {
+        static HASH: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+        let hash = HASH.get_or_init(|| {
+            let dir = std::env::current_exe().ok()?.parent()?.to_path_buf();
+            let text = std::fs::read_to_string(dir.join(options.hash_file.as_ref())).ok()?;
+            text.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| h.trim().to_string()))
+        });
+        if let Some(h) = hash {
+            return format!("/{pkg}/{name}.{h}.css");
+        }
+    }
+    format!("/{pkg}/{name}.css")
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
     provide_toaster();
     view! {
-        <Stylesheet id="leptos" href="/pkg/leashline.css" />
         <Title text="Leashline" />
         <Router>
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
-                <Route path=path!("/welcome") view=CreateOwnerPage ssr=SsrMode::Async />
+                <Route path=path!("/welcome") view={Lazy::<WelcomeScreen>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
-                    <Route path=path!("") view=HomePage />
-                    <Route path=path!("/inbox/:id?") view=crate::inbox::InboxPage />
-                    <Route path=path!("/schedule") view=crate::assignments::SchedulePage />
-                    <Route path=path!("/numbers") view=|| view! { <OwnerOnly><crate::numbers::NumbersPage /></OwnerOnly> } />
-                    <Route path=path!("/routing") view=|| view! { <OwnerOnly><crate::routing::RoutingPage /></OwnerOnly> } />
-                    <Route path=path!("/assignments") view=|| view! { <OwnerOnly><crate::assignments::AssignmentsPage /></OwnerOnly> } />
-                    <Route path=path!("/people") view=|| view! { <OwnerOnly><crate::people::PeoplePage /></OwnerOnly> } />
-                    <Route path=path!("/automations") view=|| view! { <OwnerOnly><crate::automations::AutomationsPage /></OwnerOnly> } />
-                    <Route path=path!("/automations/:id") view=|| view! { <OwnerOnly><crate::automations::AutomationEditorPage /></OwnerOnly> } />
-                    <Route path=path!("/alerts") view=|| view! { <OwnerOnly><crate::alerts::AlertsPage /></OwnerOnly> } />
-                    <Route path=path!("/audit") view=|| view! { <OwnerOnly><crate::audit::AuditPage /></OwnerOnly> } />
-                    <Route path=path!("/audit/violations") view=|| view! { <OwnerOnly><crate::audit::violations::ViolationsPage /></OwnerOnly> } />
-                    <Route path=path!("/audit/failures") view=|| view! { <OwnerOnly><crate::audit::failures::FailuresPage /></OwnerOnly> } />
-                    <Route path=path!("/audit/analytics") view=|| view! { <OwnerOnly><crate::audit::analytics::AnalyticsPage /></OwnerOnly> } />
-                    <Route path=path!("/settings") view=|| view! { <OwnerOnly><crate::settings::SettingsPage /></OwnerOnly> } />
-                    <Route path=path!("/setup") view=|| view! { <OwnerOnly><crate::setup::SetupPage /></OwnerOnly> } />
+                    <Route path=path!("") view={Lazy::<HomeScreen>::new()} />
+                    <Route path=path!("/inbox/:id?") view={Lazy::<InboxScreen>::new()} />
+                    <Route path=path!("/schedule") view={Lazy::<ScheduleScreen>::new()} />
+                    <Route path=path!("/numbers") view={Lazy::<NumbersScreen>::new()} />
+                    <Route path=path!("/routing") view={Lazy::<RoutingScreen>::new()} />
+                    <Route path=path!("/assignments") view={Lazy::<AssignmentsScreen>::new()} />
+                    <Route path=path!("/people") view={Lazy::<PeopleScreen>::new()} />
+                    <Route path=path!("/automations") view={Lazy::<AutomationsScreen>::new()} />
+                    <Route path=path!("/automations/:id") view={Lazy::<AutomationEditorScreen>::new()} />
+                    <Route path=path!("/alerts") view={Lazy::<AlertsScreen>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditScreen>::new()} />
+                    <Route path=path!("/audit/violations") view={Lazy::<ViolationsScreen>::new()} />
+                    <Route path=path!("/audit/failures") view={Lazy::<FailuresScreen>::new()} />
+                    <Route path=path!("/audit/analytics") view={Lazy::<AnalyticsScreen>::new()} />
+                    <Route path=path!("/settings") view={Lazy::<SettingsScreen>::new()} />
+                    <Route path=path!("/setup") view={Lazy::<SetupScreen>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -252,8 +274,7 @@ fn Layout(
 }
 
 /// The root: owners get the dashboard, sitters their inbox.
-#[component]
-fn HomePage() -> impl IntoView {
+fn home_page() -> impl IntoView {
     match use_me() {
         Some(me) if me.is_owner() => view! { <crate::dashboard::DashboardPage /> }.into_any(),
         _ => view! { <Redirect path="/inbox" /> }.into_any(),

@@ -61,6 +61,8 @@ pub fn SideLink(item: NavItem, badge: UnreadResource) -> impl IntoView {
         <A
             href=item.href
             exact=item.href == "/"
+            on:mouseenter=move |_| super::screens::prefetch(item.href)
+            on:focusin=move |_| super::screens::prefetch(item.href)
             attr:class="flex items-center gap-2 rounded-lg px-3 py-2 text-sm font-medium text-slate-600 hover:bg-slate-100 hover:text-slate-900 aria-[current=page]:bg-emerald-50 aria-[current=page]:text-emerald-800"
         >
             {item.label}
@@ -76,6 +78,8 @@ pub fn TabLink(item: NavItem, badge: UnreadResource) -> impl IntoView {
         <A
             href=item.href
             exact=item.href == "/"
+            on:mouseenter=move |_| super::screens::prefetch(item.href)
+            on:focusin=move |_| super::screens::prefetch(item.href)
             attr:class="flex items-center gap-1.5 whitespace-nowrap rounded-md px-3 py-1.5 text-sm font-medium text-slate-600 aria-[current=page]:bg-emerald-600 aria-[current=page]:text-white"
         >
             {item.label}

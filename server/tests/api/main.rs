@@ -23,6 +23,7 @@ mod integration;
 mod numbers;
 mod outage;
 mod people;
+mod phone_weight;
 mod pipeline;
 mod routing;
 mod settings;
