@@ -126,7 +126,7 @@ fn international_display(canonical: &str) -> String {
     if head > 0 {
         groups.push(&rest[..head]);
     }
-    groups.extend(rest[head..].as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()));
+    groups.extend(rest.as_bytes()[head..].chunks(4).filter_map(|c| std::str::from_utf8(c).ok()));
     for g in groups {
         out.push(' ');
         out.push_str(g);
