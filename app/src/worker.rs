@@ -13,6 +13,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         "demo.status" => crate::messaging::status::run_demo_status(state, job).await,
         "media.fetch" => crate::messaging::media::run_fetch(state, job).await,
         "override.expire" => crate::routing::store::run_expire(state, job).await,
+        crate::alerts::escalation::store::TEXT_JOB => crate::alerts::escalation::store::run_text(state, job).await,
         crate::automations::runner::JOB | crate::automations::runner::MESSAGE_JOB => {
             crate::automations::runner::run(state, job).await
         }
@@ -113,6 +114,9 @@ pub async fn run(state: AppState) {
             }
             if let Err(e) = crate::alerts::escalation::store::sweep(&state).await {
                 tracing::error!(error = %e, "the escalation sweep failed");
+            }
+            if let Err(e) = crate::numbers::store::return_cooled_down(&state).await {
+                tracing::error!(error = %e, "returning cooled-down numbers to the pool failed");
             }
             last_sweep = std::time::Instant::now();
         }

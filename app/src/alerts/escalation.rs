@@ -91,17 +91,24 @@ fn describe(action: EscalationAction, target: &str) -> String {
 pub mod store {
     use super::*;
     use crate::domain::alerts::{escalation_due, escalation_rule};
+    use crate::domain::breaker::{self, AfterFailure};
     use crate::domain::ids::OrgId;
     use crate::domain::phone::E164;
     use crate::domain::time::relative;
     use crate::error::AppResult;
-    use crate::messaging::provider;
     use crate::messaging::store as mstore;
+    use crate::messaging::{delivery, provider};
     use crate::platform::audit::{self, Actor, Event};
     use crate::platform::ctx::request_id;
+    use crate::platform::jobs::{self, Job, NewJob, Outcome};
     use crate::platform::sessions::SessionUser;
     use crate::platform::{from_ms, ms, now, state, AppState};
     use sqlx::Row;
+
+    /// The job that texts an escalation's target.
+    pub const TEXT_JOB: &str = "escalation.text";
+    /// A firing whose text is waiting for the job.
+    pub const QUEUED: &str = "text queued";
 
     pub async fn list(u: &SessionUser) -> AppResult<Escalations> {
         let st = state()?;
@@ -276,9 +283,16 @@ pub mod store {
                     continue;
                 }
                 let body = format!("{} alert open for {after}+ min: {title}", severity.label());
-                let (outcome, detail) = match action {
-                    EscalationAction::Notify => ("notified".to_string(), None),
-                    EscalationAction::Text => text(state, org, &target, &body).await,
+                // The firing is recorded first (one row per rule and alert
+                // decides, even when two sweeps race); a text is a job in
+                // the same transaction, so it goes once, with retries and
+                // behind the provider breaker like every other text.
+                let (outcome, detail, to) = match action {
+                    EscalationAction::Notify => ("notified".to_string(), None, None),
+                    EscalationAction::Text => match E164::from_canonical(&target) {
+                        Some(to) => (QUEUED.to_string(), None, Some(to)),
+                        None => ("failed".to_string(), Some(format!("{target} isn't a phone number")), None),
+                    },
                 };
                 let mut tx = state.db.begin().await?;
                 let inserted = sqlx::query(
@@ -293,8 +307,23 @@ pub mod store {
                 .bind(&detail)
                 .fetch_optional(&mut *tx)
                 .await?;
-                if inserted.is_none() {
+                let Some(event) = inserted else {
                     continue;
+                };
+                let event_id: i64 = event.try_get("id")?;
+                if let Some(to) = &to {
+                    let ctx = crate::messaging::store::org_context(&mut tx, org).await?;
+                    jobs::enqueue(
+                        &mut tx,
+                        NewJob::now(
+                            Some(org),
+                            TEXT_JOB,
+                            serde_json::json!({ "event_id": event_id, "to": to.as_str(), "body": body }),
+                        )
+                        .attempts(ctx.settings.delivery.max_attempts as i64)
+                        .dedupe(format!("escalation:{event_id}")),
+                    )
+                    .await?;
                 }
                 sqlx::query("INSERT INTO notifications (org_id, kind, text, link, created_at) VALUES ($1, 'escalation', $2, '/alerts', $3)")
                     .bind(org.0)
@@ -317,21 +346,163 @@ pub mod store {
                 .await?;
                 tx.commit().await?;
                 fired += 1;
+                if to.is_some() {
+                    state.wake_worker();
+                }
             }
         }
         Ok(fired)
     }
 
-    /// Texts `target` from the Front Desk number, straight through the
-    /// provider (it isn't a client conversation).
-    async fn text(state: &AppState, org: OrgId, target: &str, body: &str) -> (String, Option<String>) {
-        let Some(to) = E164::from_canonical(target) else {
-            return ("failed".into(), Some(format!("{target} isn't a phone number")));
-        };
-        match provider::text_person(state, org, &to, body, "escalation").await {
-            Ok(()) => (format!("texted {}", to.display()), None),
-            Err(why) => ("failed".into(), Some(why)),
+    /// Runs one escalation text: from the Front Desk number, behind the
+    /// provider breaker, retried with backoff; the firing's row says how it
+    /// went. A try that got no answer asks the provider before sending again.
+    pub async fn run_text(state: &AppState, job: &Job) -> Outcome {
+        match run_text_inner(state, job).await {
+            Ok(o) => o,
+            Err(e) => Outcome::Retry { error: format!("database: {e}"), after: std::time::Duration::from_secs(5) },
         }
+    }
+
+    async fn run_text_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Error> {
+        let p = &job.payload;
+        let (Some(org), Some(event_id), Some(to), Some(body)) = (
+            job.org_id,
+            p.get("event_id").and_then(|v| v.as_i64()),
+            p.get("to").and_then(|v| v.as_str()).and_then(E164::from_canonical),
+            p.get("body").and_then(|v| v.as_str()).map(str::to_string),
+        ) else {
+            return Ok(Outcome::Fail { error: "escalation text job without its firing".into() });
+        };
+        let outcome: Option<String> =
+            sqlx::query("SELECT outcome FROM escalation_events WHERE id = $1 AND org_id = $2")
+                .bind(event_id)
+                .bind(org.0)
+                .fetch_optional(&state.db.read)
+                .await?
+                .map(|r| r.try_get("outcome"))
+                .transpose()?;
+        if outcome.as_deref() != Some(QUEUED) {
+            return Ok(Outcome::Done);
+        }
+        let t = chrono::Utc::now();
+        let probing = match delivery::pass_gate(state, org, t).await? {
+            Ok(probing) => probing,
+            Err(until) => return Ok(Outcome::Defer { until }),
+        };
+        let ctx = {
+            let mut c = state.db.read.acquire().await?;
+            mstore::org_context(&mut c, org).await?
+        };
+        let Some(from) = ctx.front_desk.clone() else {
+            finish(
+                state,
+                org,
+                event_id,
+                "failed",
+                Some("there is no Front Desk number in service to text from".into()),
+            )
+            .await?;
+            return Ok(Outcome::Done);
+        };
+        let provider = match provider::for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await {
+            Ok(p) => p,
+            Err(e) => {
+                finish(state, org, event_id, "failed", Some(e.to_string())).await?;
+                return Ok(Outcome::Fail { error: e.to_string() });
+            }
+        };
+        let reference = format!("escalation-{event_id}");
+        if job.attempts > 1 {
+            if let Ok(Some(_)) = provider.find_sent(&from, &to, &body, job.created_at, &reference).await {
+                finish(state, org, event_id, &format!("texted {}", to.display()), None).await?;
+                return Ok(Outcome::Done);
+            }
+        }
+        let base = {
+            let mut c = state.db.read.acquire().await?;
+            mstore::hookup_base_of(&mut c, org, &from, &state.public_base_url).await?
+        };
+        let (_, status_url) = provider::webhook_urls(&base);
+        match provider.send(&from, &to, &body, &status_url, &reference).await {
+            Ok(_) => {
+                delivery::breaker_success(state, org).await?;
+                finish(state, org, event_id, &format!("texted {}", to.display()), None).await?;
+                Ok(Outcome::Done)
+            }
+            Err(e) if !e.transient => {
+                delivery::breaker_success(state, org).await?;
+                finish(state, org, event_id, "failed", Some(e.explain())).await?;
+                Ok(Outcome::Done)
+            }
+            Err(e) => {
+                let failure = breaker::Failure {
+                    probing,
+                    attempt: job.attempts.clamp(0, u32::MAX as i64) as u32,
+                    max_attempts: job.max_attempts.clamp(0, u32::MAX as i64) as u32,
+                    waited: t - job.created_at,
+                };
+                match delivery::breaker_failure(state, org, &e.message, t, failure).await? {
+                    AfterFailure::Retry => Ok(Outcome::Retry {
+                        error: e.message.clone(),
+                        after: delivery::backoff(ctx.settings.delivery.backoff_seconds, job.attempts),
+                    }),
+                    AfterFailure::Wait { until, .. } => {
+                        Ok(Outcome::Defer { until: until + chrono::Duration::seconds(1) })
+                    }
+                    AfterFailure::GiveUp => {
+                        let why = format!(
+                            "We couldn't reach the texting provider after {} attempts. {}",
+                            job.attempts,
+                            e.explain()
+                        );
+                        finish(state, org, event_id, "failed", Some(why)).await?;
+                        Ok(Outcome::Fail { error: format!("provider kept failing: {}", e.message) })
+                    }
+                }
+            }
+        }
+    }
+
+    /// Records how a queued escalation text ended, once, with its audit event.
+    async fn finish(
+        state: &AppState,
+        org: OrgId,
+        event_id: i64,
+        outcome: &str,
+        detail: Option<String>,
+    ) -> Result<(), sqlx::Error> {
+        let mut tx = state.db.begin().await?;
+        let changed = sqlx::query(
+            "UPDATE escalation_events SET outcome = $1, detail = $2 WHERE id = $3 AND org_id = $4 AND outcome = $5 RETURNING alert_id",
+        )
+        .bind(outcome)
+        .bind(&detail)
+        .bind(event_id)
+        .bind(org.0)
+        .bind(QUEUED)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some(r) = changed {
+            let alert_id: i64 = r.try_get("alert_id")?;
+            audit::append(
+                &mut tx,
+                org,
+                &Actor::system(None),
+                Event::new(
+                    "alert.escalation_text",
+                    "alert",
+                    alert_id,
+                    match &detail {
+                        Some(d) => format!("Escalation text {outcome}: {d}"),
+                        None => format!("Escalation {outcome}"),
+                    },
+                )
+                .payload(serde_json::json!({ "escalation_event_id": event_id, "outcome": outcome, "detail": detail })),
+            )
+            .await?;
+        }
+        tx.commit().await
     }
 }
 

@@ -366,7 +366,7 @@ pub mod store {
             let from = r.since_ms.max(now_ms - 86_400_000);
             let row = sqlx::query(
                 "SELECT COUNT(*) AS sent,
-                        COALESCE(SUM(CASE WHEN status IN ('failed', 'undelivered') AND (error_code IS NULL OR error_code <> '21610') THEN 1 ELSE 0 END), 0) AS failed
+                        COALESCE(SUM(CASE WHEN status IN ('failed', 'undelivered') AND (error_code IS NULL OR (error_code <> '21610' AND error_code NOT LIKE 'skipped:%')) THEN 1 ELSE 0 END), 0) AS failed
                  FROM messages WHERE org_id = $1 AND direction = 'outbound' AND created_at >= $2
                    AND status IN ('sent', 'delivered', 'failed', 'undelivered')",
             )
@@ -403,7 +403,7 @@ pub mod store {
 
         if let Some(r) = rules.get("cooldown_ending").filter(|r| r.enabled) {
             let rows = sqlx::query(
-                "SELECT id, e164, cooldown_until FROM numbers WHERE org_id = $1 AND status = 'quarantined'
+                "SELECT id, e164, cooldown_until FROM numbers WHERE org_id = $1 AND status = 'quarantined' AND keep_quarantined = 0
                    AND cooldown_until > $2 AND cooldown_until <= $3 ORDER BY cooldown_until",
             )
             .bind(org.0)
@@ -429,7 +429,7 @@ pub mod store {
                         severity: r.severity,
                         title: format!("{number} leaves cooldown on {when}"),
                         body: format!(
-                            "On {when} this quarantined number returns to the pool and can be assigned again. Release it to the provider first if it shouldn't come back."
+                            "On {when} this quarantined number returns to the pool by itself and can be assigned again. If it shouldn't come back, open it in Numbers and choose \"Keep quarantined\"."
                         ),
                         thread_id: None,
                         number_id: Some(id),

@@ -90,6 +90,10 @@ pub struct AssignForm {
     /// Local "YYYY-MM-DDTHH:MM" (what a datetime-local input gives).
     pub starts: String,
     pub ends: String,
+    /// Send the client's introduction now even inside quiet hours (the
+    /// owner ticked it); otherwise it waits until quiet hours end.
+    #[serde(default)]
+    pub send_intro_now: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +103,8 @@ pub struct AssignPreview {
     pub lines: Vec<String>,
     /// The text the client will get, if the sitter changes.
     pub message: Option<String>,
+    /// When that text will go, if quiet hours hold it ("Tue 8:00 AM").
+    pub waits_until: Option<String>,
 }
 
 #[server]

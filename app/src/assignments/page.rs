@@ -561,6 +561,8 @@ struct AssignState {
     kind: RwSignal<AssignmentKind>,
     starts: RwSignal<String>,
     ends: RwSignal<String>,
+    /// Send the introduction now even inside quiet hours.
+    send_now: RwSignal<bool>,
     /// (field, message, is an overlap)
     problem: RwSignal<Option<(Option<String>, String, bool)>>,
     shown: RwSignal<Option<AssignPreview>>,
@@ -577,6 +579,7 @@ impl AssignState {
             kind: RwSignal::new(AssignmentKind::WeeklyClient),
             starts: RwSignal::new(String::new()),
             ends: RwSignal::new(String::new()),
+            send_now: RwSignal::new(false),
             problem: RwSignal::new(None),
             shown: RwSignal::new(None),
             preview: Action::new(move |f: &AssignForm| preview_assignment(f.clone())),
@@ -605,6 +608,7 @@ impl AssignState {
                         open.set(false);
                         st.shown.set(None);
                         st.client.set(String::new());
+                        st.send_now.set(false);
                         changed.update(|v| *v += 1);
                     }
                     Err(e) => {
@@ -627,6 +631,7 @@ impl AssignState {
             kind: self.kind.get_untracked(),
             starts: self.starts.get_untracked(),
             ends: self.ends.get_untracked(),
+            send_intro_now: self.send_now.get_untracked(),
         })
     }
 }
@@ -639,7 +644,7 @@ fn AssignPanel(
     open: RwSignal<bool>,
     show_conflicts: Callback<()>,
 ) -> impl IntoView {
-    let AssignState { sitter, client, kind, starts, ends, problem, shown, preview, create } = st;
+    let AssignState { sitter, client, kind, starts, ends, send_now, problem, shown, preview, create } = st;
     let form = move || st.form();
     // Any change makes the preview stale: it must be looked at again.
     let touch = move || shown.set(None);
@@ -656,7 +661,8 @@ fn AssignPanel(
                     match form() {
                         Ok(f) => {
                             problem.set(None);
-                            preview.dispatch(f);
+                            // The preview shows when the text would wait; the tick is read on create.
+                            preview.dispatch(AssignForm { send_intro_now: false, ..f });
                         }
                         Err(m) => problem.set(Some((None, m, false))),
                     }
@@ -716,6 +722,15 @@ fn AssignPanel(
                         <div class="mt-3">
                             <p class="text-xs font-semibold uppercase tracking-wide text-emerald-800">"The client will get"</p>
                             <p class="mt-1 rounded-lg bg-white px-3 py-2 text-sm text-slate-800" data-testid="assign-message">{m}</p>
+                        </div>
+                    })}
+                    {p.waits_until.clone().map(|t| view! {
+                        <div class="mt-3 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200" data-testid="assign-quiet-hours">
+                            <p>{format!("Quiet hours: the text goes {t}.")}</p>
+                            <label class="mt-1 flex items-center gap-2 font-medium">
+                                <input type="checkbox" data-testid="assign-send-now" prop:checked=move || send_now.get() on:change=move |ev| send_now.set(event_target_checked(&ev)) />
+                                "Send it now anyway"
+                            </label>
                         </div>
                     })}
                     <button type="button" class=format!("{} mt-3", btn::PRIMARY) data-testid="assign-confirm" disabled=move || create.pending().get() on:click=move |_| {

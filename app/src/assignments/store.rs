@@ -471,7 +471,16 @@ async fn plan(c: &mut AnyConnection, ctx: &OrgContext, f: &AssignForm, now: Date
     })
 }
 
-fn describe(p: &Plan, f: &AssignForm, tz: BusinessTz) -> AssignPreview {
+/// When the introduction goes: now, or at the end of quiet hours unless
+/// the owner chose to send it now.
+fn intro_at(p: &Plan, f: &AssignForm, ctx: &OrgContext, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    if p.message.is_none() || f.send_intro_now {
+        return None;
+    }
+    crate::domain::automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours)
+}
+
+fn describe(p: &Plan, f: &AssignForm, tz: BusinessTz, waits: Option<DateTime<Utc>>) -> AssignPreview {
     let number = p.number_e164.display();
     let (from, to) = (tz.day_time(p.starts), tz.day_time(p.ends));
     let mut lines = vec![
@@ -502,11 +511,20 @@ fn describe(p: &Plan, f: &AssignForm, tz: BusinessTz) -> AssignPreview {
         }
         (None, _) => lines.push(format!("No text to {}: {} is already their sitter.", p.client_first, p.sitter_first)),
     }
+    if let Some(t) = waits {
+        lines.push(format!(
+            "It's quiet hours, so the text waits until {}. Tick \"Send it now\" to send it at once.",
+            tz.date_time(t)
+        ));
+    } else if p.message.is_some() && f.send_intro_now {
+        lines.push("The text goes now, inside quiet hours, because you chose to send it now.".into());
+    }
     lines.push("Records a booking and an entry in the audit trail.".into());
     AssignPreview {
         summary: format!("{} will text {} from {number} from {from} to {to}.", p.sitter_first, p.client_first),
         lines,
         message: p.message.clone(),
+        waits_until: waits.map(|t| tz.date_time(t)),
     }
 }
 
@@ -515,8 +533,9 @@ pub async fn preview(f: AssignForm) -> AppResult<AssignPreview> {
     let st = state()?;
     let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
-    let p = plan(&mut c, &ctx, &f, now()).await?;
-    Ok(describe(&p, &f, ctx.tz))
+    let now = now();
+    let p = plan(&mut c, &ctx, &f, now).await?;
+    Ok(describe(&p, &f, ctx.tz, intro_at(&p, &f, &ctx, now)))
 }
 
 pub async fn create(f: AssignForm) -> AppResult<WindowId> {
@@ -576,7 +595,8 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    let summary = describe(&p, &f, ctx.tz).summary;
+    let waits = intro_at(&p, &f, &ctx, now);
+    let summary = describe(&p, &f, ctx.tz, waits).summary;
     audit::append(
         &mut tx,
         u.org_id,
@@ -585,6 +605,7 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
             .payload(serde_json::json!({
                 "sitter_id": f.sitter.0, "client_id": f.client.0, "kind": f.kind.as_str(), "booking_id": booking,
                 "starts_at": ms(p.starts), "ends_at": ms(p.ends), "number_id": p.number.0,
+                "intro_waits_until": waits.map(ms), "intro_sent_in_quiet_hours": f.send_intro_now && p.message.is_some(),
             }))
             .thread(thread.0),
     )
@@ -599,7 +620,7 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
             confirmed: false,
             automation_id: None,
         };
-        match send::send_in(&mut tx, &req, now).await {
+        match send::send_in_at(&mut tx, &req, now, waits).await {
             Ok(SendOutcome::Queued { .. })
             | Ok(SendOutcome::Refused { .. })
             | Ok(SendOutcome::NeedsConfirmation { .. }) => {}

@@ -55,7 +55,7 @@ pub async fn dashboard_today() -> Result<Today, AppError> {
         let now = now();
         let org = u.org_id.0;
         let unread_threads =
-            count(&mut c, "SELECT COUNT(*) AS n FROM threads WHERE org_id = $1 AND unread_count > 0", org).await?;
+            crate::inbox::store::unread_threads_of(&mut c, u.org_id, u.user_id.0, None, now).await?;
         let open_violations =
             count(&mut c, "SELECT COUNT(*) AS n FROM policy_violations WHERE org_id = $1 AND status = 'open'", org).await?;
         let failed_deliveries =

@@ -186,6 +186,82 @@ pub fn sitter_may_send(sitter: SitterId, windows: &[Window], at: DateTime<Utc>, 
     })
 }
 
+/// Why a queued text was not sent when its turn came (SPEC §3.2): the rules
+/// hold at the moment of sending, not only when the text was written.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Skip {
+    /// The client replied STOP (on this number or everywhere) meanwhile.
+    OptedOut,
+    /// The business number left service (quarantined or released) meanwhile.
+    NumberOutOfService,
+    /// The sitter who wrote it was deactivated meanwhile.
+    SitterDeactivated,
+    /// The sitter's assignment window ended meanwhile.
+    WindowEnded,
+}
+
+impl Skip {
+    /// Stored as the message's error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Skip::OptedOut => "skipped:opted_out",
+            Skip::NumberOutOfService => "skipped:number",
+            Skip::SitterDeactivated => "skipped:sitter",
+            Skip::WindowEnded => "skipped:window",
+        }
+    }
+
+    pub fn is_code(code: &str) -> bool {
+        code.starts_with("skipped:")
+    }
+
+    /// The reason shown under the text and in the thread's note.
+    pub fn sentence(&self) -> &'static str {
+        match self {
+            Skip::OptedOut => "Not sent: the client replied STOP before it went out. They can text START to opt back in.",
+            Skip::NumberOutOfService => {
+                "Not sent: the business number went out of service before it went out. Write again from the client's current conversation."
+            }
+            Skip::SitterDeactivated => "Not sent: the sitter who wrote it was deactivated before it went out.",
+            Skip::WindowEnded => "Not sent: the sitter's assignment window ended before it went out.",
+        }
+    }
+}
+
+/// What is known about a queued text at the moment it would go out.
+pub struct AtSend<'a> {
+    pub sender: Sender,
+    pub at: DateTime<Utc>,
+    pub number_active: bool,
+    pub opted_out: bool,
+    /// The writing sitter is still active (ignored for other senders).
+    pub sitter_active: bool,
+    pub windows: &'a [Window],
+    pub tz: BusinessTz,
+}
+
+/// Whether a queued text may still go: `None`, or why it must not. Policy
+/// and length were settled when it was written; consent, the number and
+/// the sitter's right to text are not settled until it leaves.
+pub fn recheck(c: &AtSend<'_>) -> Option<Skip> {
+    if c.opted_out {
+        return Some(Skip::OptedOut);
+    }
+    if !c.number_active {
+        return Some(Skip::NumberOutOfService);
+    }
+    if let Sender::Sitter { sitter_id } = c.sender {
+        if !c.sitter_active {
+            return Some(Skip::SitterDeactivated);
+        }
+        if sitter_may_send(sitter_id, c.windows, c.at, c.tz).is_err() {
+            return Some(Skip::WindowEnded);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +362,51 @@ mod tests {
             check(&base(Sender::Owner, &long, &[], &[], &s)),
             Verdict::Refused(Refusal::TooLong { chars: 1601 })
         );
+    }
+
+    #[test]
+    fn a_queued_text_is_skipped_when_consent_number_or_window_changed() {
+        let w = maya_window();
+        let maya = Sender::Sitter { sitter_id: SitterId(7) };
+        let ok = AtSend {
+            sender: maya,
+            at: at(12),
+            number_active: true,
+            opted_out: false,
+            sitter_active: true,
+            windows: &w,
+            tz: BusinessTz::parse("UTC").unwrap(),
+        };
+        assert_eq!(recheck(&ok), None);
+        assert_eq!(recheck(&AtSend { opted_out: true, ..ok }), Some(Skip::OptedOut));
+        let ok = AtSend { opted_out: false, ..ok };
+        assert_eq!(recheck(&AtSend { number_active: false, ..ok }), Some(Skip::NumberOutOfService));
+        let ok = AtSend { number_active: true, ..ok };
+        assert_eq!(recheck(&AtSend { sitter_active: false, ..ok }), Some(Skip::SitterDeactivated));
+        let ok = AtSend { sitter_active: true, ..ok };
+        assert_eq!(recheck(&AtSend { at: at(18), ..ok }), Some(Skip::WindowEnded));
+        // The owner and automations have no window.
+        let ok = AtSend { at: at(18), ..ok };
+        for s in [Sender::Owner, Sender::Automation, Sender::System] {
+            assert_eq!(recheck(&AtSend { sender: s, ..ok }), None);
+        }
+        assert!(Skip::is_code(Skip::WindowEnded.code()) && !Skip::is_code("21610"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_recheck_lets_a_text_go_only_when_every_rule_still_holds(
+            opted_out: bool, number_active: bool, sitter_active: bool, hour in 0u32..24, sitter: bool,
+        ) {
+            let w = maya_window();
+            let sender = if sitter { Sender::Sitter { sitter_id: SitterId(7) } } else { Sender::Owner };
+            let c = AtSend { sender, at: at(hour), number_active, opted_out, sitter_active, windows: &w, tz: BusinessTz::parse("UTC").unwrap() };
+            let in_window = (9..17).contains(&hour);
+            let may = !opted_out && number_active && (!sitter || (sitter_active && in_window));
+            proptest::prop_assert_eq!(recheck(&c).is_none(), may);
+            if opted_out {
+                proptest::prop_assert_eq!(recheck(&c), Some(Skip::OptedOut));
+            }
+        }
     }
 }

@@ -71,6 +71,26 @@ pub fn explain(code: Option<&str>) -> Explained {
         "30008" => {
             ("The carrier reported an unknown delivery error.", "Retry; if it keeps happening, contact support.".into())
         }
+        "30018" => (
+            "The client's carrier only accepts texts from senders registered with it.",
+            "Register this number with the carriers (A2P 10DLC) in Setup, then send again.".into(),
+        ),
+        "30022" => (
+            "This number sent more texts per second than its carrier registration allows.",
+            "Nothing to do: we'll retry more slowly. If it keeps happening, ask for a higher A2P 10DLC throughput.".into(),
+        ),
+        "30023" | "30027" => (
+            "This number reached its daily limit of texts to one carrier's customers (A2P 10DLC cap).",
+            "The rest go tomorrow when the limit resets; a registered brand with a higher trust score gets a higher cap.".into(),
+        ),
+        "30032" => (
+            "This toll-free number isn't verified yet, so carriers block its texts.",
+            "Finish the toll-free verification in Setup → Carrier registration, then send again.".into(),
+        ),
+        "30034" => (
+            "This number isn't registered with the US carriers (A2P 10DLC), so they block its texts.",
+            "Finish carrier registration in Setup and add this number to the approved campaign, then send again.".into(),
+        ),
         "" => (
             "The provider reported an error without a code.",
             "Try again; if it keeps happening, contact support.".into(),
@@ -91,7 +111,20 @@ pub fn explain(code: Option<&str>) -> Explained {
 pub fn is_permanent(code: &str) -> bool {
     matches!(
         code,
-        "20003" | "20404" | "21211" | "21408" | "21422" | "21452" | "21606" | "21610" | "21612" | "21614" | "21659"
+        "20003"
+            | "20404"
+            | "21211"
+            | "21408"
+            | "21422"
+            | "21452"
+            | "21606"
+            | "21610"
+            | "21612"
+            | "21614"
+            | "21659"
+            | "30018"
+            | "30032"
+            | "30034"
     )
 }
 
@@ -103,12 +136,20 @@ mod tests {
     fn every_spec_code_has_a_business_sentence_and_a_next_step() {
         for code in [
             "21211", "21408", "21610", "21612", "21614", "30003", "30004", "30005", "30006", "30007", "30008", "20003",
-            "21452",
+            "21452", "30018", "30022", "30023", "30027", "30032", "30034",
         ] {
             let e = explain(Some(code));
             assert!(!e.what.contains("error we don't recognise"), "{code}");
             assert!(!e.next_step.is_empty(), "{code}");
         }
+    }
+
+    #[test]
+    fn carrier_registration_codes_say_what_to_register_and_are_not_retried() {
+        let e = explain(Some("30034"));
+        assert!(e.what.contains("isn't registered") && e.next_step.contains("carrier registration"), "{e:?}");
+        assert!(is_permanent("30034") && is_permanent("30032"));
+        assert!(!is_permanent("30022") && !is_permanent("30023"), "rate and daily limits pass; retrying helps");
     }
 
     #[test]

@@ -7,7 +7,7 @@ mod compose;
 mod list;
 mod page;
 #[cfg(feature = "ssr")]
-mod store;
+pub(crate) mod store;
 mod thread;
 
 pub use page::InboxPage;

@@ -138,15 +138,18 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     let mut s = Sql::new("");
     let p_now = s.int(ms(now));
     let p_org = s.int(v.org().0);
+    let p_me = s.int(v.user().user_id.0);
     let active_window = format!(
         "FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id WHERE w.thread_id = t.id AND w.deleted_at IS NULL AND w.starts_at <= {p_now} AND w.ends_at > {p_now}"
     );
     s.push(&format!(
         "SELECT t.id, t.last_message_at, t.last_message_preview, t.unread_count, t.open_violations, t.failed_deliveries,
                 c.name AS client_name, c.first_name, c.is_unknown, n.e164, n.class,
+                {UNREAD_FOR_ME} AS my_unread, tr.read_at AS my_read_at,
                 (SELECT s.first_name {active_window} ORDER BY w.starts_at, w.id LIMIT 1) AS assigned_name,
                 (SELECT w.ends_at {active_window} ORDER BY w.starts_at, w.id LIMIT 1) AS assigned_until
          FROM threads t JOIN clients c ON c.id = t.client_id JOIN numbers n ON n.id = t.number_id
+         LEFT JOIN thread_reads tr ON tr.thread_id = t.id AND tr.user_id = {p_me}
          WHERE t.org_id = {p_org} AND t.last_message_at IS NOT NULL"
     ));
     if let Viewer::Sitter(_, sid) = &v {
@@ -165,7 +168,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     match q.filter {
         InboxFilter::All => {}
         InboxFilter::Unread => {
-            s.push(" AND t.unread_count > 0");
+            s.push(&format!(" AND {UNREAD_FOR_ME} = 1"));
         }
         InboxFilter::Assigned => {
             s.push(&format!(" AND EXISTS (SELECT 1 {active_window})"));
@@ -256,7 +259,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
             s.push(" ORDER BY t.last_message_at DESC, t.id DESC");
         }
         InboxSort::UnreadFirst => {
-            let u = "(CASE WHEN t.unread_count > 0 THEN 1 ELSE 0 END)";
+            let u = UNREAD_FOR_ME;
             if let Some((flag, at, id)) = cursor.and_then(|c| serde_json::from_value::<(i64, i64, i64)>(c).ok()) {
                 let (pu, pa, pi) = (s.int(flag), s.int(at), s.int(id));
                 s.push(&format!(
@@ -290,7 +293,12 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     for r in rows.iter().take(PAGE) {
         let id = ThreadId(r.try_get("id")?);
         let at: i64 = r.try_get("last_message_at")?;
-        let unread: i64 = r.try_get("unread_count")?;
+        // Mine: the shared count until I have read it, then what came since.
+        let unread: i64 = match r.try_get::<Option<i64>, _>("my_read_at")? {
+            None => r.try_get("unread_count")?,
+            Some(_) if r.try_get::<i64, _>("my_unread")? == 0 => 0,
+            Some(_) => my_unread(&mut c, id, v.user().user_id.0, 0).await?.max(1),
+        };
         let name: String = r.try_get("client_name")?;
         let first: String = r.try_get("first_name")?;
         let unknown = r.try_get::<i64, _>("is_unknown")? == 1;
@@ -357,21 +365,94 @@ async fn sitter_preview(c: &mut AnyConnection, thread: ThreadId, sitter: SitterI
     })
 }
 
-async fn unread_for(c: &mut AnyConnection, v: &Viewer, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
-    match v {
-        Viewer::Owner(u) => {
-            sqlx::query("SELECT COUNT(*) AS n FROM threads WHERE org_id = $1 AND unread_count > 0").bind(u.org_id.0).fetch_one(&mut *c).await?.try_get("n")
-        }
-        Viewer::Sitter(_, s) => sqlx::query(
-            "SELECT COUNT(*) AS n FROM threads t WHERE t.unread_count > 0 AND t.id IN
-               (SELECT thread_id FROM assignment_windows WHERE sitter_id = $1 AND deleted_at IS NULL AND starts_at <= $2 AND ends_at > $2)",
-        )
+/// Whether thread `t` is unread for the user whose `thread_reads` row is
+/// joined as `tr` (1 or 0): their own read time and mark when they have
+/// one, else the thread's shared count of texts nobody has read.
+pub(crate) const UNREAD_FOR_ME: &str =
+    "(CASE WHEN tr.thread_id IS NULL THEN (CASE WHEN t.unread_count > 0 THEN 1 ELSE 0 END)
+      WHEN tr.marked_unread = 1 OR t.last_inbound_at > tr.read_at THEN 1 ELSE 0 END)";
+
+/// How many unread threads a person has (the badge in the navigation).
+pub(crate) async fn unread_threads_of(
+    c: &mut AnyConnection,
+    org: OrgId,
+    user: i64,
+    sitter: Option<SitterId>,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let mine = "LEFT JOIN thread_reads tr ON tr.thread_id = t.id AND tr.user_id = $2";
+    match sitter {
+        None => sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND t.last_message_at IS NOT NULL AND {UNREAD_FOR_ME} = 1"
+        ))
+        .bind(org.0)
+        .bind(user)
+        .fetch_one(&mut *c)
+        .await?
+        .try_get("n"),
+        Some(s) => sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND {UNREAD_FOR_ME} = 1 AND t.id IN
+               (SELECT thread_id FROM assignment_windows WHERE sitter_id = $3 AND deleted_at IS NULL AND starts_at <= $4 AND ends_at > $4)"
+        ))
+        .bind(org.0)
+        .bind(user)
         .bind(s.0)
         .bind(ms(now))
         .fetch_one(&mut *c)
         .await?
         .try_get("n"),
     }
+}
+
+async fn unread_for(c: &mut AnyConnection, v: &Viewer, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let sitter = match v {
+        Viewer::Owner(_) => None,
+        Viewer::Sitter(_, s) => Some(*s),
+    };
+    unread_threads_of(c, v.org(), v.user().user_id.0, sitter, now).await
+}
+
+/// How many texts in one thread one person hasn't read.
+async fn my_unread(c: &mut AnyConnection, thread: ThreadId, user: i64, shared: i64) -> Result<i64, sqlx::Error> {
+    let Some(r) = sqlx::query("SELECT read_at, marked_unread FROM thread_reads WHERE thread_id = $1 AND user_id = $2")
+        .bind(thread.0)
+        .bind(user)
+        .fetch_optional(&mut *c)
+        .await?
+    else {
+        return Ok(shared);
+    };
+    let since: i64 = r.try_get("read_at")?;
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND created_at > $2",
+    )
+    .bind(thread.0)
+    .bind(since)
+    .fetch_one(&mut *c)
+    .await?
+    .try_get("n")?;
+    Ok(if r.try_get::<i64, _>("marked_unread")? == 1 { n.max(1) } else { n })
+}
+
+/// Records that `user` has read `thread` now (or marked it unread).
+pub(crate) async fn mark_read_by(
+    c: &mut AnyConnection,
+    thread: ThreadId,
+    user: i64,
+    read: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO thread_reads (thread_id, user_id, read_at, marked_unread) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (thread_id, user_id) DO UPDATE SET read_at = excluded.read_at, marked_unread = excluded.marked_unread",
+    )
+    .bind(thread.0)
+    .bind(user)
+    .bind(ms(now))
+    .bind(i16::from(!read))
+    .execute(&mut *c)
+    .await?;
+    Ok(())
 }
 
 pub async fn unread_count() -> AppResult<i64> {
@@ -518,7 +599,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
         read_only: access == SitterAccess::Past,
         cannot_send,
         messages,
-        unread: h.unread,
+        unread: my_unread(&mut c, id, v.user().user_id.0, h.unread).await?,
     })
 }
 
@@ -621,7 +702,9 @@ async fn messages_for(
             violation_id: r.try_get("violation_id")?,
             decision_id: if owner { r.try_get("routing_decision_id")? } else { None },
             routed,
-            can_retry: owner && status.is_some_and(|s| s.is_failure()) && error_code.as_deref() != Some("21610"),
+            can_retry: owner
+                && status.is_some_and(|s| s.is_failure())
+                && error_code.as_deref().is_none_or(|c| c != "21610" && !crate::domain::outbound::Skip::is_code(c)),
             scheduled: scheduled.filter(|_| status_raw == "queued").map(|t| ctx.tz.date_time(from_ms(t))),
         });
     }
@@ -751,15 +834,12 @@ pub async fn set_read(thread: ThreadId, read: bool) -> AppResult<()> {
             return Err(not_yours());
         }
     }
-    let was_unread = h.unread > 0;
+    // Read state is each person's own: nobody else's badge changes.
+    let was_unread = my_unread(&mut tx, thread, v.user().user_id.0, h.unread).await? > 0;
     if was_unread == !read {
         return Ok(());
     }
-    sqlx::query("UPDATE threads SET unread_count = $1 WHERE id = $2")
-        .bind(if read { 0i64 } else { 1 })
-        .bind(thread.0)
-        .execute(&mut *tx)
-        .await?;
+    mark_read_by(&mut tx, thread, v.user().user_id.0, read, now).await?;
     audit::append(
         &mut tx,
         v.org(),

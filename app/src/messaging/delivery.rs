@@ -11,6 +11,8 @@ use crate::alerts::service::{self as alerts, Raise};
 use crate::domain::alerts::Severity;
 use crate::domain::breaker::{self, AfterFailure, Breaker, Gate};
 use crate::domain::ids::{MessageId, OrgId, ThreadId};
+use crate::domain::numbers::NumberStatus;
+use crate::domain::outbound::{self, Sender};
 use crate::domain::phone::E164;
 use crate::domain::provider_errors;
 use crate::platform::audit::{self, Actor, Event};
@@ -27,13 +29,15 @@ struct Pending {
     to: E164,
     body: String,
     status: String,
+    /// Who wrote it: a sitter's text still needs their window when it goes.
+    sitter: Option<crate::domain::ids::SitterId>,
     /// Since when the text has been waiting to go out.
     due: DateTime<Utc>,
 }
 
 async fn load(state: &AppState, id: i64) -> Result<Option<Pending>, sqlx::Error> {
     let Some(r) =
-        sqlx::query("SELECT id, org_id, thread_id, from_e164, to_e164, body, status, created_at, scheduled_for FROM messages WHERE id = $1")
+        sqlx::query("SELECT id, org_id, thread_id, from_e164, to_e164, body, status, sender_kind, sender_sitter_id, created_at, scheduled_for FROM messages WHERE id = $1")
             .bind(id)
             .fetch_optional(&state.db.write)
             .await?
@@ -54,6 +58,11 @@ async fn load(state: &AppState, id: i64) -> Result<Option<Pending>, sqlx::Error>
         to,
         body: r.try_get("body")?,
         status: r.try_get("status")?,
+        sitter: if r.try_get::<String, _>("sender_kind")? == "sitter" {
+            r.try_get::<Option<i64>, _>("sender_sitter_id")?.map(crate::domain::ids::SitterId)
+        } else {
+            None
+        },
         due: from_ms(r.try_get::<Option<i64>, _>("scheduled_for")?.unwrap_or(r.try_get("created_at")?)),
     }))
 }
@@ -77,7 +86,7 @@ async fn load_breaker(c: &mut sqlx::AnyConnection, org: OrgId) -> Result<Breaker
 
 /// Whether this send may go now: `Ok(probing)`, or `Err(until)` to wait.
 /// Half-open, exactly one send claims the probe (one UPDATE decides).
-async fn pass_gate(
+pub(crate) async fn pass_gate(
     state: &AppState,
     org: OrgId,
     now: DateTime<Utc>,
@@ -114,7 +123,7 @@ async fn pass_gate(
 
 /// Counts a transient failure and decides what becomes of the text: retry,
 /// give up, or wait behind the (now) open breaker without using an attempt.
-async fn breaker_failure(
+pub(crate) async fn breaker_failure(
     state: &AppState,
     org: OrgId,
     err: &str,
@@ -207,7 +216,7 @@ async fn breaker_failure(
 }
 
 /// The provider answered: the breaker closes (announced if it was open).
-async fn breaker_success(state: &AppState, org: OrgId) -> Result<(), sqlx::Error> {
+pub(crate) async fn breaker_success(state: &AppState, org: OrgId) -> Result<(), sqlx::Error> {
     let mut tx = state.db.begin().await?;
     let was = load_breaker(&mut tx, org).await?;
     if was != breaker::after_answer() {
@@ -296,6 +305,12 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
             .execute(&state.db.write)
             .await?;
     }
+    // The rules hold when the text leaves, not only when it was written:
+    // a STOP, a number leaving service or a window ending meanwhile wins.
+    if let Some(skip) = recheck(state, &m, &ctx, now).await? {
+        skipped(state, &m, &skip, now).await?;
+        return Ok(Outcome::Done);
+    }
     let attempt_id: i64 = sqlx::query(
         "INSERT INTO delivery_attempts (message_id, attempt, started_at, outcome) VALUES ($1, $2, $3, 'started') RETURNING id",
     )
@@ -305,7 +320,11 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
     .fetch_one(&state.db.write)
     .await?
     .try_get("id")?;
-    let (_, status_url) = provider::webhook_urls(&state.public_base_url);
+    let base = {
+        let mut c = state.db.read.acquire().await?;
+        store::hookup_base_of(&mut c, m.org, &m.from, &state.public_base_url).await?
+    };
+    let (_, status_url) = provider::webhook_urls(&base);
     match p.send(&m.from, &m.to, &m.body, &status_url, &message_ref).await {
         Ok(sent) => {
             accepted(state, &m, attempt_id, &sent.sid, Utc::now(), false).await?;
@@ -314,6 +333,85 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
         }
         Err(e) => failed(state, job, &m, attempt_id, &ctx, e, probing).await,
     }
+}
+
+/// Re-reads consent, the number and the sender's right to text, now.
+async fn recheck(
+    state: &AppState,
+    m: &Pending,
+    ctx: &store::OrgContext,
+    now: DateTime<Utc>,
+) -> Result<Option<outbound::Skip>, sqlx::Error> {
+    let mut c = state.db.read.acquire().await?;
+    let number = store::number_by_e164(&mut c, &m.from).await?.filter(|n| n.org == m.org);
+    let number_active = number.as_ref().is_some_and(|n| n.status == NumberStatus::Active);
+    let opted_out = match &number {
+        Some(n) => store::opted_out(&mut c, m.org, &m.to, n.id).await?,
+        None => false,
+    };
+    let (sender, sitter_active, windows) = match m.sitter {
+        Some(sitter_id) => {
+            let active: Option<i64> = sqlx::query("SELECT active FROM sitters WHERE id = $1 AND org_id = $2")
+                .bind(sitter_id.0)
+                .bind(m.org.0)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|r| r.try_get::<i64, _>("active"))
+                .transpose()?;
+            let windows = super::send::thread_windows(&mut c, m.thread).await?;
+            (Sender::Sitter { sitter_id }, active == Some(1), windows)
+        }
+        None => (Sender::Owner, true, Vec::new()),
+    };
+    Ok(outbound::recheck(&outbound::AtSend {
+        sender,
+        at: now,
+        number_active,
+        opted_out,
+        sitter_active,
+        windows: &windows,
+        tz: ctx.tz,
+    }))
+}
+
+/// Records a text that was not sent because a rule changed while it waited:
+/// the message says why, the thread gets a note, the audit trail the event.
+async fn skipped(state: &AppState, m: &Pending, skip: &outbound::Skip, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    let mut tx = state.db.begin().await?;
+    let r = sqlx::query(
+        "UPDATE messages SET status = 'failed', error_code = $1, error_message = $2, failed_at = $3, failure_resolved_at = $3
+         WHERE id = $4 AND status = 'queued'",
+    )
+    .bind(skip.code())
+    .bind(skip.sentence())
+    .bind(ms(now))
+    .bind(m.id)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() > 0 {
+        let preview: String = m.body.chars().take(60).collect();
+        store::note(
+            &mut tx,
+            m.org,
+            m.thread,
+            &format!("A queued text (\"{preview}\") was not sent. {}", skip.sentence()),
+            now,
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            m.org,
+            &Actor::system(None),
+            Event::new("message.skipped", "message", m.id, format!("Queued text to {} not sent", m.to.display()))
+                .thread(m.thread.0)
+                .message(m.id)
+                .payload(serde_json::json!({ "reason": skip.code() })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    publish(state, m, "message.status");
+    Ok(())
 }
 
 async fn accepted(
@@ -517,6 +615,12 @@ pub async fn retry(state: &AppState, org: OrgId, id: MessageId, actor: &Actor) -
     if r.try_get::<Option<String>, _>("error_code")?.as_deref() == Some("21610") {
         return Err(AppError::Conflict(
             "This client opted out; retrying won't reach them. They can text START to opt back in.".into(),
+        ));
+    }
+    if r.try_get::<Option<String>, _>("error_code")?.as_deref().is_some_and(outbound::Skip::is_code) {
+        return Err(AppError::Conflict(
+            "This text was stopped by a rule when its turn came (see the note under it); write a new one instead."
+                .into(),
         ));
     }
     let thread = ThreadId(r.try_get("thread_id")?);

@@ -97,7 +97,7 @@ async fn thread_info(c: &mut AnyConnection, org: OrgId, thread: ThreadId) -> Res
     Ok(Some(ThreadInfo { number, client_id, to }))
 }
 
-async fn thread_windows(c: &mut AnyConnection, thread: ThreadId) -> Result<Vec<Window>, sqlx::Error> {
+pub(crate) async fn thread_windows(c: &mut AnyConnection, thread: ThreadId) -> Result<Vec<Window>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT w.id, w.sitter_id, s.first_name, w.starts_at, w.ends_at FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id
          WHERE w.thread_id = $1 AND w.deleted_at IS NULL ORDER BY w.starts_at",
@@ -178,6 +178,17 @@ fn sender_kind(s: Sender) -> &'static str {
 
 /// Sends within the caller's transaction.
 pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Result<SendOutcome, SendError> {
+    send_in_at(tx, req, now, None).await
+}
+
+/// Sends within the caller's transaction, not before `not_before` (a text
+/// the caller holds for quiet hours). Automations wait out quiet hours here.
+pub async fn send_in_at(
+    tx: &mut Tx,
+    req: &SendRequest,
+    now: DateTime<Utc>,
+    not_before: Option<DateTime<Utc>>,
+) -> Result<SendOutcome, SendError> {
     let ctx = store::org_context(tx, req.org).await?;
     let Some(info) = thread_info(tx, req.org, req.thread).await? else { return Err(SendError::NoThread) };
     if info.number.status != crate::domain::numbers::NumberStatus::Active {
@@ -271,8 +282,11 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
         Verdict::Refused(r) => Ok(SendOutcome::Refused { reason: r.message(), message_id: None, violation_id: None }),
         Verdict::Send { policy_overridden, logged_hits } => {
             let automated = matches!(req.sender, Sender::Automation);
-            let scheduled =
-                if automated { automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours) } else { None };
+            let scheduled = if automated {
+                automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours)
+            } else {
+                not_before.filter(|t| *t > now)
+            };
             let message_id = insert_message(tx, req, &info, "queued", scheduled, &hits, now).await?;
             if policy_overridden {
                 let vid = record_violation(tx, req, Some(message_id), &hits, "owner_override", "approved", now).await?;
@@ -306,8 +320,7 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
             let human = matches!(req.sender, Sender::Owner | Sender::Sitter { .. });
             sqlx::query(
                 "UPDATE threads SET last_message_at = $1, last_message_preview = $2,
-                    awaiting_reply_since = CASE WHEN $3 = 1 THEN NULL ELSE awaiting_reply_since END,
-                    unread_count = CASE WHEN $3 = 1 THEN 0 ELSE unread_count END
+                    awaiting_reply_since = CASE WHEN $3 = 1 THEN NULL ELSE awaiting_reply_since END
                  WHERE id = $4",
             )
             .bind(ms(now))
@@ -321,6 +334,12 @@ pub async fn send_in(tx: &mut Tx, req: &SendRequest, now: DateTime<Utc>) -> Resu
                 .bind(info.number.id.0)
                 .execute(&mut **tx)
                 .await?;
+            // Whoever answers has read the thread; nobody else's unread changes.
+            if let (true, Some(user), false) =
+                (human, req.actor.id, req.actor.kind == crate::domain::roles::ActorKind::ApiKey)
+            {
+                crate::inbox::store::mark_read_by(tx, req.thread, user, true, now).await?;
+            }
             let summary = match scheduled {
                 Some(t) => format!(
                     "{} queued a text to {} for {} (quiet hours)",

@@ -442,3 +442,23 @@ pub async fn store_decision(
     .await?
     .try_get("id")
 }
+
+/// Where a number's webhooks were pointed (its status callbacks go there
+/// too): the address chosen in Setup, else PUBLIC_BASE_URL.
+pub async fn hookup_base_of(
+    c: &mut AnyConnection,
+    org: OrgId,
+    e164: &E164,
+    default: &str,
+) -> Result<String, sqlx::Error> {
+    let base: Option<String> =
+        sqlx::query("SELECT hookup_base_url FROM numbers WHERE org_id = $1 AND e164 = $2 AND status <> 'inactive'")
+            .bind(org.0)
+            .bind(e164.as_str())
+            .fetch_optional(&mut *c)
+            .await?
+            .map(|r| r.try_get::<Option<String>, _>("hookup_base_url"))
+            .transpose()?
+            .flatten();
+    Ok(base.unwrap_or_else(|| default.to_string()))
+}

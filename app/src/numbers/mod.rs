@@ -127,6 +127,8 @@ pub struct NumberDetail {
     /// "23 days left (until Feb 1, 2027)"
     pub cooldown: Option<String>,
     pub quarantine_reason: Option<String>,
+    /// Quarantined only: kept out of service after the cooldown.
+    pub keep_quarantined: bool,
     pub purchased: Option<String>,
     /// "$1.15 a month"
     pub monthly_cost: Option<String>,
@@ -140,10 +142,24 @@ pub struct NumberDetail {
 /// One change to one number; bulk actions apply it to each selected number.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum NumberAction {
-    Quarantine { reason: Option<QuarantineReason>, note: String },
+    Quarantine {
+        reason: Option<QuarantineReason>,
+        note: String,
+    },
     ReleaseFromQuarantine,
     ReleaseToPool,
-    AssignToSitter { sitter: i64, confirm_unregistered: bool },
+    AssignToSitter {
+        sitter: i64,
+        confirm_unregistered: bool,
+    },
+    /// After its cooldown a quarantined number returns to the pool by
+    /// itself; `keep: true` keeps it out of service until released by hand.
+    KeepQuarantined {
+        keep: bool,
+    },
+    /// Give the number back to the provider (SPEC §3.3 → Inactive): it stops
+    /// costing money and stops receiving texts. Its conversations move first.
+    ReleaseToProvider,
 }
 
 impl NumberAction {
@@ -153,6 +169,9 @@ impl NumberAction {
             NumberAction::ReleaseFromQuarantine => "Release from quarantine",
             NumberAction::ReleaseToPool => "Release to pool",
             NumberAction::AssignToSitter { .. } => "Assign to sitter",
+            NumberAction::KeepQuarantined { keep: true } => "Keep quarantined",
+            NumberAction::KeepQuarantined { keep: false } => "Return to the pool after cooldown",
+            NumberAction::ReleaseToProvider => "Release to the provider",
         }
     }
 }

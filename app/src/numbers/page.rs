@@ -16,6 +16,9 @@ enum Kind {
     ReleaseFromQuarantine,
     ReleaseToPool,
     Assign,
+    KeepQuarantined,
+    ReturnAfterCooldown,
+    ReleaseToProvider,
 }
 
 impl Kind {
@@ -25,6 +28,9 @@ impl Kind {
             Kind::ReleaseFromQuarantine => "Release from quarantine",
             Kind::ReleaseToPool => "Release to pool",
             Kind::Assign => "Assign to sitter",
+            Kind::KeepQuarantined => "Keep quarantined",
+            Kind::ReturnAfterCooldown => "Return to the pool after cooldown",
+            Kind::ReleaseToProvider => "Release to the provider",
         }
     }
 }
@@ -189,6 +195,7 @@ fn BulkBar() -> impl IntoView {
                 <button type="button" class=btn::SMALL data-testid="bulk-quarantine" on:click=open(Kind::Quarantine)>"Quarantine"</button>
                 <button type="button" class=btn::SMALL data-testid="bulk-release-pool" on:click=open(Kind::ReleaseToPool)>"Release to pool"</button>
                 <button type="button" class=btn::SMALL data-testid="bulk-release-quarantine" on:click=open(Kind::ReleaseFromQuarantine)>"Release from quarantine"</button>
+                <button type="button" class="inline-flex items-center rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50" data-testid="bulk-release-provider" on:click=open(Kind::ReleaseToProvider)>"Release to provider"</button>
                 <button type="button" class=btn::GHOST on:click=move |_| page.selected.set(Vec::new())>"Clear selection"</button>
             </div>
         </Show>
@@ -349,6 +356,9 @@ fn Detail(id: i64) -> impl IntoView {
                                         {(active && r.class != "pool").then(|| view! { <button type="button" class=btn::SMALL data-testid="action-release-pool" on:click=act(Kind::ReleaseToPool)>"Release to pool"</button> })}
                                         {active.then(|| view! { <button type="button" class="inline-flex items-center rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50" data-testid="action-quarantine" on:click=act(Kind::Quarantine)>"Quarantine"</button> })}
                                         {quarantined.then(|| view! { <button type="button" class=btn::SMALL data-testid="action-release-quarantine" on:click=act(Kind::ReleaseFromQuarantine)>"Release from quarantine"</button> })}
+                                        {(quarantined && !d.keep_quarantined).then(|| view! { <button type="button" class=btn::SMALL data-testid="action-keep-quarantined" on:click=act(Kind::KeepQuarantined)>"Keep quarantined"</button> })}
+                                        {(quarantined && d.keep_quarantined).then(|| view! { <button type="button" class=btn::SMALL data-testid="action-return-after-cooldown" on:click=act(Kind::ReturnAfterCooldown)>"Return to pool after cooldown"</button> })}
+                                        {(active || quarantined).then(|| view! { <button type="button" class="inline-flex items-center rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50" data-testid="action-release-provider" on:click=act(Kind::ReleaseToProvider)>"Release to provider"</button> })}
                                     </div>
                                     <dl class="grid grid-cols-3 gap-x-3 gap-y-2 px-6 py-4 text-sm">
                                         <Fact label="Assigned to" value=r.sitter.clone().or(r.lent_to.clone().map(|c| format!("Lent to {c}"))).unwrap_or_else(|| "Nobody".into()) />
@@ -448,6 +458,9 @@ fn ActionDialog(ids: Vec<i64>, kind: Kind) -> impl IntoView {
         }
         Kind::ReleaseFromQuarantine => Some(NumberAction::ReleaseFromQuarantine),
         Kind::ReleaseToPool => Some(NumberAction::ReleaseToPool),
+        Kind::KeepQuarantined => Some(NumberAction::KeepQuarantined { keep: true }),
+        Kind::ReturnAfterCooldown => Some(NumberAction::KeepQuarantined { keep: false }),
+        Kind::ReleaseToProvider => Some(NumberAction::ReleaseToProvider),
         Kind::Assign => sitter
             .get()
             .parse::<i64>()
@@ -550,7 +563,7 @@ fn ActionDialog(ids: Vec<i64>, kind: Kind) -> impl IntoView {
                 <div class="mt-6 flex flex-col-reverse gap-2 rounded-b-2xl border-t border-slate-100 bg-slate-50 px-6 py-4 sm:flex-row sm:justify-end">
                     <button type="button" class=btn::SECONDARY data-testid="action-close" on:click=move |_| close()>{move || if results.get().is_some() { "Close" } else { "Cancel" }}</button>
                     <Show when=move || results.get().is_none()>
-                        <button type="button" class=if kind == Kind::Quarantine { btn::DANGER } else { btn::PRIMARY } data-testid="action-confirm"
+                        <button type="button" class=if matches!(kind, Kind::Quarantine | Kind::ReleaseToProvider) { btn::DANGER } else { btn::PRIMARY } data-testid="action-confirm"
                             disabled=move || {
                                 let usable = preview.get().and_then(|p| p.ok()).flatten().is_some_and(|items| items.iter().any(|i| i.ok));
                                 apply.pending().get() || !usable

@@ -271,7 +271,7 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
         .row;
     let r = sqlx::query(
         "SELECT provider_sid, monthly_cost_cents, purchased_at, created_at, quarantine_reason, quarantine_note, quarantined_at,
-                cooldown_until, hookup_status, hookup_error, released_at
+                cooldown_until, hookup_status, hookup_error, released_at, keep_quarantined
          FROM numbers WHERE id = $1 AND org_id = $2",
     )
     .bind(id)
@@ -348,9 +348,15 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
         })
     })
     .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let keep_quarantined = row.status == "quarantined" && r.try_get::<i64, _>("keep_quarantined")? == 1;
     let cooldown = r.try_get::<Option<i64>, _>("cooldown_until")?.map(from_ms).filter(|u| *u > now).map(|u| {
         let days = (u - now).num_hours().div_euclid(24) + i64::from((u - now).num_hours() % 24 > 0);
-        format!("{} left (until {})", plural(days.max(1) as usize, "day", "days"), tz.date(u))
+        let then = match (row.status == "quarantined", keep_quarantined) {
+            (false, _) => "",
+            (true, false) => ", then it returns to the pool by itself",
+            (true, true) => ", then it stays quarantined until released by hand",
+        };
+        format!("{} left (until {}){then}", plural(days.max(1) as usize, "day", "days"), tz.date(u))
     });
     let quarantine_reason = match r.try_get::<Option<String>, _>("quarantine_reason")? {
         Some(reason) if row.status == "quarantined" => {
@@ -390,6 +396,7 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
         failures,
         cooldown,
         quarantine_reason,
+        keep_quarantined,
         purchased: purchased.or_else(|| {
             r.try_get::<i64, _>("created_at").ok().map(|c| format!("Added {} (imported)", tz.date(from_ms(c))))
         }),
@@ -467,6 +474,14 @@ enum Change {
     },
     ReleaseFromQuarantine,
     ReleaseToPool,
+    KeepQuarantined {
+        keep: bool,
+    },
+    /// `moves`: an active number's conversations move first (as in a quarantine).
+    Release {
+        moves: Option<Box<Plan>>,
+        cost: Option<i64>,
+    },
     Assign {
         sitter: i64,
         sitter_name: String,
@@ -520,6 +535,20 @@ async fn plan(
     action: &NumberAction,
     now: DateTime<Utc>,
 ) -> AppResult<Plan> {
+    plan_for(c, ctx, id, action, now, false).await
+}
+
+/// `leaving`: the number's sitter is being deactivated, so its
+/// conversations go to another active number of theirs, else to the owner
+/// inbox, and no free number is handed to them.
+async fn plan_for(
+    c: &mut AnyConnection,
+    ctx: &OrgContext,
+    id: i64,
+    action: &NumberAction,
+    now: DateTime<Utc>,
+    leaving: bool,
+) -> AppResult<Plan> {
     let tz = ctx.tz;
     let all = number_facts(c, ctx.id).await?;
     let n = all
@@ -541,7 +570,27 @@ async fn plan(
                 .filter(|o| !(o.class == NumberClass::Pool && windows.contains_key(&o.id.0)))
                 .cloned()
                 .collect();
-            let dest = numbers::quarantine_destination(&n, &candidates, now);
+            let dest = if leaving {
+                candidates
+                    .iter()
+                    .filter(|o| {
+                        o.id != n.id
+                            && o.status == NumberStatus::Active
+                            && o.sitter_id.is_some()
+                            && o.sitter_id == n.sitter_id
+                    })
+                    .min_by(|a, b| a.e164.cmp(&b.e164))
+                    .map(|o| ThreadMove::ToNumber(o.id))
+                    .or_else(|| {
+                        candidates
+                            .iter()
+                            .filter(|o| o.class == NumberClass::FrontDesk && o.status == NumberStatus::Active)
+                            .min_by(|a, b| a.e164.cmp(&b.e164))
+                            .map(|fd| ThreadMove::ToOwnerInbox(fd.id))
+                    })
+            } else {
+                numbers::quarantine_destination(&n, &candidates, now)
+            };
             lines.push(format!(
                 "{shown} goes into quarantine until {} ({}): nobody gets it before then, and the cooldown can't be shortened.",
                 tz.date(until),
@@ -580,7 +629,7 @@ async fn plan(
                 (_, true) => lines.push("No conversations use it, so nothing moves.".into()),
                 (Some(ThreadMove::ToNumber(_)), false) => {
                     let class = n.class.label();
-                    if n.class == NumberClass::Sitter {
+                    if n.class == NumberClass::Sitter && !leaving {
                         dest_sitter = n.sitter_id.map(|s| s.0);
                     }
                     lines.push(format!(
@@ -590,12 +639,16 @@ async fn plan(
                     ));
                 }
                 (Some(ThreadMove::ToOwnerInbox(_)), false) => {
-                    lines.push(format!(
-                        "No other {} number is free, so {} move to the owner inbox on the Front Desk number {dest_display}: {}.",
-                        n.class.label(),
+                    let moving = format!(
+                        "{} move to the owner inbox on the Front Desk number {dest_display}: {}.",
                         plural(moves.len(), "conversation", "conversations"),
                         names(&who)
-                    ));
+                    );
+                    lines.push(if leaving {
+                        moving
+                    } else {
+                        format!("No other {} number is free, so {moving}", n.class.label())
+                    });
                     let ids = moves.iter().map(|m| m.id.to_string()).collect::<Vec<_>>().join(", ");
                     close = sqlx::query(&format!(
                         "SELECT id, starts_at FROM assignment_windows WHERE thread_id IN ({ids}) AND deleted_at IS NULL AND ends_at > $1"
@@ -650,6 +703,72 @@ async fn plan(
             lines.push(format!("{shown} leaves quarantine and joins the pool: one-time bookings can borrow it."));
             lines.push("Its old conversations stay readable; someone who texts it now reaches the owner inbox until it is lent again.".into());
             Change::ReleaseFromQuarantine
+        }
+        NumberAction::KeepQuarantined { keep } => {
+            if n.status != NumberStatus::Quarantined {
+                return Err(refuse(numbers::LifecycleError::NotQuarantined(shown)));
+            }
+            let until = n.cooldown_until.map(|u| tz.date(u)).unwrap_or_else(|| "the end of its cooldown".into());
+            lines.push(if *keep {
+                format!("{shown} stays quarantined after its cooldown ends ({until}); only releasing it by hand brings it back.")
+            } else {
+                format!("{shown} returns to the pool by itself when its cooldown ends ({until}).")
+            });
+            Change::KeepQuarantined { keep: *keep }
+        }
+        NumberAction::ReleaseToProvider => {
+            numbers::release_to_provider(&n, &all).map_err(refuse)?;
+            if let Some(w) = windows.get(&id) {
+                let mut clients: Vec<String> = Vec::new();
+                for (c, _) in w {
+                    if !clients.contains(c) {
+                        clients.push(c.clone());
+                    }
+                }
+                return Err(refuse(format!(
+                    "{shown} still has {} ({}). Move or delete them in Assignments first.",
+                    plural(w.len(), "open or upcoming window", "open or upcoming windows"),
+                    names(&clients)
+                )));
+            }
+            let cost: Option<i64> = sqlx::query("SELECT monthly_cost_cents FROM numbers WHERE id = $1")
+                .bind(id)
+                .fetch_one(&mut *c)
+                .await?
+                .try_get("monthly_cost_cents")?;
+            lines.push(format!(
+                "{shown} goes back to the provider: it stops receiving texts at once, and someone else may buy it."
+            ));
+            lines.push(match cost {
+                Some(cents) => format!("Saves {} a month.", money(cents)),
+                None => "Its monthly cost isn't known, so the saving can't be shown.".into(),
+            });
+            let carried = current_threads(c, n.id).await?;
+            let moves = if n.status == NumberStatus::Active && !carried.is_empty() {
+                let q = NumberAction::Quarantine {
+                    reason: Some(numbers::QuarantineReason::ManualReview),
+                    note: "released to the provider".into(),
+                };
+                let q = Box::pin(plan_for(c, ctx, id, &q, now, true)).await?;
+                lines.extend(
+                    q.lines
+                        .iter()
+                        .filter(|l| !l.contains("goes into quarantine") && !l.starts_with("Reason recorded"))
+                        .cloned(),
+                );
+                Some(Box::new(q))
+            } else {
+                lines.push(match carried.len() {
+                    0 => "No conversations use it now; its old ones stay readable.".to_string(),
+                    k => format!(
+                        "{} still on it can't be answered from it any more (no other number could take them); they stay readable.",
+                        plural(k, "conversation", "conversations")
+                    ),
+                });
+                None
+            };
+            lines.push("This can't be undone from Leashline.".into());
+            Change::Release { moves, cost }
         }
         NumberAction::ReleaseToPool => {
             numbers::release_to_pool(&n, now, tz).map_err(refuse)?;
@@ -784,14 +903,24 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
     let st = state()?;
     let mut out = Vec::new();
     let mut touched = Vec::new();
+    let releasing = matches!(action, NumberAction::ReleaseToProvider);
+    let provider = if releasing { Some(provider_for(u).await?.0) } else { None };
     for &id in ids {
+        // A release asks the provider first (outside the transaction, so the
+        // writer isn't held over the network); nothing changes here if it says no.
+        if let Some(p) = &provider {
+            if let Some(refused) = release_at_provider(&st, u, p, id, action).await? {
+                out.push(refused);
+                continue;
+            }
+        }
         let mut tx = st.db.begin().await?;
         let ctx = mstore::org_context(&mut tx, u.org_id).await?;
         let shown = display_of(&mut tx, u.org_id, id).await?;
         let now = now();
         match plan(&mut tx, &ctx, id, action, now).await {
             Ok(p) => {
-                let summary = execute(&mut tx, &ctx, u, &p, now, &mut touched).await?;
+                let summary = execute(&mut tx, &ctx, &u.actor(request_id()), &p, now, &mut touched).await?;
                 tx.commit().await?;
                 out.push(ItemResult { id, number: shown, ok: true, message: summary });
             }
@@ -812,6 +941,44 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
         });
     }
     Ok(out)
+}
+
+/// Checks the release and gives the number back to the provider; `Some`
+/// is the item's refusal. A number the provider no longer has counts as
+/// given back.
+async fn release_at_provider(
+    st: &crate::platform::AppState,
+    u: &SessionUser,
+    p: &Provider,
+    id: i64,
+    action: &NumberAction,
+) -> AppResult<Option<ItemResult>> {
+    let mut c = st.db.read.acquire().await?;
+    let ctx = mstore::org_context(&mut c, u.org_id).await?;
+    let shown = display_of(&mut c, u.org_id, id).await?;
+    match plan(&mut c, &ctx, id, action, now()).await {
+        Ok(_) => {}
+        Err(AppError::Internal(r)) => return Err(AppError::Internal(r)),
+        Err(e) => return Ok(Some(ItemResult { id, number: shown, ok: false, message: e.to_string() })),
+    }
+    let sid: Option<String> = sqlx::query("SELECT provider_sid FROM numbers WHERE id = $1 AND org_id = $2")
+        .bind(id)
+        .bind(u.org_id.0)
+        .fetch_one(&mut *c)
+        .await?
+        .try_get("provider_sid")?;
+    drop(c);
+    let Some(sid) = sid else { return Ok(None) };
+    match p.release(&sid).await {
+        Ok(()) => Ok(None),
+        Err(e) if e.http_status == Some(404) => Ok(None),
+        Err(e) => Ok(Some(ItemResult {
+            id,
+            number: shown,
+            ok: false,
+            message: format!("The provider didn't release it: {}", e.explain()),
+        })),
+    }
 }
 
 async fn start_assignment(
@@ -845,7 +1012,7 @@ async fn start_assignment(
 async fn execute(
     tx: &mut AnyConnection,
     ctx: &OrgContext,
-    u: &SessionUser,
+    actor: &audit::Actor,
     p: &Plan,
     now: DateTime<Utc>,
     touched: &mut Vec<i64>,
@@ -899,7 +1066,10 @@ async fn execute(
                         .execute(&mut *tx)
                         .await?;
                 }
-                let why = format!("{shown} was quarantined ({})", reason.label().to_lowercase());
+                let why = match note.trim() {
+                    "" => format!("{shown} was quarantined ({})", reason.label().to_lowercase()),
+                    n => format!("{shown} was quarantined ({}: {n})", reason.label().to_lowercase()),
+                };
                 for m in moves {
                     match m.existing {
                         None => {
@@ -977,7 +1147,7 @@ async fn execute(
         Change::ReleaseFromQuarantine => {
             sqlx::query(
                 "UPDATE numbers SET status = 'active', class = 'pool', sitter_id = NULL, quarantined_at = NULL,
-                     quarantine_reason = NULL, quarantine_note = NULL WHERE id = $1",
+                     quarantine_reason = NULL, quarantine_note = NULL, keep_quarantined = 0 WHERE id = $1",
             )
             .bind(n.id.0)
             .execute(&mut *tx)
@@ -991,6 +1161,51 @@ async fn execute(
                 "number.released_from_quarantine",
                 format!("{shown} released from quarantine into the pool"),
                 serde_json::json!({}),
+            )
+        }
+        Change::KeepQuarantined { keep } => {
+            sqlx::query("UPDATE numbers SET keep_quarantined = $1 WHERE id = $2")
+                .bind(i16::from(*keep))
+                .bind(n.id.0)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "number.quarantine_kept",
+                if *keep {
+                    format!("{shown} will stay quarantined after its cooldown")
+                } else {
+                    format!("{shown} will return to the pool when its cooldown ends")
+                },
+                serde_json::json!({ "keep": keep }),
+            )
+        }
+        Change::Release { moves, cost } => {
+            if let Some(q) = moves {
+                Box::pin(execute(tx, ctx, actor, q, now, touched)).await?;
+            }
+            sqlx::query(
+                "UPDATE numbers SET status = 'inactive', released_at = $1, sitter_id = NULL, keep_quarantined = 0 WHERE id = $2",
+            )
+            .bind(ms(now))
+            .bind(n.id.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
+                .bind(ms(now))
+                .bind(n.id.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1")
+                .bind(n.id.0)
+                .execute(&mut *tx)
+                .await?;
+            (
+                "number.released",
+                format!(
+                    "{shown} released to the provider{}",
+                    cost.map(|c| format!(", saving {} a month", money(c))).unwrap_or_default()
+                ),
+                serde_json::json!({ "previous_status": n.status.as_str(), "monthly_cost_cents": cost }),
             )
         }
         Change::ReleaseToPool => {
@@ -1033,11 +1248,99 @@ async fn execute(
     audit::append(
         &mut *tx,
         ctx.id,
-        &u.actor(request_id()),
+        actor,
         Event::new(kind, "number", n.id.0, summary.clone()).number(n.id.0).payload(payload),
     )
     .await?;
     Ok(summary)
+}
+
+/// What deactivating a sitter does to one number they hold: quarantined,
+/// its conversations moved (listed in `lines`). Refused like any quarantine.
+pub(crate) struct Deactivation(Plan);
+
+impl Deactivation {
+    pub(crate) fn lines(&self) -> &[String] {
+        &self.0.lines
+    }
+}
+
+pub(crate) async fn plan_deactivation(
+    c: &mut AnyConnection,
+    ctx: &OrgContext,
+    number: NumberId,
+    sitter_name: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Deactivation> {
+    let action = NumberAction::Quarantine {
+        reason: Some(numbers::QuarantineReason::ManualReview),
+        note: format!("{sitter_name} deactivated"),
+    };
+    Ok(Deactivation(plan_for(c, ctx, number.0, &action, now, true).await?))
+}
+
+/// Carries out a planned deactivation inside the caller's transaction (with
+/// the number's own audit event); returns the conversations that moved.
+pub(crate) async fn apply_deactivation(
+    tx: &mut AnyConnection,
+    ctx: &OrgContext,
+    actor: &audit::Actor,
+    d: &Deactivation,
+    now: DateTime<Utc>,
+) -> AppResult<Vec<i64>> {
+    let mut touched = Vec::new();
+    execute(tx, ctx, actor, &d.0, now, &mut touched).await?;
+    Ok(touched)
+}
+
+/// The sweep: quarantined numbers whose cooldown has ended return to the
+/// pool by themselves (SPEC §3.3), each in its own transaction with its
+/// audit event, unless the owner chose to keep them quarantined. Returns
+/// how many came back.
+pub async fn return_cooled_down(st: &crate::platform::AppState) -> AppResult<usize> {
+    let now = now();
+    let due = sqlx::query(
+        "SELECT id, org_id FROM numbers WHERE status = 'quarantined' AND keep_quarantined = 0
+           AND cooldown_until IS NOT NULL AND cooldown_until <= $1 ORDER BY cooldown_until, id LIMIT 100",
+    )
+    .bind(ms(now))
+    .fetch_all(&st.db.read)
+    .await?;
+    let mut back = 0;
+    for r in due {
+        let (id, org): (i64, i64) = (r.try_get("id")?, r.try_get("org_id")?);
+        let mut tx = st.db.begin().await?;
+        let ctx = mstore::org_context(&mut tx, OrgId(org)).await?;
+        match plan(&mut tx, &ctx, id, &NumberAction::ReleaseFromQuarantine, now).await {
+            Ok(p) => {
+                // Re-read under the writer: the owner may have just chosen to keep it.
+                let kept: i64 = sqlx::query("SELECT keep_quarantined FROM numbers WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("keep_quarantined")?;
+                if kept == 1 {
+                    continue;
+                }
+                let actor = audit::Actor::system(None);
+                let mut touched = Vec::new();
+                execute(&mut tx, &ctx, &actor, &p, now, &mut touched).await?;
+                tx.commit().await?;
+                back += 1;
+                st.publish(LiveEvent {
+                    org_id: org,
+                    thread_id: None,
+                    owner_only: true,
+                    kind: "number".into(),
+                    data: serde_json::json!({ "number_id": id }),
+                });
+            }
+            // Already released by hand, or not due after all: nothing to do.
+            Err(AppError::Internal(r)) => return Err(AppError::Internal(r)),
+            Err(_) => {}
+        }
+    }
+    Ok(back)
 }
 
 // ---- buying and importing --------------------------------------------
@@ -1119,6 +1422,7 @@ async fn record(
     cost: Option<i64>,
     bought: bool,
     hooked_up: bool,
+    hookup_base: Option<&str>,
 ) -> AppResult<Acquired> {
     let st = state()?;
     let now = now();
@@ -1126,8 +1430,8 @@ async fn record(
     already_ours(&mut tx, &owned.e164).await?;
     let id: i64 = sqlx::query(
         "INSERT INTO numbers (org_id, e164, class, status, provider_sid, area_code, monthly_cost_cents, purchased_at, registration,
-             hookup_status, hookup_checked_at, created_at)
-         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id",
+             hookup_status, hookup_checked_at, created_at, hookup_base_url)
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING id",
     )
     .bind(ctx.id.0)
     .bind(owned.e164.as_str())
@@ -1139,6 +1443,7 @@ async fn record(
     .bind(registration.as_str())
     .bind(if hooked_up { "verified" } else { "pending" })
     .bind(ms(now))
+    .bind(hookup_base)
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
@@ -1176,7 +1481,8 @@ pub async fn buy(u: &SessionUser, e164: &str, class: &str) -> AppResult<Acquired
         Some(a) => p.available_numbers(a, 100).await.ok().and_then(|l| l.into_iter().find(|o| o.e164 == number)),
         None => None,
     };
-    let (sms, status) = provider::webhook_urls(&st.public_base_url);
+    let custom = custom_base(u).await?;
+    let (sms, status) = provider::webhook_urls(custom.as_deref().unwrap_or(&st.public_base_url));
     let owned = p.buy(&number, &sms, &status).await.map_err(provider_refusal)?;
     let hooked = p.is_demo() || owned.sms_url.as_deref() == Some(sms.as_str());
     record(
@@ -1188,6 +1494,7 @@ pub async fn buy(u: &SessionUser, e164: &str, class: &str) -> AppResult<Acquired
         offer.map(|o| o.monthly_cost_cents),
         true,
         hooked,
+        custom.as_deref(),
     )
     .await
 }
@@ -1202,9 +1509,17 @@ pub async fn import(u: &SessionUser, q: &str, class: &str) -> AppResult<Acquired
     let owned = p.find_owned(q).await.map_err(provider_refusal)?;
     let st = state()?;
     already_ours(&mut *st.db.read.acquire().await?, &owned.e164).await?;
-    let (sms, status) = provider::webhook_urls(&st.public_base_url);
+    let custom = custom_base(u).await?;
+    let (sms, status) = provider::webhook_urls(custom.as_deref().unwrap_or(&st.public_base_url));
     let configured = p.configure(&owned.sid, &sms, &status).await.map_err(provider_refusal)?;
     let hooked = p.is_demo() || configured.sms_url.as_deref() == Some(sms.as_str());
     let registration = if p.is_demo() { Registration::NotApplicable } else { Registration::Pending };
-    record(u, &ctx, &configured, class, registration, None, false, hooked).await
+    record(u, &ctx, &configured, class, registration, None, false, hooked, custom.as_deref()).await
+}
+
+/// The hookup address the owner chose in Setup, used for numbers added later.
+async fn custom_base(u: &SessionUser) -> AppResult<Option<String>> {
+    let st = state()?;
+    let mut c = st.db.read.acquire().await?;
+    crate::setup::store::custom_hookup_base(&mut c, u.org_id.0).await
 }

@@ -8,7 +8,7 @@
 use super::*;
 use crate::assignments::store::number_facts;
 use crate::domain::ids::{NumberId, OrgId, SitterId};
-use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus, QuarantineReason};
+use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus};
 use crate::domain::phone::E164;
 use crate::error::AppResult;
 use crate::messaging::store as mstore;
@@ -220,18 +220,21 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
     let held: Vec<NumberFacts> =
         all.iter().filter(|n| n.sitter_id == Some(id) && n.status == NumberStatus::Active).cloned().collect();
     let mut lines = Vec::new();
-    let mut cooldowns = Vec::new();
+    // Each number they hold is quarantined the way Numbers does it: its
+    // conversations move (to another number of theirs, else the owner
+    // inbox on the Front Desk number), each with a note; the preview lists them.
+    let mut plans = Vec::new();
     for n in &held {
-        let until =
-            numbers::quarantine(n, &all, Some(QuarantineReason::ManualReview), "", now, ctx.settings.cooldown_days)
-                .map_err(|e| AppError::Conflict(e.to_string()))?;
-        lines.push(format!(
-            "{} goes into quarantine until {} ({} days); nobody new gets it before then.",
-            n.e164.display(),
-            ctx.tz.date(until),
-            ctx.settings.cooldown_days
-        ));
-        cooldowns.push((n.id, until));
+        let p =
+            crate::numbers::store::plan_deactivation(&mut tx, &ctx, n.id, &s.name, now).await.map_err(|e| match e {
+                AppError::Internal(r) => AppError::Internal(r),
+                other => AppError::Conflict(format!("{} can't be deactivated yet: {other}", s.name)),
+            })?;
+        // The reason and the windows are said once below, for the sitter.
+        lines.extend(
+            p.lines().iter().filter(|l| !l.starts_with("Reason recorded") && !l.contains("on them close")).cloned(),
+        );
+        plans.push((n.id, p));
     }
     let open = sqlx::query(
         "SELECT w.id, w.starts_at, c.name FROM assignment_windows w JOIN clients c ON c.id = w.client_id
@@ -258,21 +261,6 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
             clients.join(", ")
         ));
     }
-    let threads: i64 = if held.is_empty() {
-        0
-    } else {
-        let list = held.iter().map(|n| n.id.0.to_string()).collect::<Vec<_>>().join(", ");
-        sqlx::query(&format!("SELECT COUNT(*) AS n FROM threads WHERE number_id IN ({list})"))
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?
-    };
-    if threads > 0 {
-        lines.push(format!(
-            "{threads} conversation{} on that number are answered from the owner inbox.",
-            if threads == 1 { "" } else { "s" }
-        ));
-    }
     lines.push(format!("{} can no longer sign in.", s.first));
     let summary = format!("Deactivate {}", s.name);
     if preview {
@@ -288,22 +276,10 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
         };
         sqlx::query(sql).bind(ms(now)).bind(wid).execute(&mut *tx).await?;
     }
-    for (n, until) in &cooldowns {
-        sqlx::query(
-            "UPDATE numbers SET status = 'quarantined', quarantined_at = $1, quarantine_reason = 'manual_review',
-                 quarantine_note = $2, cooldown_until = $3 WHERE id = $4",
-        )
-        .bind(ms(now))
-        .bind(format!("{} deactivated", s.name))
-        .bind(ms(*until))
-        .bind(n.0)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-            .bind(ms(now))
-            .bind(n.0)
-            .execute(&mut *tx)
-            .await?;
+    let actor = u.actor(request_id());
+    let mut moved = Vec::new();
+    for (_, p) in &plans {
+        moved.extend(crate::numbers::store::apply_deactivation(&mut tx, &ctx, &actor, p, now).await?);
     }
     sqlx::query("UPDATE sitters SET active = 0, deactivated_at = $1 WHERE id = $2")
         .bind(ms(now))
@@ -326,13 +302,24 @@ pub async fn deactivate(id: SitterId, preview: bool) -> AppResult<SitterChange> 
     audit::append(
         &mut tx,
         org,
-        &u.actor(request_id()),
-        Event::new("sitter.deactivated", "sitter", id.0, format!("{} deactivated. {}", s.name, lines.join(" "))).payload(
-            serde_json::json!({ "numbers": cooldowns.iter().map(|(n, _)| n.0).collect::<Vec<_>>(), "windows_closed": open.len() }),
-        ),
+        &actor,
+        Event::new("sitter.deactivated", "sitter", id.0, format!("{} deactivated. {}", s.name, lines.join(" ")))
+            .payload(serde_json::json!({
+                "numbers": plans.iter().map(|(n, _)| n.0).collect::<Vec<_>>(), "windows_closed": open.len(),
+                "threads_moved": moved,
+            })),
     )
     .await?;
     tx.commit().await?;
+    for t in moved {
+        st.publish(crate::platform::state::LiveEvent {
+            org_id: org.0,
+            thread_id: Some(t),
+            owner_only: false,
+            kind: "number".into(),
+            data: serde_json::json!({}),
+        });
+    }
     for user in logins {
         st.publish(crate::platform::state::LiveEvent {
             org_id: org.0,

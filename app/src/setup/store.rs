@@ -24,6 +24,13 @@ struct Saved {
     hookup_base_url: Option<String>,
 }
 
+/// The address this business hooks its numbers to: the one chosen in the
+/// wizard's hookup step, or `None` for PUBLIC_BASE_URL.
+pub async fn custom_hookup_base(c: &mut AnyConnection, org: i64) -> AppResult<Option<String>> {
+    let (_, saved) = progress(c, org).await?;
+    Ok(saved.hookup_base_url)
+}
+
 async fn progress(c: &mut AnyConnection, org: i64) -> AppResult<(Progress, Saved)> {
     let r = sqlx::query("SELECT completed_steps, skipped_steps, data FROM setup_progress WHERE org_id = $1")
         .bind(org)
@@ -487,6 +494,15 @@ pub async fn hookup(u: &SessionUser, base: &str) -> AppResult<HookupRun> {
             .bind(org)
             .execute(&mut *tx)
             .await?;
+        // Twilio signs each webhook with the address it was sent to: keep it.
+        if outcome.is_ok() {
+            sqlx::query("UPDATE numbers SET hookup_base_url = $1 WHERE id = $2 AND org_id = $3")
+                .bind((base != st.public_base_url).then_some(base.as_str()))
+                .bind(id)
+                .bind(org)
+                .execute(&mut *tx)
+                .await?;
+        }
     }
     let ok = results.iter().filter(|r| r.2.is_ok()).count();
     let (mut p, mut saved) = progress(&mut tx, org).await?;

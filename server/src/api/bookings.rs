@@ -182,6 +182,9 @@ async fn create_booking(
         kind: b.kind.unwrap_or(BookingKind::OneTimeBooking).domain(),
         starts: local(tz, starts),
         ends: local(tz, ends),
+        // Booking software books at any hour: the client's introduction
+        // waits out quiet hours (the preview's lines say until when).
+        send_intro_now: false,
     };
     if b.preview {
         let p = caller.run(&st, || assignments::preview(form)).await.map_err(api_field)?;

@@ -36,6 +36,7 @@ async fn the_assign_flow_previews_then_creates_the_window_binds_the_number_and_t
             kind: AssignmentKind::WeeklyClient,
             starts: local(&app, 24).await,
             ends: local(&app, 30).await,
+            send_intro_now: false,
         };
         let windows = app.scalar("SELECT COUNT(*) FROM assignment_windows").await;
         let preview = app.call(PreviewAssignment { form: form.clone() }).await.expect("preview");
@@ -131,6 +132,7 @@ async fn a_one_time_booking_borrows_the_least_recently_used_free_pool_number() {
             kind: AssignmentKind::OneTimeBooking,
             starts: local(&app, 2).await,
             ends: local(&app, 6).await,
+            send_intro_now: false,
         };
         let preview = app.call(PreviewAssignment { form: form.clone() }).await.expect("preview");
         assert!(preview.lines.iter().any(|l| l.starts_with("Lends pool number")), "{:?}", preview.lines);
@@ -196,6 +198,7 @@ async fn sitters_see_only_their_own_schedule_and_cannot_assign() {
         kind: AssignmentKind::WeeklyClient,
         starts: local(&app, 24).await,
         ends: local(&app, 30).await,
+        send_intro_now: false,
     };
     assert_eq!(call_with(&sitter, a, AssignmentsData { query: WindowQuery::default() }).await.unwrap_err().0, 403);
     assert_eq!(call_with(&sitter, a, PreviewAssignment { form: form.clone() }).await.unwrap_err().0, 403);
@@ -212,4 +215,78 @@ async fn sitters_see_only_their_own_schedule_and_cannot_assign() {
     let fix = Resolution::Keep { keep: any, delete: any };
     assert_eq!(call_with(&sitter, a, ResolveConflict { fix }).await.unwrap_err().0, 403);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM assignment_windows WHERE deleted_at IS NOT NULL").await, 0);
+}
+
+#[tokio::test]
+async fn an_introduction_made_in_quiet_hours_waits_for_them_to_end_unless_the_owner_sends_it_now() {
+    use app::settings::{LoadRulesSettings, SaveRulesSettings};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.expect("sign in");
+        // Quiet hours from an hour ago until two hours from now.
+        let mut rules = app.call(LoadRulesSettings {}).await.expect("rules");
+        let tz = BusinessTz::parse(&rules.time_zone).unwrap();
+        let local_now = tz.local(app::platform::now());
+        let at = |h: i64| (local_now + chrono::Duration::hours(h)).format("%H:%M").to_string();
+        rules.quiet_enabled = true;
+        rules.quiet_start = at(-1);
+        rules.quiet_end = at(2);
+        app.call(SaveRulesSettings { form: rules }).await.expect("quiet hours");
+
+        let maya = app.sitter_id("Maya").await;
+        let jordan = app.sitter_id("Jordan").await;
+        let tom = client_id(&app, "Tom Fischer").await;
+        let form = AssignForm {
+            sitter: maya,
+            client: tom,
+            kind: AssignmentKind::WeeklyClient,
+            starts: local(&app, 24).await,
+            ends: local(&app, 30).await,
+            send_intro_now: false,
+        };
+        let preview = app.call(PreviewAssignment { form: form.clone() }).await.expect("preview");
+        let waits = preview.waits_until.clone().expect("the preview says the text waits");
+        assert!(preview.lines.iter().any(|l| l.contains("quiet hours") && l.contains(&waits)), "{:?}", preview.lines);
+        app.call(CreateAssignment { form }).await.expect("create");
+        let thread = app.thread_of(TOM, MAYA_NUMBER).await;
+        let scheduled = app
+            .scalar(&format!(
+                "SELECT COALESCE(MAX(scheduled_for), 0) FROM messages WHERE thread_id = {} AND body LIKE '%Maya will look after%'",
+                thread.0
+            ))
+            .await;
+        assert!(scheduled > now_ms() + 90 * 60_000, "{backend:?}: held until quiet hours end ({scheduled})");
+        assert_eq!(
+            app.text(&format!(
+                "SELECT status FROM messages WHERE thread_id = {} AND body LIKE '%Maya will look after%'",
+                thread.0
+            ))
+            .await
+            .as_deref(),
+            Some("queued")
+        );
+
+        // "Send it now": the owner's explicit choice goes at once and is recorded.
+        let now_form = AssignForm {
+            sitter: jordan,
+            client: tom,
+            kind: AssignmentKind::WeeklyClient,
+            starts: local(&app, 48).await,
+            ends: local(&app, 50).await,
+            send_intro_now: true,
+        };
+        let p = app.call(PreviewAssignment { form: now_form.clone() }).await.expect("preview");
+        assert!(p.waits_until.is_none() && p.message.is_some(), "{p:?}");
+        app.call(CreateAssignment { form: now_form }).await.expect("create");
+        let unscheduled = app
+            .scalar(
+                "SELECT COUNT(*) FROM messages WHERE body LIKE '%Jordan will look after%' AND scheduled_for IS NULL",
+            )
+            .await;
+        assert_eq!(unscheduled, 1, "{backend:?}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'assignment.created' AND payload LIKE '%\"intro_sent_in_quiet_hours\":true%'").await,
+            1
+        );
+    }
 }

@@ -244,8 +244,8 @@ async fn escalation_rules_fire_once_per_alert_and_keep_a_history() {
         app.exec(&format!("UPDATE alerts SET first_seen_at = {} WHERE severity = 'critical'", now_ms() - 20 * 60_000))
             .await;
         let id = app.call(SaveEscalation { form: form("15", "text", "(512) 555-0199") }).await.expect("save");
-        eventually(70, "the escalation fires", || async {
-            app.scalar("SELECT COUNT(*) FROM escalation_events").await == 1
+        eventually(70, "the escalation fires and its text goes", || async {
+            app.scalar("SELECT COUNT(*) FROM escalation_events WHERE outcome <> 'text queued'").await == 1
         })
         .await;
         let history = app.call(ListEscalations {}).await.unwrap();
@@ -260,5 +260,68 @@ async fn escalation_rules_fire_once_per_alert_and_keep_a_history() {
         tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         assert_eq!(app.scalar("SELECT COUNT(*) FROM escalation_events").await, 1);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'escalation.disabled'").await, 1);
+    }
+}
+
+#[tokio::test]
+async fn an_escalation_text_goes_once_through_the_queue_even_when_sweeps_race_and_the_provider_fails() {
+    use crate::twilio_stub::{self, Mode};
+    for backend in backends() {
+        let stub = twilio_stub::start().await;
+        let app = spawn_twilio_demo(backend, &stub).await;
+        // A failed try waits 30 s (the test pulls the retry forward); no breaker trip.
+        app.set_delivery(30, 50, 60).await;
+        let target = "+15125550199";
+        // A rule that is due right now for the demo's critical alert.
+        app.exec(&format!("UPDATE alerts SET first_seen_at = {} WHERE severity = 'critical'", now_ms() - 20 * 60_000))
+            .await;
+        app.exec(&format!(
+            "INSERT INTO escalation_rules (org_id, name, severity, after_minutes, action, target, enabled, created_at)
+             VALUES (1, 'Wake the owner', 'critical', 15, 'text', '{target}', 1, {})",
+            now_ms()
+        ))
+        .await;
+        // The provider fails the first try: the text waits and is retried.
+        stub.set(Mode::ServerErrorFor("alert open".into()));
+        let sweep = app::alerts::escalation::store::sweep;
+        let (a, b) = tokio::join!(sweep(&app.state), sweep(&app.state));
+        let fired = a.expect("sweep") + b.expect("sweep");
+        let alerts = app.scalar("SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND status = 'open'").await;
+        assert_eq!(fired as i64, alerts, "{backend:?}: each alert fires once");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM escalation_events").await, alerts);
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.text'").await,
+            alerts,
+            "{backend:?}: one queued text per firing"
+        );
+        eventually(15, "the first try fails", || async {
+            stub.sends().iter().filter(|s| s.form.contains(&("To".into(), target.into()))).count() as i64 == alerts
+        })
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM escalation_events WHERE outcome = 'text queued'").await,
+            alerts,
+            "{backend:?}: a failed try is not the end"
+        );
+        stub.set(Mode::Accept);
+        app.exec("UPDATE jobs SET run_at = 0 WHERE kind = 'escalation.text' AND status = 'queued'").await;
+        app.state.wake_worker();
+        eventually(15, "the retry gets through", || async {
+            app.scalar("SELECT COUNT(*) FROM escalation_events WHERE outcome LIKE 'texted%'").await == alerts
+        })
+        .await;
+        // A third sweep changes nothing.
+        assert_eq!(sweep(&app.state).await.unwrap(), 0);
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let accepted = app.scalar("SELECT COUNT(*) FROM escalation_events WHERE outcome LIKE 'texted%'").await;
+        assert_eq!(accepted, alerts);
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'alert.escalation_text'").await,
+            alerts,
+            "{backend:?}"
+        );
+        let sends_to_target = stub.sends().iter().filter(|s| s.form.contains(&("To".into(), target.into()))).count();
+        assert_eq!(sends_to_target as i64, alerts * 2, "{backend:?}: one failed try and one delivered text per firing");
     }
 }

@@ -253,3 +253,76 @@ async fn owner_search_finds_clients_by_name_text_sitter_and_number() {
         assert!(matches!(sent, SendResult::Sent { .. } | SendResult::Scheduled { .. }), "{sent:?}");
     }
 }
+
+#[tokio::test]
+async fn read_state_is_each_persons_own() {
+    for backend in backends() {
+        let stub = crate::twilio_stub::start().await;
+        let app = spawn_twilio_demo(backend, &stub).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        let ana = app.thread_of(ANA, MAYA_NUMBER).await;
+        let unread = |who: &'static str| {
+            let (app, sitter) = (&app, &sitter);
+            async move {
+                match who {
+                    "owner" => app.call(UnreadCount {}).await.unwrap(),
+                    _ => call_with(sitter, &app.addr, UnreadCount {}).await.unwrap(),
+                }
+            }
+        };
+        let thread_unread = |who: &'static str| {
+            let (app, sitter) = (&app, &sitter);
+            async move {
+                match who {
+                    "owner" => app.call(GetThread { id: ana }).await.unwrap().unread,
+                    _ => call_with(sitter, &app.addr, GetThread { id: ana }).await.unwrap().unread,
+                }
+            }
+        };
+        // Both have read Ana's conversation; then she texts twice.
+        app.call(SetRead { thread: ana, read: true }).await.unwrap();
+        call_with(&sitter, &app.addr, SetRead { thread: ana, read: true }).await.unwrap();
+        let (owner_before, sitter_before) = (unread("owner").await, unread("sitter").await);
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        app.text_in("SMread00000000000000000000000001", ANA, MAYA_NUMBER, "Is Max eating?").await;
+        app.text_in("SMread00000000000000000000000002", ANA, MAYA_NUMBER, "And walking OK?").await;
+        assert_eq!(unread("owner").await, owner_before + 1, "{backend:?}");
+        assert_eq!(unread("sitter").await, sitter_before + 1, "{backend:?}");
+        assert_eq!(thread_unread("sitter").await, 2);
+
+        // The owner reads it: only the owner's count goes down.
+        app.call(SetRead { thread: ana, read: true }).await.unwrap();
+        assert_eq!(unread("owner").await, owner_before, "{backend:?}");
+        assert_eq!(unread("sitter").await, sitter_before + 1, "{backend:?}: the owner's glance isn't Maya's");
+        assert_eq!(thread_unread("sitter").await, 2);
+        assert_eq!(thread_unread("owner").await, 0);
+        let mine = call_with(
+            &sitter,
+            &app.addr,
+            ListThreads { query: ThreadQuery { filter: InboxFilter::Unread, ..ThreadQuery::default() } },
+        )
+        .await
+        .unwrap();
+        assert!(mine.items.iter().any(|t| t.id == ana && t.unread == 2), "{backend:?}: {:?}", mine.items);
+
+        // Maya answers: she has read it; the owner's state doesn't move.
+        let sent =
+            call_with(&sitter, &app.addr, SendMessage { thread: ana, body: "Yes, all good!".into(), confirm: false })
+                .await;
+        assert!(matches!(sent, Ok(SendResult::Sent { .. })), "{sent:?}");
+        assert_eq!(unread("sitter").await, sitter_before, "{backend:?}");
+        // The owner marks it unread for themselves; Maya's stays read.
+        app.call(SetRead { thread: ana, read: false }).await.unwrap();
+        assert_eq!(unread("owner").await, owner_before + 1);
+        assert_eq!(unread("sitter").await, sitter_before);
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.marked_unread' AND thread_id = {}",
+                ana.0
+            ))
+            .await,
+            1
+        );
+    }
+}

@@ -26,6 +26,7 @@ mod people;
 mod phone_weight;
 mod pipeline;
 mod routing;
+mod send_time;
 mod settings;
 mod setup;
 mod sign_in_limits;

@@ -383,3 +383,130 @@ async fn sitters_and_strangers_cannot_touch_numbers() {
     let anon = call_with(&new_client(), &app.addr, ListNumbers { filter: NumberFilter::default() }).await.unwrap_err();
     assert_eq!(anon.0, 401);
 }
+
+#[tokio::test]
+async fn a_cooldown_that_has_ended_returns_the_number_to_the_pool_unless_the_owner_keeps_it() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let cooling = number_id(&app, "+15125550160").await;
+        let spare = number_id(&app, "+15125550152").await;
+        let done = app
+            .call(ApplyNumberAction { ids: vec![spare], action: quarantine(QuarantineReason::ManualReview, "") })
+            .await
+            .unwrap();
+        assert!(done[0].ok, "{backend:?}: {:?}", done[0]);
+        let card = app.call(NumberCard { id: cooling }).await.unwrap();
+        assert!(
+            card.cooldown.as_deref().is_some_and(|c| c.contains("returns to the pool by itself")),
+            "{:?}",
+            card.cooldown
+        );
+
+        // The owner keeps one out of service; the choice is previewed, audited and shown.
+        let keep = NumberAction::KeepQuarantined { keep: true };
+        let p = app.call(PreviewNumberAction { ids: vec![spare], action: keep.clone() }).await.unwrap();
+        assert!(p[0].ok && p[0].lines[0].contains("stays quarantined"), "{:?}", p[0]);
+        assert!(app.call(ApplyNumberAction { ids: vec![spare], action: keep.clone() }).await.unwrap()[0].ok);
+        assert!(app.call(NumberCard { id: spare }).await.unwrap().keep_quarantined);
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'number.quarantine_kept'").await,
+            1
+        );
+        // Only a quarantined number can be kept.
+        let front_desk = number_id(&app, "+15125550100").await;
+        let refused = app.call(ApplyNumberAction { ids: vec![front_desk], action: keep }).await.unwrap();
+        assert!(!refused[0].ok && refused[0].message.contains("not in quarantine"), "{:?}", refused[0]);
+
+        // Before the cooldown ends the sweep leaves both alone.
+        assert_eq!(app::numbers::store::return_cooled_down(&app.state).await.unwrap(), 0, "{backend:?}");
+        // Both cooldowns pass; the next sweep returns only the one not kept.
+        app.exec(&format!("UPDATE numbers SET cooldown_until = {} WHERE id IN ({cooling}, {spare})", now_ms() - 1000))
+            .await;
+        assert_eq!(app::numbers::store::return_cooled_down(&app.state).await.unwrap(), 1, "{backend:?}");
+        assert_eq!(
+            app.text(&format!("SELECT status || ' ' || class FROM numbers WHERE id = {cooling}")).await.as_deref(),
+            Some("active pool")
+        );
+        assert_eq!(
+            app.text(&format!("SELECT status FROM numbers WHERE id = {spare}")).await.as_deref(),
+            Some("quarantined")
+        );
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE event_type = 'number.released_from_quarantine'
+                   AND number_id = {cooling} AND actor_kind = 'system'"
+            ))
+            .await,
+            1
+        );
+        // A second sweep changes nothing; the pool can lend it again.
+        assert_eq!(app::numbers::store::return_cooled_down(&app.state).await.unwrap(), 0);
+        let pool = app.call(ListNumbers { filter: NumberFilter::default() }).await.unwrap();
+        assert!(pool.items.iter().any(|r| r.id == cooling && r.status == "active"));
+    }
+}
+
+#[tokio::test]
+async fn releasing_to_the_provider_is_previewed_calls_the_provider_once_and_moves_conversations() {
+    use crate::twilio_stub;
+    for backend in backends() {
+        let stub = twilio_stub::start().await;
+        let app = spawn_twilio_demo(backend, &stub).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let deletes = || stub.seen().iter().filter(|s| s.method == "DELETE").count();
+        // Refused: the last Front Desk, and a number with open windows; the provider isn't asked.
+        let front_desk = number_id(&app, "+15125550100").await;
+        let sams = number_id(&app, "+15125550103").await;
+        let release = NumberAction::ReleaseToProvider;
+        let refused =
+            app.call(ApplyNumberAction { ids: vec![front_desk, sams], action: release.clone() }).await.unwrap();
+        assert!(!refused[0].ok && refused[0].message.contains("last active Front Desk"), "{:?}", refused[0]);
+        assert!(
+            !refused[1].ok && refused[1].message.contains("Move or delete them in Assignments first"),
+            "{:?}",
+            refused[1]
+        );
+        assert_eq!(deletes(), 0, "{backend:?}");
+
+        let offers = app.call(SearchNumbersForSale { area_code: "512".into() }).await.expect("search");
+        // A second Front Desk line, which a new client texts: it carries a conversation.
+        let bought =
+            app.call(BuyNumber { e164: offers[0].e164.clone(), class: "front_desk".into() }).await.expect("buy").id;
+        assert_eq!(
+            app.text_in("SMrelease000000000000000000000001", "+17375550191", &offers[0].e164, "hello?").await.status(),
+            200
+        );
+        let thread = app.scalar(&format!("SELECT id FROM threads WHERE number_id = {bought}")).await;
+
+        // The preview: what it carries and what it saves; nothing changes.
+        let p = app.call(PreviewNumberAction { ids: vec![bought], action: release.clone() }).await.unwrap();
+        let said = p[0].lines.join(" ");
+        assert!(p[0].ok, "{backend:?}: {said}");
+        assert!(said.contains("goes back to the provider") && said.contains("a month"), "{said}");
+        assert!(said.contains("1 conversation move to the owner inbox on the Front Desk number"), "{said}");
+        assert_eq!(
+            app.text(&format!("SELECT status FROM numbers WHERE id = {bought}")).await.as_deref(),
+            Some("active")
+        );
+
+        let done = app.call(ApplyNumberAction { ids: vec![bought], action: release }).await.unwrap();
+        assert!(done[0].ok, "{backend:?}: {:?}", done[0]);
+        assert_eq!(deletes(), 1, "{backend:?}: the provider is called once");
+        assert_eq!(
+            app.text(&format!("SELECT status FROM numbers WHERE id = {bought}")).await.as_deref(),
+            Some("inactive")
+        );
+        assert_eq!(app.scalar(&format!("SELECT number_id FROM threads WHERE id = {thread}")).await, front_desk);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'number.released'").await, 1);
+        let active = app
+            .call(ListNumbers { filter: NumberFilter { status: "active".into(), ..NumberFilter::default() } })
+            .await
+            .unwrap();
+        assert!(active.items.iter().all(|r| r.id != bought), "{backend:?}: it left the active list");
+        // Released is final.
+        let again = app.call(ApplyNumberAction { ids: vec![bought], action: NumberAction::ReleaseToProvider }).await;
+        assert!(again.map(|r| !r[0].ok).unwrap_or(true));
+        assert_eq!(deletes(), 1);
+    }
+}

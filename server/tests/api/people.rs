@@ -255,3 +255,90 @@ async fn clients_are_searched_edited_and_an_unknown_one_merged_into_a_known_one(
         assert_eq!(e.unwrap_err().0, 403);
     }
 }
+
+#[tokio::test]
+async fn deactivating_a_sitter_moves_every_conversation_to_the_owner_inbox_with_a_note() {
+    use crate::twilio_stub;
+    use app::domain::outbound::Sender;
+    use app::messaging::send::{self, SendOutcome, SendRequest};
+    const FRONT_DESK: &str = "+15125550100";
+    const MAYA_NUMBER: &str = "+15125550101";
+    for backend in backends() {
+        let stub = twilio_stub::start().await;
+        let app = spawn_twilio_demo(backend, &stub).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        // Maya's number carries at least three conversations.
+        for (i, from) in ["+17375550181", "+17375550182"].iter().enumerate() {
+            let sid = format!("SMdeact{i:027}");
+            assert_eq!(app.text_in(&sid, from, MAYA_NUMBER, "Hi Maya!").await.status(), 200);
+        }
+        let maya_number = app.scalar(&format!("SELECT id FROM numbers WHERE e164 = '{MAYA_NUMBER}'")).await;
+        let front_desk = app.scalar(&format!("SELECT id FROM numbers WHERE e164 = '{FRONT_DESK}'")).await;
+        let threads: Vec<i64> =
+            sqlx::query_scalar(&format!("SELECT id FROM threads WHERE number_id = {maya_number} AND is_current = 1"))
+                .fetch_all(&app.db().read)
+                .await
+                .unwrap();
+        assert!(threads.len() >= 3, "{backend:?}: {threads:?}");
+
+        let maya = app.sitter_id("Maya").await;
+        let p = app.call(ChangeSitter { id: maya, activate: false, preview: true }).await.unwrap();
+        let said = p.lines.join(" ");
+        assert!(
+            said.contains(&format!("{} conversations move to the owner inbox on the Front Desk number", threads.len())),
+            "{backend:?}: the preview lists the moves: {said}"
+        );
+        assert!(said.contains("Each moved conversation gets a note"), "{said}");
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE number_id = {maya_number}")).await as usize,
+            threads.len()
+        );
+
+        app.call(ChangeSitter { id: maya, activate: false, preview: false }).await.expect("deactivate");
+        for t in &threads {
+            // Either moved to the Front Desk, or continued in the client's Front Desk conversation.
+            let on: i64 = app.scalar(&format!("SELECT number_id FROM threads WHERE id = {t}")).await;
+            let current = app.scalar(&format!("SELECT is_current FROM threads WHERE id = {t}")).await;
+            assert!(on == front_desk || current == 0, "{backend:?}: thread {t} stayed on Maya's number");
+            let notes = app
+                .scalar(&format!(
+                    "SELECT COUNT(*) FROM messages WHERE thread_id = {t} AND direction = 'note' AND body LIKE '%Maya Chen deactivated%'"
+                ))
+                .await;
+            assert_eq!(notes, 1, "{backend:?}: thread {t} says why");
+        }
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE number_id = {maya_number} AND is_current = 1"))
+                .await,
+            0
+        );
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'number.quarantined'").await, 1);
+
+        // The owner answers one of them: it goes out from the Front Desk.
+        let list = threads.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        let moved =
+            app.scalar(&format!("SELECT MIN(id) FROM threads WHERE number_id = {front_desk} AND id IN ({list})")).await;
+        let out = send::send(
+            &app.state,
+            SendRequest {
+                org: app.org(),
+                thread: app::domain::ids::ThreadId(moved),
+                body: "Hi, it's the office — Maya has moved on; we'll look after you.".into(),
+                sender: Sender::Owner,
+                actor: owner_actor(),
+                confirmed: false,
+                automation_id: None,
+            },
+        )
+        .await
+        .unwrap();
+        assert!(matches!(out, SendOutcome::Queued { .. }), "{backend:?}: {out:?}");
+        eventually(10, "the owner's text goes out from the Front Desk", || async {
+            stub.sends().iter().any(|s| {
+                s.form.contains(&("From".into(), FRONT_DESK.into()))
+                    && s.form.iter().any(|(k, v)| k == "Body" && v.contains("moved on"))
+            })
+        })
+        .await;
+    }
+}

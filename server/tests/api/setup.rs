@@ -219,3 +219,89 @@ async fn only_the_owner_runs_setup() {
     assert_eq!((s.step, s.ready), (7, true));
     assert!(s.readiness.iter().all(|c| c.ok), "{:?}", s.readiness);
 }
+
+#[tokio::test]
+async fn webhooks_are_checked_against_the_custom_hookup_address_and_later_numbers_use_it() {
+    for backend in backends() {
+        let stub = twilio_stub::start().await;
+        let app = spawn_app_with(backend, false, &[("TWILIO_API_BASE_URL", stub.addr.as_str())]).await;
+        owner(&app).await;
+        app.call(ConnectProvider {
+            form: ConnectForm {
+                mode: "twilio".into(),
+                account_sid: twilio_stub::ACCOUNT_SID.into(),
+                auth_token: twilio_stub::AUTH_TOKEN.into(),
+                business_name: "Paws & Co".into(),
+                time_zone: "America/Chicago".into(),
+            },
+        })
+        .await
+        .expect("connect");
+        let offers = app.call(SearchNumbersForSale { area_code: "512".into() }).await.expect("search");
+        app.call(BuyNumber { e164: offers[0].e164.clone(), class: "front_desk".into() }).await.expect("buy");
+        app.call(CompleteSetupStep { step: 3 }).await.expect("step 3");
+        app.call(SkipSetupStep { step: 4 }).await.expect("skip 4");
+        app.call(SkipSetupStep { step: 5 }).await.expect("skip 5");
+
+        // The business reaches this app through its own address.
+        let custom = "https://texts.paws.example";
+        let run = app.call(RunHookup { base_url: format!("{custom}/") }).await.expect("hookup");
+        assert!(run.results.iter().all(|r| r.ok), "{backend:?}: {:?}", run.results);
+        let front_desk = offers[0].e164.clone();
+
+        // Twilio signs what it posts with the address it posts to.
+        let post = |signed_for: String, sid: &'static str| {
+            let app = &app;
+            let front_desk = front_desk.clone();
+            async move {
+                let params: Vec<(String, String)> = [
+                    ("MessageSid", sid),
+                    ("AccountSid", twilio_stub::ACCOUNT_SID),
+                    ("From", "+17375550142"),
+                    ("To", front_desk.as_str()),
+                    ("Body", "Hi, is Saturday free?"),
+                    ("NumMedia", "0"),
+                ]
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+                let sig = app::messaging::signature::compute(twilio_stub::AUTH_TOKEN, &signed_for, &params);
+                app.client
+                    .post(app.url("/webhooks/twilio/sms"))
+                    .header("X-Twilio-Signature", sig)
+                    .form(&params)
+                    .send()
+                    .await
+                    .expect("webhook")
+                    .status()
+                    .as_u16()
+            }
+        };
+        let ok = post(format!("{custom}/webhooks/twilio/sms"), "SMcustom00000000000000000000000001").await;
+        assert_eq!(ok, 200, "{backend:?}: signed for the hookup address");
+        let other =
+            post("https://elsewhere.example/webhooks/twilio/sms".into(), "SMcustom00000000000000000000000002").await;
+        assert_eq!(other, 403, "{backend:?}: signed for an address we never gave Twilio");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM messages WHERE direction = 'inbound'").await, 1);
+        // The default address still works for numbers hooked there.
+        let default = post(app.url("/webhooks/twilio/sms"), "SMcustom00000000000000000000000003").await;
+        assert_eq!(default, 200, "{backend:?}");
+
+        // A number bought later is pointed at the same address.
+        app.call(BuyNumber { e164: offers[1].e164.clone(), class: "sitter".into() }).await.expect("buy another");
+        let bought: Vec<_> =
+            stub.seen().into_iter().filter(|s| s.path == "/IncomingPhoneNumbers.json" && s.method == "POST").collect();
+        let last = bought.last().expect("bought at Twilio");
+        assert!(
+            last.form.iter().any(|(k, v)| k == "SmsUrl" && v == &format!("{custom}/webhooks/twilio/sms")),
+            "{:?}",
+            last.form
+        );
+        assert_eq!(
+            app.text(&format!("SELECT hookup_base_url FROM numbers WHERE e164 = '{}'", offers[1].e164))
+                .await
+                .as_deref(),
+            Some(custom)
+        );
+    }
+}

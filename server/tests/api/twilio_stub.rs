@@ -279,6 +279,16 @@ async fn owned_one(
         )
             .into_response();
     };
+    if method == axum::http::Method::DELETE {
+        s.seen.lock().unwrap().push(Seen {
+            method: "DELETE".into(),
+            path: format!("/IncomingPhoneNumbers/{sid}.json"),
+            form: vec![],
+            authorized: authorized(&headers),
+        });
+        numbers.retain(|n| n.0 != sid);
+        return StatusCode::NO_CONTENT.into_response();
+    }
     if method == axum::http::Method::POST {
         if foreign {
             n.2 = Some("https://old-app.example.com/sms".into());
@@ -297,7 +307,10 @@ pub async fn start() -> Stub {
         .route("/2010-04-01/Accounts/{sid}/Balance.json", get(balance))
         .route("/2010-04-01/Accounts/{sid}/AvailablePhoneNumbers/US/Local.json", get(available))
         .route("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers.json", post(buy).get(owned_list))
-        .route("/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/{file}", post(owned_one).get(owned_one))
+        .route(
+            "/2010-04-01/Accounts/{sid}/IncomingPhoneNumbers/{file}",
+            post(owned_one).get(owned_one).delete(owned_one),
+        )
         .route("/2010-04-01/Accounts/{sid}/Messages.json", post(messages).get(list_messages))
         .route("/media/{n}", get(media))
         .route("/stored/{n}", get(stored))

@@ -279,7 +279,13 @@ pub async fn text_person(state: &AppState, org: OrgId, to: &E164, body: &str, pu
     let from =
         ctx.front_desk.clone().ok_or_else(|| "there is no Front Desk number in service to text from".to_string())?;
     let p = for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| e.to_string())?;
-    let (_, status_url) = webhook_urls(&state.public_base_url);
+    let base = {
+        let mut c = state.db.read.acquire().await.map_err(|_| "the database didn't answer".to_string())?;
+        crate::messaging::store::hookup_base_of(&mut c, org, &from, &state.public_base_url)
+            .await
+            .map_err(|e| e.to_string())?
+    };
+    let (_, status_url) = webhook_urls(&base);
     p.send(&from, to, body, &status_url, &format!("{purpose}-{}", crate::platform::crypto::short_id()))
         .await
         .map(|_| ())
