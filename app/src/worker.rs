@@ -14,6 +14,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         "media.fetch" => crate::messaging::media::run_fetch(state, job).await,
         "override.expire" => crate::routing::store::run_expire(state, job).await,
         crate::alerts::escalation::store::TEXT_JOB => crate::alerts::escalation::store::run_text(state, job).await,
+        crate::numbers::store::RELEASE_JOB => crate::numbers::store::run_release(state, job).await,
         crate::automations::runner::JOB | crate::automations::runner::MESSAGE_JOB => {
             crate::automations::runner::run(state, job).await
         }

@@ -570,6 +570,16 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
     .execute(&mut *tx)
     .await?;
 
+    // Conversations loaded as read are read by everyone; the rest are unread for all.
+    sqlx::query(
+        "INSERT INTO thread_reads (thread_id, user_id, read_at, marked_unread)
+         SELECT t.id, u.id, COALESCE(t.last_inbound_at, 0), 0 FROM threads t JOIN users u ON u.org_id = t.org_id
+         WHERE t.org_id = $1 AND t.unread_count = 0",
+    )
+    .bind(org)
+    .execute(&mut *tx)
+    .await?;
+
     let actor = Actor { kind: ActorKind::System, id: None, name: "Demo loader".into(), request_id: None };
     audit::append(
         &mut tx,

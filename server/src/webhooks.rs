@@ -114,17 +114,27 @@ async fn org_of_account(state: &AppState, account: Option<&str>) -> Result<Optio
 }
 
 /// The addresses other than PUBLIC_BASE_URL this organisation's numbers
-/// were hooked up to.
-async fn hookup_bases(state: &AppState, org: OrgId) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query(
+/// were hooked up to, and the one chosen in Setup (numbers hooked before
+/// it was recorded per number).
+async fn hookup_bases(state: &AppState, org: OrgId) -> Result<Vec<String>, String> {
+    let mut c = state.db.read.acquire().await.map_err(|e| e.to_string())?;
+    let mut bases: Vec<String> = sqlx::query(
         "SELECT DISTINCT hookup_base_url FROM numbers WHERE org_id = $1 AND hookup_base_url IS NOT NULL AND status <> 'inactive'",
     )
     .bind(org.0)
-    .fetch_all(&state.db.read)
-    .await?
+    .fetch_all(&mut *c)
+    .await
+    .map_err(|e| e.to_string())?
     .iter()
     .map(|r| r.try_get("hookup_base_url"))
-    .collect()
+    .collect::<Result<_, _>>()
+    .map_err(|e| e.to_string())?;
+    if let Some(b) = app::setup::store::custom_hookup_base(&mut c, org.0).await.map_err(|e| e.to_string())? {
+        if !bases.contains(&b) {
+            bases.push(b);
+        }
+    }
+    Ok(bases)
 }
 
 /// Checks the signature when the signer has a key; refuses requests nobody

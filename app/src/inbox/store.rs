@@ -139,13 +139,15 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     let p_now = s.int(ms(now));
     let p_org = s.int(v.org().0);
     let p_me = s.int(v.user().user_id.0);
+    let p_floor = s.int(read_floor(&mut c, v.user().user_id.0).await?);
+    let unread_sql = unread_for_me(&p_floor);
     let active_window = format!(
         "FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id WHERE w.thread_id = t.id AND w.deleted_at IS NULL AND w.starts_at <= {p_now} AND w.ends_at > {p_now}"
     );
     s.push(&format!(
         "SELECT t.id, t.last_message_at, t.last_message_preview, t.unread_count, t.open_violations, t.failed_deliveries,
                 c.name AS client_name, c.first_name, c.is_unknown, n.e164, n.class,
-                {UNREAD_FOR_ME} AS my_unread, tr.read_at AS my_read_at,
+                {unread_sql} AS my_unread,
                 (SELECT s.first_name {active_window} ORDER BY w.starts_at, w.id LIMIT 1) AS assigned_name,
                 (SELECT w.ends_at {active_window} ORDER BY w.starts_at, w.id LIMIT 1) AS assigned_until
          FROM threads t JOIN clients c ON c.id = t.client_id JOIN numbers n ON n.id = t.number_id
@@ -168,7 +170,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     match q.filter {
         InboxFilter::All => {}
         InboxFilter::Unread => {
-            s.push(&format!(" AND {UNREAD_FOR_ME} = 1"));
+            s.push(&format!(" AND {unread_sql} = 1"));
         }
         InboxFilter::Assigned => {
             s.push(&format!(" AND EXISTS (SELECT 1 {active_window})"));
@@ -259,7 +261,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
             s.push(" ORDER BY t.last_message_at DESC, t.id DESC");
         }
         InboxSort::UnreadFirst => {
-            let u = UNREAD_FOR_ME;
+            let u = unread_sql.as_str();
             if let Some((flag, at, id)) = cursor.and_then(|c| serde_json::from_value::<(i64, i64, i64)>(c).ok()) {
                 let (pu, pa, pi) = (s.int(flag), s.int(at), s.int(id));
                 s.push(&format!(
@@ -293,11 +295,10 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     for r in rows.iter().take(PAGE) {
         let id = ThreadId(r.try_get("id")?);
         let at: i64 = r.try_get("last_message_at")?;
-        // Mine: the shared count until I have read it, then what came since.
-        let unread: i64 = match r.try_get::<Option<i64>, _>("my_read_at")? {
-            None => r.try_get("unread_count")?,
-            Some(_) if r.try_get::<i64, _>("my_unread")? == 0 => 0,
-            Some(_) => my_unread(&mut c, id, v.user().user_id.0, 0).await?.max(1),
+        // Mine: what came since I last read it (counted for the page's unread rows only).
+        let unread: i64 = match r.try_get::<i64, _>("my_unread")? {
+            0 => 0,
+            _ => my_unread(&mut c, id, v.user().user_id.0).await?.max(1),
         };
         let name: String = r.try_get("client_name")?;
         let first: String = r.try_get("first_name")?;
@@ -366,11 +367,22 @@ async fn sitter_preview(c: &mut AnyConnection, thread: ThreadId, sitter: SitterI
 }
 
 /// Whether thread `t` is unread for the user whose `thread_reads` row is
-/// joined as `tr` (1 or 0): their own read time and mark when they have
-/// one, else the thread's shared count of texts nobody has read.
-pub(crate) const UNREAD_FOR_ME: &str =
-    "(CASE WHEN tr.thread_id IS NULL THEN (CASE WHEN t.unread_count > 0 THEN 1 ELSE 0 END)
-      WHEN tr.marked_unread = 1 OR t.last_inbound_at > tr.read_at THEN 1 ELSE 0 END)";
+/// joined as `tr` (1 or 0): a text came after they last read it (or, if they
+/// never opened it, after `floor`: when they joined), or they marked it unread.
+pub(crate) fn unread_for_me(floor: &str) -> String {
+    format!("(CASE WHEN tr.marked_unread = 1 OR t.last_inbound_at > COALESCE(tr.read_at, {floor}) THEN 1 ELSE 0 END)")
+}
+
+/// Where a person's unread texts start: when they joined.
+async fn read_floor(c: &mut AnyConnection, user: i64) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query("SELECT created_at FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| r.try_get::<i64, _>("created_at"))
+        .transpose()?
+        .unwrap_or(0))
+}
 
 /// How many unread threads a person has (the badge in the navigation).
 pub(crate) async fn unread_threads_of(
@@ -380,22 +392,26 @@ pub(crate) async fn unread_threads_of(
     sitter: Option<SitterId>,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
+    let floor = read_floor(c, user).await?;
     let mine = "LEFT JOIN thread_reads tr ON tr.thread_id = t.id AND tr.user_id = $2";
+    let unread = unread_for_me("$3");
     match sitter {
         None => sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND t.last_message_at IS NOT NULL AND {UNREAD_FOR_ME} = 1"
+            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND t.last_message_at IS NOT NULL AND {unread} = 1"
         ))
         .bind(org.0)
         .bind(user)
+        .bind(floor)
         .fetch_one(&mut *c)
         .await?
         .try_get("n"),
         Some(s) => sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND {UNREAD_FOR_ME} = 1 AND t.id IN
-               (SELECT thread_id FROM assignment_windows WHERE sitter_id = $3 AND deleted_at IS NULL AND starts_at <= $4 AND ends_at > $4)"
+            "SELECT COUNT(*) AS n FROM threads t {mine} WHERE t.org_id = $1 AND {unread} = 1 AND t.id IN
+               (SELECT thread_id FROM assignment_windows WHERE sitter_id = $4 AND deleted_at IS NULL AND starts_at <= $5 AND ends_at > $5)"
         ))
         .bind(org.0)
         .bind(user)
+        .bind(floor)
         .bind(s.0)
         .bind(ms(now))
         .fetch_one(&mut *c)
@@ -412,17 +428,19 @@ async fn unread_for(c: &mut AnyConnection, v: &Viewer, now: DateTime<Utc>) -> Re
     unread_threads_of(c, v.org(), v.user().user_id.0, sitter, now).await
 }
 
-/// How many texts in one thread one person hasn't read.
-async fn my_unread(c: &mut AnyConnection, thread: ThreadId, user: i64, shared: i64) -> Result<i64, sqlx::Error> {
-    let Some(r) = sqlx::query("SELECT read_at, marked_unread FROM thread_reads WHERE thread_id = $1 AND user_id = $2")
-        .bind(thread.0)
-        .bind(user)
-        .fetch_optional(&mut *c)
-        .await?
-    else {
-        return Ok(shared);
-    };
-    let since: i64 = r.try_get("read_at")?;
+/// How many texts in one thread one person hasn't read (at least 1 when
+/// they marked it unread).
+async fn my_unread(c: &mut AnyConnection, thread: ThreadId, user: i64) -> Result<i64, sqlx::Error> {
+    let (since, marked) =
+        match sqlx::query("SELECT read_at, marked_unread FROM thread_reads WHERE thread_id = $1 AND user_id = $2")
+            .bind(thread.0)
+            .bind(user)
+            .fetch_optional(&mut *c)
+            .await?
+        {
+            Some(r) => (r.try_get::<i64, _>("read_at")?, r.try_get::<i64, _>("marked_unread")? == 1),
+            None => (read_floor(c, user).await?, false),
+        };
     let n: i64 = sqlx::query(
         "SELECT COUNT(*) AS n FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND created_at > $2",
     )
@@ -431,7 +449,7 @@ async fn my_unread(c: &mut AnyConnection, thread: ThreadId, user: i64, shared: i
     .fetch_one(&mut *c)
     .await?
     .try_get("n")?;
-    Ok(if r.try_get::<i64, _>("marked_unread")? == 1 { n.max(1) } else { n })
+    Ok(if marked { n.max(1) } else { n })
 }
 
 /// Records that `user` has read `thread` now (or marked it unread).
@@ -452,6 +470,10 @@ pub(crate) async fn mark_read_by(
     .bind(i16::from(!read))
     .execute(&mut *c)
     .await?;
+    if read {
+        // The shared count (what the API reports): texts nobody has read yet.
+        sqlx::query("UPDATE threads SET unread_count = 0 WHERE id = $1").bind(thread.0).execute(&mut *c).await?;
+    }
     Ok(())
 }
 
@@ -471,12 +493,11 @@ struct Header {
     number_id: i64,
     number: E164,
     class: crate::domain::numbers::NumberClass,
-    unread: i64,
 }
 
 async fn header(c: &mut AnyConnection, org: OrgId, id: ThreadId) -> AppResult<Header> {
     let r = sqlx::query(
-        "SELECT t.org_id, t.client_id, t.unread_count, c.name, c.first_name, c.is_unknown, n.id AS number_id, n.e164, n.class
+        "SELECT t.org_id, t.client_id, c.name, c.first_name, c.is_unknown, n.id AS number_id, n.e164, n.class
          FROM threads t JOIN clients c ON c.id = t.client_id JOIN numbers n ON n.id = t.number_id WHERE t.id = $1 AND t.org_id = $2",
     )
     .bind(id.0)
@@ -495,7 +516,6 @@ async fn header(c: &mut AnyConnection, org: OrgId, id: ThreadId) -> AppResult<He
             .ok_or_else(|| AppError::Internal(request_id()))?,
         class: crate::domain::numbers::NumberClass::parse(&r.try_get::<String, _>("class")?)
             .unwrap_or(crate::domain::numbers::NumberClass::FrontDesk),
-        unread: r.try_get("unread_count")?,
     })
 }
 
@@ -599,7 +619,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
         read_only: access == SitterAccess::Past,
         cannot_send,
         messages,
-        unread: my_unread(&mut c, id, v.user().user_id.0, h.unread).await?,
+        unread: my_unread(&mut c, id, v.user().user_id.0).await?,
     })
 }
 
@@ -828,14 +848,15 @@ pub async fn set_read(thread: ThreadId, read: bool) -> AppResult<()> {
     let st = state()?;
     let now = now();
     let mut tx = st.db.begin().await?;
-    let h = header(&mut tx, v.org(), thread).await?;
+    // The thread must exist in the viewer's business.
+    header(&mut tx, v.org(), thread).await?;
     if let Viewer::Sitter(_, s) = &v {
         if sitter_access(&mut tx, *s, thread, now).await? != SitterAccess::Active {
             return Err(not_yours());
         }
     }
     // Read state is each person's own: nobody else's badge changes.
-    let was_unread = my_unread(&mut tx, thread, v.user().user_id.0, h.unread).await? > 0;
+    let was_unread = my_unread(&mut tx, thread, v.user().user_id.0).await? > 0;
     if was_unread == !read {
         return Ok(());
     }

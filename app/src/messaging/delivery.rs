@@ -309,6 +309,14 @@ async fn run_send_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Er
     // a STOP, a number leaving service or a window ending meanwhile wins.
     if let Some(skip) = recheck(state, &m, &ctx, now).await? {
         skipped(state, &m, &skip, now).await?;
+        if probing {
+            // This text was to test the provider; the next one will.
+            sqlx::query("UPDATE provider_breaker SET probe_started_at = NULL WHERE org_id = $1")
+                .bind(m.org.0)
+                .execute(&state.db.write)
+                .await?;
+            state.wake_worker();
+        }
         return Ok(Outcome::Done);
     }
     let attempt_id: i64 = sqlx::query(

@@ -570,24 +570,14 @@ async fn plan_for(
                 .filter(|o| !(o.class == NumberClass::Pool && windows.contains_key(&o.id.0)))
                 .cloned()
                 .collect();
+            // A leaving sitter's numbers all go; a released number is gone:
+            // their conversations go to the owner inbox on a Front Desk number.
             let dest = if leaving {
                 candidates
                     .iter()
-                    .filter(|o| {
-                        o.id != n.id
-                            && o.status == NumberStatus::Active
-                            && o.sitter_id.is_some()
-                            && o.sitter_id == n.sitter_id
-                    })
+                    .filter(|o| o.id != n.id && o.class == NumberClass::FrontDesk && o.status == NumberStatus::Active)
                     .min_by(|a, b| a.e164.cmp(&b.e164))
-                    .map(|o| ThreadMove::ToNumber(o.id))
-                    .or_else(|| {
-                        candidates
-                            .iter()
-                            .filter(|o| o.class == NumberClass::FrontDesk && o.status == NumberStatus::Active)
-                            .min_by(|a, b| a.e164.cmp(&b.e164))
-                            .map(|fd| ThreadMove::ToOwnerInbox(fd.id))
-                    })
+                    .map(|fd| ThreadMove::ToOwnerInbox(fd.id))
             } else {
                 numbers::quarantine_destination(&n, &candidates, now)
             };
@@ -903,33 +893,37 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
     let st = state()?;
     let mut out = Vec::new();
     let mut touched = Vec::new();
-    let releasing = matches!(action, NumberAction::ReleaseToProvider);
-    let provider = if releasing { Some(provider_for(u).await?.0) } else { None };
+    if matches!(action, NumberAction::ReleaseToProvider) {
+        // Checked before anything changes: a release needs a working provider.
+        provider_for(u).await?;
+    }
     for &id in ids {
-        // A release asks the provider first (outside the transaction, so the
-        // writer isn't held over the network); nothing changes here if it says no.
-        if let Some(p) = &provider {
-            if let Some(refused) = release_at_provider(&st, u, p, id, action).await? {
-                out.push(refused);
-                continue;
-            }
-        }
         let mut tx = st.db.begin().await?;
         let ctx = mstore::org_context(&mut tx, u.org_id).await?;
         let shown = display_of(&mut tx, u.org_id, id).await?;
         let now = now();
         match plan(&mut tx, &ctx, id, action, now).await {
-            Ok(p) => {
-                let summary = execute(&mut tx, &ctx, &u.actor(request_id()), &p, now, &mut touched).await?;
-                tx.commit().await?;
-                out.push(ItemResult { id, number: shown, ok: true, message: summary });
-            }
+            Ok(p) => match execute(&mut tx, &ctx, &u.actor(request_id()), &p, now, &mut touched).await {
+                Ok(summary) => {
+                    tx.commit().await?;
+                    out.push(ItemResult { id, number: shown, ok: true, message: summary });
+                }
+                // Someone else changed it first: nothing of this is kept.
+                Err(AppError::Conflict(why)) => {
+                    drop(tx);
+                    out.push(ItemResult { id, number: shown, ok: false, message: why });
+                }
+                Err(e) => return Err(e),
+            },
             Err(AppError::Internal(r)) => return Err(AppError::Internal(r)),
             Err(e) => {
                 drop(tx);
                 out.push(ItemResult { id, number: shown, ok: false, message: e.to_string() });
             }
         }
+    }
+    if matches!(action, NumberAction::ReleaseToProvider) {
+        st.wake_worker();
     }
     for t in touched {
         st.publish(LiveEvent {
@@ -941,44 +935,6 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
         });
     }
     Ok(out)
-}
-
-/// Checks the release and gives the number back to the provider; `Some`
-/// is the item's refusal. A number the provider no longer has counts as
-/// given back.
-async fn release_at_provider(
-    st: &crate::platform::AppState,
-    u: &SessionUser,
-    p: &Provider,
-    id: i64,
-    action: &NumberAction,
-) -> AppResult<Option<ItemResult>> {
-    let mut c = st.db.read.acquire().await?;
-    let ctx = mstore::org_context(&mut c, u.org_id).await?;
-    let shown = display_of(&mut c, u.org_id, id).await?;
-    match plan(&mut c, &ctx, id, action, now()).await {
-        Ok(_) => {}
-        Err(AppError::Internal(r)) => return Err(AppError::Internal(r)),
-        Err(e) => return Ok(Some(ItemResult { id, number: shown, ok: false, message: e.to_string() })),
-    }
-    let sid: Option<String> = sqlx::query("SELECT provider_sid FROM numbers WHERE id = $1 AND org_id = $2")
-        .bind(id)
-        .bind(u.org_id.0)
-        .fetch_one(&mut *c)
-        .await?
-        .try_get("provider_sid")?;
-    drop(c);
-    let Some(sid) = sid else { return Ok(None) };
-    match p.release(&sid).await {
-        Ok(()) => Ok(None),
-        Err(e) if e.http_status == Some(404) => Ok(None),
-        Err(e) => Ok(Some(ItemResult {
-            id,
-            number: shown,
-            ok: false,
-            message: format!("The provider didn't release it: {}", e.explain()),
-        })),
-    }
 }
 
 async fn start_assignment(
@@ -1021,9 +977,9 @@ async fn execute(
     let shown = n.e164.display();
     let (kind, summary, payload) = match &p.change {
         Change::Quarantine { until, reason, note, dest, dest_display, moves, dest_sitter, close } => {
-            sqlx::query(
+            let r = sqlx::query(
                 "UPDATE numbers SET status = 'quarantined', quarantined_at = $1, quarantine_reason = $2, quarantine_note = $3,
-                     cooldown_until = $4, sitter_id = NULL WHERE id = $5",
+                     cooldown_until = $4, sitter_id = NULL WHERE id = $5 AND status = 'active'",
             )
             .bind(ms(now))
             .bind(reason.as_str())
@@ -1032,6 +988,9 @@ async fn execute(
             .bind(n.id.0)
             .execute(&mut *tx)
             .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::Conflict(format!("{shown} is no longer active; someone changed it first.")));
+            }
             sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
                 .bind(ms(now))
                 .bind(n.id.0)
@@ -1145,13 +1104,16 @@ async fn execute(
             )
         }
         Change::ReleaseFromQuarantine => {
-            sqlx::query(
+            let r = sqlx::query(
                 "UPDATE numbers SET status = 'active', class = 'pool', sitter_id = NULL, quarantined_at = NULL,
-                     quarantine_reason = NULL, quarantine_note = NULL, keep_quarantined = 0 WHERE id = $1",
+                     quarantine_reason = NULL, quarantine_note = NULL, keep_quarantined = 0 WHERE id = $1 AND status = 'quarantined'",
             )
             .bind(n.id.0)
             .execute(&mut *tx)
             .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::Conflict(format!("{shown} has already left quarantine.")));
+            }
             sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1")
                 .bind(n.id.0)
                 .execute(&mut *tx)
@@ -1164,11 +1126,14 @@ async fn execute(
             )
         }
         Change::KeepQuarantined { keep } => {
-            sqlx::query("UPDATE numbers SET keep_quarantined = $1 WHERE id = $2")
+            let r = sqlx::query("UPDATE numbers SET keep_quarantined = $1 WHERE id = $2 AND status = 'quarantined'")
                 .bind(i16::from(*keep))
                 .bind(n.id.0)
                 .execute(&mut *tx)
                 .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::Conflict(format!("{shown} is not in quarantine any more.")));
+            }
             (
                 "number.quarantine_kept",
                 if *keep {
@@ -1183,13 +1148,17 @@ async fn execute(
             if let Some(q) = moves {
                 Box::pin(execute(tx, ctx, actor, q, now, touched)).await?;
             }
-            sqlx::query(
-                "UPDATE numbers SET status = 'inactive', released_at = $1, sitter_id = NULL, keep_quarantined = 0 WHERE id = $2",
+            let r = sqlx::query(
+                "UPDATE numbers SET status = 'inactive', released_at = $1, sitter_id = NULL, keep_quarantined = 0
+                 WHERE id = $2 AND status <> 'inactive'",
             )
             .bind(ms(now))
             .bind(n.id.0)
             .execute(&mut *tx)
             .await?;
+            if r.rows_affected() == 0 {
+                return Err(AppError::Conflict(format!("{shown} has already been released.")));
+            }
             sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
                 .bind(ms(now))
                 .bind(n.id.0)
@@ -1199,6 +1168,18 @@ async fn execute(
                 .bind(n.id.0)
                 .execute(&mut *tx)
                 .await?;
+            // The provider is told by a job once this commits: the guards
+            // above decided under the writer, and no network call holds it.
+            crate::platform::jobs::enqueue(
+                tx,
+                crate::platform::jobs::NewJob::now(
+                    Some(ctx.id),
+                    RELEASE_JOB,
+                    serde_json::json!({ "number_id": n.id.0 }),
+                )
+                .dedupe(format!("{RELEASE_JOB}:{}", n.id.0)),
+            )
+            .await?;
             (
                 "number.released",
                 format!(
@@ -1253,6 +1234,112 @@ async fn execute(
     )
     .await?;
     Ok(summary)
+}
+
+/// The job that gives a released number back to the provider.
+pub const RELEASE_JOB: &str = "number.release";
+
+/// Gives a released number back to the provider. A number the provider no
+/// longer has counts as given back; a refusal raises an alert so the owner
+/// can release it in the provider's console (it may still cost money).
+pub async fn run_release(
+    st: &crate::platform::AppState,
+    job: &crate::platform::jobs::Job,
+) -> crate::platform::jobs::Outcome {
+    use crate::platform::jobs::Outcome;
+    match run_release_inner(st, job).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Retry { error: format!("database: {e}"), after: std::time::Duration::from_secs(30) },
+    }
+}
+
+async fn run_release_inner(
+    st: &crate::platform::AppState,
+    job: &crate::platform::jobs::Job,
+) -> Result<crate::platform::jobs::Outcome, AppError> {
+    use crate::platform::jobs::Outcome;
+    let (Some(org), Some(id)) = (job.org_id, job.payload.get("number_id").and_then(|v| v.as_i64())) else {
+        return Ok(Outcome::Fail { error: "release job without its number".into() });
+    };
+    let Some(r) =
+        sqlx::query("SELECT e164, provider_sid FROM numbers WHERE id = $1 AND org_id = $2 AND status = 'inactive'")
+            .bind(id)
+            .bind(org.0)
+            .fetch_optional(&st.db.read)
+            .await?
+    else {
+        return Ok(Outcome::Done);
+    };
+    let e164: String = r.try_get("e164")?;
+    let shown = E164::from_canonical(&e164).map(|e| e.display()).unwrap_or(e164);
+    let sid: Option<String> = r.try_get("provider_sid")?;
+    let ctx = {
+        let mut c = st.db.read.acquire().await?;
+        mstore::org_context(&mut c, org).await?
+    };
+    let outcome = match sid {
+        None => Ok(()),
+        Some(sid) => match provider::for_org(st, org, ctx.settings.delivery.timeout_seconds as u64).await {
+            Ok(p) => p.release(&sid).await,
+            Err(e) => {
+                Err(provider::ProviderError { code: None, http_status: None, message: e.to_string(), transient: false })
+            }
+        },
+    };
+    let refusal = match outcome {
+        Ok(()) => None,
+        Err(e) if e.http_status == Some(404) => None,
+        Err(e) if e.transient && job.attempts < job.max_attempts => {
+            return Ok(Outcome::Retry { error: e.message, after: std::time::Duration::from_secs(60) });
+        }
+        Err(e) => Some(e.explain()),
+    };
+    let mut tx = st.db.begin().await?;
+    match &refusal {
+        None => {
+            audit::append(
+                &mut tx,
+                org,
+                &audit::Actor::system(None),
+                Event::new("number.release_confirmed", "number", id, format!("The provider took back {shown}"))
+                    .number(id),
+            )
+            .await?;
+        }
+        Some(why) => {
+            crate::alerts::service::raise(
+                &mut tx,
+                org,
+                crate::alerts::service::Raise {
+                    rule: "number_release_failed",
+                    cause_key: format!("release:{id}"),
+                    severity: crate::domain::alerts::Severity::Warning,
+                    title: format!("The provider didn't take back {shown}"),
+                    body: format!(
+                        "{shown} is out of service here, but the provider still has it and may keep billing for it: {why} Release it in the provider's console."
+                    ),
+                    thread_id: None,
+                    number_id: Some(id),
+                },
+                now(),
+            )
+            .await?;
+            audit::append(
+                &mut tx,
+                org,
+                &audit::Actor::system(None),
+                Event::new("number.release_failed", "number", id, format!("The provider didn't take back {shown}"))
+                    .number(id)
+                    .payload(serde_json::json!({ "reason": why })),
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(match refusal {
+        None => Outcome::Done,
+        Some(why) => Outcome::Fail { error: why },
+    })
 }
 
 /// What deactivating a sitter does to one number they hold: quarantined,
@@ -1313,13 +1400,17 @@ pub async fn return_cooled_down(st: &crate::platform::AppState) -> AppResult<usi
         let ctx = mstore::org_context(&mut tx, OrgId(org)).await?;
         match plan(&mut tx, &ctx, id, &NumberAction::ReleaseFromQuarantine, now).await {
             Ok(p) => {
-                // Re-read under the writer: the owner may have just chosen to keep it.
-                let kept: i64 = sqlx::query("SELECT keep_quarantined FROM numbers WHERE id = $1")
-                    .bind(id)
-                    .fetch_one(&mut *tx)
-                    .await?
-                    .try_get("keep_quarantined")?;
-                if kept == 1 {
+                // Claims the row (PostgreSQL locks it until commit; another
+                // sweep or the owner's "keep" waits, then sees the result).
+                let claimed = sqlx::query(
+                    "UPDATE numbers SET keep_quarantined = keep_quarantined
+                     WHERE id = $1 AND status = 'quarantined' AND keep_quarantined = 0 AND cooldown_until <= $2",
+                )
+                .bind(id)
+                .bind(ms(now))
+                .execute(&mut *tx)
+                .await?;
+                if claimed.rows_affected() == 0 {
                     continue;
                 }
                 let actor = audit::Actor::system(None);

@@ -4,7 +4,7 @@
 //! never get the same job, on SQLite the single writer already serialises.
 //! A job whose worker died is handed out again after its lease runs out.
 
-use super::db::{from_ms, ms, Db, DbKind, Tx};
+use super::db::{from_ms, ms, Db, DbKind};
 use crate::domain::ids::OrgId;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,7 @@ impl NewJob {
 
 /// Enqueues in the caller's transaction; `None` when a job with the same
 /// dedupe key exists already.
-pub async fn enqueue(tx: &mut Tx, job: NewJob) -> Result<Option<i64>, sqlx::Error> {
+pub async fn enqueue(c: &mut sqlx::AnyConnection, job: NewJob) -> Result<Option<i64>, sqlx::Error> {
     let row = sqlx::query(
         "INSERT INTO jobs (org_id, kind, payload, status, attempts, max_attempts, run_at, dedupe_key, created_at)
          VALUES ($1, $2, $3, 'queued', 0, $4, $5, $6, $7)
@@ -94,7 +94,7 @@ pub async fn enqueue(tx: &mut Tx, job: NewJob) -> Result<Option<i64>, sqlx::Erro
     .bind(ms(job.run_at))
     .bind(job.dedupe_key)
     .bind(ms(Utc::now()))
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *c)
     .await?;
     row.map(|r| r.try_get("id")).transpose()
 }

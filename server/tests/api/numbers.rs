@@ -492,7 +492,11 @@ async fn releasing_to_the_provider_is_previewed_calls_the_provider_once_and_move
 
         let done = app.call(ApplyNumberAction { ids: vec![bought], action: release }).await.unwrap();
         assert!(done[0].ok, "{backend:?}: {:?}", done[0]);
-        assert_eq!(deletes(), 1, "{backend:?}: the provider is called once");
+        eventually(10, "the provider is told", || async { deletes() == 1 }).await;
+        eventually(10, "and it confirms", || async {
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'number.release_confirmed'").await == 1
+        })
+        .await;
         assert_eq!(
             app.text(&format!("SELECT status FROM numbers WHERE id = {bought}")).await.as_deref(),
             Some("inactive")
@@ -507,6 +511,7 @@ async fn releasing_to_the_provider_is_previewed_calls_the_provider_once_and_move
         // Released is final.
         let again = app.call(ApplyNumberAction { ids: vec![bought], action: NumberAction::ReleaseToProvider }).await;
         assert!(again.map(|r| !r[0].ok).unwrap_or(true));
-        assert_eq!(deletes(), 1);
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(deletes(), 1, "{backend:?}: the provider is called once");
     }
 }
