@@ -519,6 +519,23 @@ async fn sitter_row(c: &mut AnyConnection, org: OrgId, s: i64) -> Result<Option<
         .await
 }
 
+/// Refuses a change to a number that still carries open or upcoming
+/// windows, naming their clients.
+fn no_open_windows(shown: &str, windows: Option<&Vec<(String, i64)>>) -> AppResult<()> {
+    let Some(w) = windows else { return Ok(()) };
+    let mut clients: Vec<String> = Vec::new();
+    for (c, _) in w {
+        if !clients.contains(c) {
+            clients.push(c.clone());
+        }
+    }
+    Err(refuse(format!(
+        "{shown} still has {} ({}). Move or delete them in Assignments first.",
+        plural(w.len(), "open or upcoming window", "open or upcoming windows"),
+        names(&clients)
+    )))
+}
+
 fn names(list: &[String]) -> String {
     const SHOW: usize = 5;
     if list.len() <= SHOW {
@@ -708,19 +725,7 @@ async fn plan_for(
         }
         NumberAction::ReleaseToProvider => {
             numbers::release_to_provider(&n, &all).map_err(refuse)?;
-            if let Some(w) = windows.get(&id) {
-                let mut clients: Vec<String> = Vec::new();
-                for (c, _) in w {
-                    if !clients.contains(c) {
-                        clients.push(c.clone());
-                    }
-                }
-                return Err(refuse(format!(
-                    "{shown} still has {} ({}). Move or delete them in Assignments first.",
-                    plural(w.len(), "open or upcoming window", "open or upcoming windows"),
-                    names(&clients)
-                )));
-            }
+            no_open_windows(&shown, windows.get(&id))?;
             let cost: Option<i64> = sqlx::query("SELECT monthly_cost_cents FROM numbers WHERE id = $1")
                 .bind(id)
                 .fetch_one(&mut *c)
@@ -762,19 +767,7 @@ async fn plan_for(
         }
         NumberAction::ReleaseToPool => {
             numbers::release_to_pool(&n, now, tz).map_err(refuse)?;
-            if let Some(w) = windows.get(&id) {
-                let mut clients: Vec<String> = Vec::new();
-                for (c, _) in w {
-                    if !clients.contains(c) {
-                        clients.push(c.clone());
-                    }
-                }
-                return Err(refuse(format!(
-                    "{shown} still has {} ({}). Move or delete them in Assignments first.",
-                    plural(w.len(), "open or upcoming window", "open or upcoming windows"),
-                    names(&clients)
-                )));
-            }
+            no_open_windows(&shown, windows.get(&id))?;
             match n.sitter_id {
                 Some(s) => {
                     let first = match sitter_row(c, ctx.id, s.0).await? {

@@ -219,19 +219,11 @@ async fn sitters_see_only_their_own_schedule_and_cannot_assign() {
 
 #[tokio::test]
 async fn an_introduction_made_in_quiet_hours_waits_for_them_to_end_unless_the_owner_sends_it_now() {
-    use app::settings::{LoadRulesSettings, SaveRulesSettings};
     for backend in backends() {
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.expect("sign in");
         // Quiet hours from an hour ago until two hours from now.
-        let mut rules = app.call(LoadRulesSettings {}).await.expect("rules");
-        let tz = BusinessTz::parse(&rules.time_zone).unwrap();
-        let local_now = tz.local(app::platform::now());
-        let at = |h: i64| (local_now + chrono::Duration::hours(h)).format("%H:%M").to_string();
-        rules.quiet_enabled = true;
-        rules.quiet_start = at(-1);
-        rules.quiet_end = at(2);
-        app.call(SaveRulesSettings { form: rules }).await.expect("quiet hours");
+        app.set_quiet_hours(-1, 2).await;
 
         let maya = app.sitter_id("Maya").await;
         let jordan = app.sitter_id("Jordan").await;

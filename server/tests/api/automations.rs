@@ -63,20 +63,11 @@ fn greeting(template: &str) -> Draft {
 }
 
 async fn set_quiet_hours(app: &TestApp, around_now: bool) {
-    use app::settings::{LoadRulesSettings, SaveRulesSettings};
-    let mut form = app.call(LoadRulesSettings {}).await.expect("rules");
-    let tz = app::domain::time::BusinessTz::parse(&form.time_zone).expect("zone");
-    let local = tz.local(app::platform::now());
-    let fmt = |d: chrono::Duration| (local + d).format("%H:%M").to_string();
-    form.quiet_enabled = true;
     if around_now {
-        form.quiet_start = fmt(chrono::Duration::hours(-1));
-        form.quiet_end = fmt(chrono::Duration::hours(2));
+        app.set_quiet_hours(-1, 2).await;
     } else {
-        form.quiet_start = fmt(chrono::Duration::hours(3));
-        form.quiet_end = fmt(chrono::Duration::hours(4));
+        app.set_quiet_hours(3, 4).await;
     }
-    app.call(SaveRulesSettings { form }).await.expect("quiet hours saved");
 }
 
 #[tokio::test]

@@ -298,6 +298,22 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Switches quiet hours on, from `start` to `end` hours from now in the
+    /// business's time zone, through the owner's Settings (signed in).
+    pub async fn set_quiet_hours(&self, start: i64, end: i64) {
+        use app::settings::{LoadRulesSettings, SaveRulesSettings};
+        let mut form = self.call(LoadRulesSettings {}).await.expect("rules");
+        let tz = app::domain::time::BusinessTz::parse(&form.time_zone).expect("zone");
+        let local = tz.local(app::platform::now());
+        let at = |h: i64| (local + chrono::Duration::hours(h)).format("%H:%M").to_string();
+        form.quiet_enabled = true;
+        form.quiet_start = at(start);
+        form.quiet_end = at(end);
+        self.call(SaveRulesSettings { form }).await.expect("quiet hours saved");
+    }
+}
+
 /// Polls until `f` is true or `secs` pass.
 pub async fn eventually<F, Fut>(secs: u64, what: &str, mut f: F)
 where

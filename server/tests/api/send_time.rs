@@ -23,18 +23,6 @@ fn request(app: &TestApp, thread: ThreadId, sender: Sender, body: &str) -> SendR
     SendRequest { org: app.org(), thread, body: body.into(), sender, actor, confirmed: false, automation_id: None }
 }
 
-async fn quiet_hours_now(app: &TestApp) {
-    use app::settings::{LoadRulesSettings, SaveRulesSettings};
-    let mut form = app.call(LoadRulesSettings {}).await.expect("rules");
-    let tz = app::domain::time::BusinessTz::parse(&form.time_zone).expect("zone");
-    let local = tz.local(app::platform::now());
-    let fmt = |h: i64| (local + chrono::Duration::hours(h)).format("%H:%M").to_string();
-    form.quiet_enabled = true;
-    form.quiet_start = fmt(-1);
-    form.quiet_end = fmt(2);
-    app.call(SaveRulesSettings { form }).await.expect("quiet hours saved");
-}
-
 /// The waiting texts' time comes now (quiet hours end, the breaker closes).
 async fn their_time_comes(app: &TestApp) {
     app.exec("DELETE FROM provider_breaker").await;
@@ -63,7 +51,7 @@ async fn stop_while_a_text_waits_out_quiet_hours_means_it_is_never_sent() {
         let stub = twilio_stub::start().await;
         let app = spawn_twilio_demo(backend, &stub).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
-        quiet_hours_now(&app).await;
+        app.set_quiet_hours(-1, 2).await;
         let tom = app.thread_of(TOM, FRONT_DESK).await;
 
         let body = "Reminder: Rex's walk is tomorrow at 9";
