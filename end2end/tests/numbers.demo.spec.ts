@@ -168,6 +168,24 @@ test.describe("numbers, as the owner", () => {
     expect(lines.length).toBe(4);
     expect(lines.slice(1).every((l) => l.includes(",Quarantined,"))).toBeTruthy();
     expect(text).toContain("+14155550777,Pool,Quarantined,");
+
+    // Give the two test numbers back to the provider: previewed with the saving, then done.
+    await page.getByTestId("number-row").filter({ hasText: bought }).locator('input[type="checkbox"]').check();
+    await page.locator('[data-number="+14155550777"]').locator('input[type="checkbox"]').check();
+    await page.getByTestId("bulk-release-provider").click();
+    const impacts = dialog.getByTestId("impact-item");
+    await expect(impacts).toHaveCount(2);
+    await expect(impacts.filter({ hasText: bought })).toContainText("Saves $1.15 a month.");
+    await expect(impacts.filter({ hasText: "+1 (415) 555-0777" })).toContainText("monthly cost isn't known");
+    await expect(impacts.first()).toContainText("goes back to the provider");
+    await shot(page, "numbers-release-preview");
+    await dialog.getByTestId("action-confirm").click();
+    await expect(dialog.locator('[data-testid="action-result"][data-ok="true"]')).toHaveCount(2);
+    await dialog.getByTestId("action-close").click();
+    await expect(page.getByTestId("number-row")).toHaveCount(1);
+    await page.getByTestId("filter-status").selectOption("inactive");
+    await expect(page.getByTestId("number-row")).toHaveCount(2);
+    await shot(page, "numbers-released");
   });
 
   test("on a phone the table keeps the essentials", async ({ page }) => {

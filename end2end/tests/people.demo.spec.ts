@@ -56,13 +56,37 @@ test.describe("people, as the owner", () => {
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await expect(jordan.getByTestId("sitter-number")).toHaveText("+1 (512) 555-0102");
 
-    // Tess is switched off: her number goes into quarantine.
+    // A new client texts Tess's number, so she has a conversation.
+    const res = await page.request.post("/webhooks/twilio/sms", {
+      form: { MessageSid: `SMe2etess${Date.now()}`, From: "+17375550188", To: "+15125550105", Body: "Is Tess free for walkies on Friday?", NumMedia: "0" },
+    });
+    expect(res.status()).toBe(200);
+
+    // Tess is switched off: her number goes into quarantine and the preview
+    // says where her conversation goes.
     await tess.getByTestId("sitter-toggle").click();
-    await expect(dialog.getByTestId("impact-list")).toContainText("+1 (512) 555-0105 goes into quarantine");
+    const impact = dialog.getByTestId("impact-list");
+    await expect(impact).toContainText("+1 (512) 555-0105 goes into quarantine");
+    await expect(impact).toContainText("1 conversation move to the owner inbox on the Front Desk number +1 (512) 555-0100");
+    await expect(impact).toContainText("Each moved conversation gets a note");
+    await shot(page, "people-deactivate-moves");
     await dialog.getByTestId("confirm-button").click();
     await expect(tess).toContainText("Inactive");
     await expect(tess.getByTestId("sitter-number")).toHaveText("None");
     await expect(tess.getByTestId("sitter-toggle")).toHaveText("Activate");
+
+    // The conversation is now on the Front Desk, with a note saying why.
+    await page.goto("/inbox");
+    await hydrated(page);
+    await page.getByTestId("inbox-search").fill("walkies on Friday");
+    await page.getByRole("button", { name: "Search" }).click();
+    const item = page.getByTestId("thread-item").first();
+    await expect(item).toContainText("Front Desk");
+    await item.click();
+    const notes = page.getByTestId("messages");
+    await expect(notes).toContainText("Tess Moore deactivated");
+    await expect(notes).toContainText("this conversation now uses +1 (512) 555-0100");
+    await shot(page, "people-deactivated-thread");
   });
 
   test("clients: search, edit (a bad number is refused and kept), merge an Unknown client", async ({ page }) => {
