@@ -14,7 +14,9 @@ SCHEMATHESIS_VERSION := 4.32.5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# tools/bin first: its wasm-opt passes tiny split WASM pieces through
+# instead of starting Node.js for each (see the script).
+export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 # cargo-leptos sets this while building; setting it for every cargo command
 # keeps plain `cargo test` builds identical (and avoids rebuilding leptos).
@@ -45,10 +47,14 @@ toolchain:
 		rustup component list --installed --toolchain $(TOOLCHAIN) | grep -q "^$$c" || rustup component add $$c --toolchain $(TOOLCHAIN); \
 	done
 
+# cargo-leptos's own release profile links with fat LTO in one codegen
+# unit, most of its install time on two cores; it only drives the build, so
+# a plain optimised build of it does the same job and installs much sooner.
 cargo-leptos: toolchain
 	@if cargo leptos --version 2>/dev/null | grep -q "$(CARGO_LEPTOS_VERSION)"; then :; else \
-		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (about 15 minutes, once per machine)"; \
-		cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; \
+		echo "installing cargo-leptos $(CARGO_LEPTOS_VERSION) (several minutes, once per machine)"; \
+		CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+			cargo install cargo-leptos --version $(CARGO_LEPTOS_VERSION) --locked; \
 	fi
 
 wasm-bindgen: toolchain

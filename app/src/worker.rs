@@ -19,6 +19,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
             crate::automations::runner::run(state, job).await
         }
         crate::automations::runner::RETRY_JOB => crate::automations::runner::run_retry(state, job).await,
+        crate::automations::runner::STAFF_JOB => crate::automations::runner::run_staff_text(state, job).await,
         other => Outcome::Fail { error: format!("no handler for job kind {other:?}") },
     }
 }

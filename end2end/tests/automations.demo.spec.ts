@@ -142,6 +142,58 @@ test("an automation that waits for a sitter who isn't on the roster can't be swi
   await expect(page.getByTestId("automation-status")).toHaveText("Draft");
 });
 
+test("an automation texts the assigned sitter on their own phone, with the client's contact details hidden", async ({ page }) => {
+  const m = marker();
+  await signIn(page, OWNER);
+  await page.goto("/automations/new");
+  await hydrated(page);
+  await page.getByTestId("automation-name").fill(`Tell the sitter ${m}`);
+  await page.getByTestId("automation-lane").selectOption("operations");
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("trigger-message_received").check();
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("condition-add").click();
+  const cond = page.getByTestId("condition-0");
+  await cond.getByTestId("condition-field").selectOption("message.text");
+  await cond.getByTestId("condition-operator").selectOption("contains");
+  await cond.getByTestId("condition-value").fill(m);
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("action-add-sms").click();
+  await page.getByTestId("action-0").getByTestId("action-kind").selectOption("sitter");
+  await page.getByTestId("builder-next").click();
+  await page.getByTestId("message-0").getByTestId("message-template").fill("{{client.first_name}} wrote: {{message.text}}");
+  await page.getByTestId("builder-next").click();
+  await expect(page.getByTestId("review-actions")).toContainText("Text the assigned sitter:");
+  await page.getByTestId("builder-save").click();
+  await expect(page).toHaveURL(/\/automations\/\d+/);
+  // Test against Ana's conversation on Maya's number, where Maya is the assigned sitter.
+  const sample = page.getByTestId("test-thread");
+  const ana = sample.locator("option", { hasText: "Ana Lopez · +1 (512) 555-0101" }).first();
+  await sample.selectOption((await ana.getAttribute("value")) ?? "");
+  await page.getByTestId("test-run").click();
+  await expect(page.getByTestId("test-result")).toContainText("Test · test passed");
+  await expect(page.getByTestId("test-result")).toContainText("would text Maya Chen (+1 (512) 555-0170) from the Front Desk number");
+  await page.getByTestId("automation-activate").click();
+  await expect(page.getByTestId("automation-status")).toHaveText("Active");
+
+  await textIn(page, ANA, MAYA_NUMBER, `${m}: the gate code changed, call me on 512 555 0142`);
+  const run = page.getByTestId("execution").filter({ has: page.locator('details[data-status="succeeded"]') });
+  await expect(async () => {
+    await page.getByTestId("execution-refresh").click();
+    await expect(run).toHaveCount(1, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  await run.locator("summary").click();
+  const actions = run.getByTestId("execution-actions");
+  await expect(actions).toContainText("1. texting Maya Chen (+1 (512) 555-0170)");
+  await expect(actions).toContainText("Ana wrote:");
+  await expect(actions).not.toContainText("0142");
+  await shot(page, "automation-texts-the-sitter");
+  // Switched off again so later runs of the suite start clean.
+  await page.getByTestId("automation-archive").click();
+  await page.getByTestId("confirm-dialog").getByRole("button", { name: "Archive" }).click();
+  await expect(page.getByTestId("automation-status")).toHaveText("Archived");
+});
+
 test("a template opens as a draft in the builder", async ({ page }) => {
   await signIn(page, OWNER);
   await page.goto("/automations");

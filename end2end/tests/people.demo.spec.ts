@@ -67,7 +67,7 @@ test.describe("people, as the owner", () => {
     await tess.getByTestId("sitter-toggle").click();
     const impact = dialog.getByTestId("impact-list");
     await expect(impact).toContainText("+1 (512) 555-0105 goes into quarantine");
-    await expect(impact).toContainText("1 conversation move to the owner inbox on the Front Desk number +1 (512) 555-0100");
+    await expect(impact).toContainText("1 conversation moves to the owner inbox on the Front Desk number +1 (512) 555-0100");
     await expect(impact).toContainText("Each moved conversation gets a note");
     await shot(page, "people-deactivate-moves");
     await dialog.getByTestId("confirm-button").click();

@@ -23,6 +23,25 @@ test.describe("settings, as the owner", () => {
     await expect(page.getByText("Saved. Quiet hours: 21:00–08:00 → 22:00–08:00")).toBeVisible();
   });
 
+  test("the automated-text limit per conversation is the owner's to set, within 1 to 60", async ({ page }) => {
+    const rate = page.getByTestId("rules-automation-rate");
+    const before = await rate.inputValue();
+    await rate.fill("0");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByTestId("rules-error")).toContainText("between 1 and 60");
+    await expect(rate).toHaveValue("0");
+    const next = before === "4" ? "5" : "4";
+    await rate.fill(next);
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText(`Automated texts per conversation per hour: ${before} → ${next}`)).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("rules-automation-rate")).toHaveValue(next);
+    await page.getByTestId("rules-automation-rate").fill("3");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText(`Automated texts per conversation per hour: ${next} → 3`)).toBeVisible();
+  });
+
   test("health checks, and a failed background job replayed with a reason", async ({ page }) => {
     await expect(page.getByTestId("health-check")).toHaveCount(5);
     await expect(page.getByTestId("health-checks")).toContainText("Demo provider answered in");

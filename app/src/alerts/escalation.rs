@@ -91,13 +91,12 @@ fn describe(action: EscalationAction, target: &str) -> String {
 pub mod store {
     use super::*;
     use crate::domain::alerts::{escalation_due, escalation_rule};
-    use crate::domain::breaker::{self, AfterFailure};
     use crate::domain::ids::OrgId;
     use crate::domain::phone::E164;
     use crate::domain::time::relative;
     use crate::error::AppResult;
+    use crate::messaging::staff::{self, Ended};
     use crate::messaging::store as mstore;
-    use crate::messaging::{delivery, provider};
     use crate::platform::audit::{self, Actor, Event};
     use crate::platform::ctx::request_id;
     use crate::platform::jobs::{self, Job, NewJob, Outcome};
@@ -385,83 +384,14 @@ pub mod store {
         if outcome.as_deref() != Some(QUEUED) {
             return Ok(Outcome::Done);
         }
-        let t = chrono::Utc::now();
-        let probing = match delivery::pass_gate(state, org, t).await? {
-            Ok(probing) => probing,
-            Err(until) => return Ok(Outcome::Defer { until }),
-        };
-        let ctx = {
-            let mut c = state.db.read.acquire().await?;
-            mstore::org_context(&mut c, org).await?
-        };
-        let Some(from) = ctx.front_desk.clone() else {
-            finish(
-                state,
-                org,
-                event_id,
-                "failed",
-                Some("there is no Front Desk number in service to text from".into()),
-            )
-            .await?;
-            return Ok(Outcome::Done);
-        };
-        let provider = match provider::for_org(state, org, ctx.settings.delivery.timeout_seconds as u64).await {
-            Ok(p) => p,
-            Err(e) => {
-                finish(state, org, event_id, "failed", Some(e.to_string())).await?;
-                return Ok(Outcome::Fail { error: e.to_string() });
-            }
-        };
         let reference = format!("escalation-{event_id}");
-        if job.attempts > 1 {
-            if let Ok(Some(_)) = provider.find_sent(&from, &to, &body, job.created_at, &reference).await {
-                finish(state, org, event_id, &format!("texted {}", to.display()), None).await?;
-                return Ok(Outcome::Done);
-            }
+        let (outcome, ended) = staff::attempt(state, job, org, &to, &body, &reference).await?;
+        match ended {
+            Some(Ended::Texted) => finish(state, org, event_id, &format!("texted {}", to.display()), None).await?,
+            Some(Ended::Failed(why)) => finish(state, org, event_id, "failed", Some(why)).await?,
+            None => {}
         }
-        let base = {
-            let mut c = state.db.read.acquire().await?;
-            mstore::hookup_base_of(&mut c, org, &from, &state.public_base_url).await?
-        };
-        let (_, status_url) = provider::webhook_urls(&base);
-        match provider.send(&from, &to, &body, &status_url, &reference).await {
-            Ok(_) => {
-                delivery::breaker_success(state, org).await?;
-                finish(state, org, event_id, &format!("texted {}", to.display()), None).await?;
-                Ok(Outcome::Done)
-            }
-            Err(e) if !e.transient => {
-                delivery::breaker_success(state, org).await?;
-                finish(state, org, event_id, "failed", Some(e.explain())).await?;
-                Ok(Outcome::Done)
-            }
-            Err(e) => {
-                let failure = breaker::Failure {
-                    probing,
-                    attempt: job.attempts.clamp(0, u32::MAX as i64) as u32,
-                    max_attempts: job.max_attempts.clamp(0, u32::MAX as i64) as u32,
-                    waited: t - job.created_at,
-                };
-                match delivery::breaker_failure(state, org, &e.message, t, failure).await? {
-                    AfterFailure::Retry => Ok(Outcome::Retry {
-                        error: e.message.clone(),
-                        after: delivery::backoff(ctx.settings.delivery.backoff_seconds, job.attempts),
-                    }),
-                    AfterFailure::Wait { until, .. } => {
-                        Ok(Outcome::Defer { until: until + chrono::Duration::seconds(1) })
-                    }
-                    AfterFailure::GiveUp => {
-                        let why = format!(
-                            "We couldn't reach the texting provider after {} attempts. {}",
-                            job.attempts,
-                            e.explain()
-                        );
-                        finish(state, org, event_id, "failed", Some(why)).await?;
-                        Ok(Outcome::Fail { error: format!("provider kept failing: {}", e.message) })
-                    }
-                }
-            }
-        }
+        Ok(outcome)
     }
 
     /// Records how a queued escalation text ended, once, with its audit event.

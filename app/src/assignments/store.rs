@@ -140,8 +140,13 @@ fn parse_day(s: &str, field: &str) -> AppResult<Option<NaiveDate>> {
         .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date. Use the date picker.")))
 }
 
+/// A local "YYYY-MM-DDTHH:MM[:SS]" from a form, or an exact RFC 3339 time
+/// (what a stored booking carries, unambiguous when clocks go back).
 fn parse_local(tz: BusinessTz, s: &str, field: &str) -> AppResult<DateTime<Utc>> {
     let t = s.trim();
+    if let Ok(exact) = DateTime::parse_from_rfc3339(t) {
+        return Ok(exact.with_timezone(&Utc));
+    }
     NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M")
         .or_else(|_| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S"))
         .map(|l| tz.to_utc(l))
@@ -540,6 +545,13 @@ pub async fn preview(f: AssignForm) -> AppResult<AssignPreview> {
 
 pub async fn create(f: AssignForm) -> AppResult<WindowId> {
     let u = require_owner().await?;
+    create_window(&u, f, None).await
+}
+
+/// Makes the window (and the confirmed booking behind it): for a new
+/// assignment, or for a requested booking being confirmed.
+async fn create_window(u: &SessionUser, f: AssignForm, requested: Option<i64>) -> AppResult<WindowId> {
+    use crate::domain::automation::definition::TriggerKind;
     let st = state()?;
     let now = now();
     let mut tx = st.db.begin().await?;
@@ -562,22 +574,47 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
         .bind(p.number.0)
         .execute(&mut *tx)
         .await?;
-    let booking: i64 = sqlx::query(
-        "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8) RETURNING id",
-    )
-    .bind(u.org_id.0)
-    .bind(f.client.0)
-    .bind(f.sitter.0)
-    .bind(f.kind.label())
-    .bind(ms(p.starts))
-    .bind(ms(p.ends))
-    .bind(ms(now))
-    .bind(u.user_id.0)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    crate::automations::runner::booking_created(&mut tx, u.org_id, booking).await?;
+    let booking: i64 = match requested {
+        Some(b) => {
+            let confirmed = sqlx::query(
+                "UPDATE bookings SET status = 'confirmed' WHERE id = $1 AND org_id = $2 AND status = 'requested' RETURNING id",
+            )
+            .bind(b)
+            .bind(u.org_id.0)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if confirmed.is_none() {
+                return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+            }
+            crate::automations::runner::booking_changed(&mut tx, u.org_id, b, &[TriggerKind::BookingConfirmed]).await?;
+            b
+        }
+        None => {
+            let b: i64 = sqlx::query(
+                "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8) RETURNING id",
+            )
+            .bind(u.org_id.0)
+            .bind(f.client.0)
+            .bind(f.sitter.0)
+            .bind(f.kind.label())
+            .bind(ms(p.starts))
+            .bind(ms(p.ends))
+            .bind(ms(now))
+            .bind(u.user_id.0)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            crate::automations::runner::booking_changed(
+                &mut tx,
+                u.org_id,
+                b,
+                &[TriggerKind::BookingCreated, TriggerKind::BookingConfirmed],
+            )
+            .await?;
+            b
+        }
+    };
     let id: i64 = sqlx::query(
         "INSERT INTO assignment_windows (org_id, thread_id, client_id, sitter_id, kind, booking_id, starts_at, ends_at, created_at, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
@@ -600,7 +637,7 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
     audit::append(
         &mut tx,
         u.org_id,
-        &actor(&u),
+        &actor(u),
         Event::new("assignment.created", "assignment_window", id, summary)
             .payload(serde_json::json!({
                 "sitter_id": f.sitter.0, "client_id": f.client.0, "kind": f.kind.as_str(), "booking_id": booking,
@@ -616,7 +653,7 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
             thread,
             body: body.clone(),
             sender: Sender::System,
-            actor: actor(&u),
+            actor: actor(u),
             confirmed: false,
             automation_id: None,
         };
@@ -632,6 +669,191 @@ pub async fn create(f: AssignForm) -> AppResult<WindowId> {
     st.jobs_wake.notify_one();
     publish(&st, u.org_id, thread);
     Ok(WindowId(id))
+}
+
+/// A booking the booking software has requested but not confirmed: its
+/// sitter, client and times are checked as for a real assignment (so a
+/// request that could never be confirmed is refused now), and nothing else
+/// happens: no window, no number, no text to the client. "Booking created"
+/// automations run; "booking confirmed" ones wait for [`confirm_request`].
+pub async fn request(f: AssignForm) -> AppResult<i64> {
+    use crate::domain::automation::definition::TriggerKind;
+    let u = require_owner().await?;
+    let st = state()?;
+    let now = now();
+    let mut tx = st.db.begin().await?;
+    let ctx = mstore::org_context(&mut tx, u.org_id).await?;
+    let p = plan(&mut tx, &ctx, &f, now).await?;
+    let booking: i64 = sqlx::query(
+        "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8) RETURNING id",
+    )
+    .bind(u.org_id.0)
+    .bind(f.client.0)
+    .bind(f.sitter.0)
+    .bind(f.kind.label())
+    .bind(ms(p.starts))
+    .bind(ms(p.ends))
+    .bind(ms(now))
+    .bind(u.user_id.0)
+    .fetch_one(&mut *tx)
+    .await?
+    .try_get("id")?;
+    crate::automations::runner::booking_changed(&mut tx, u.org_id, booking, &[TriggerKind::BookingCreated]).await?;
+    audit::append(
+        &mut tx,
+        u.org_id,
+        &actor(&u),
+        Event::new(
+            "booking.requested",
+            "booking",
+            booking,
+            format!(
+                "{} requested for {} with {} ({} – {}), waiting for confirmation",
+                f.kind.label(),
+                p.client_name,
+                p.sitter,
+                ctx.tz.date_time(p.starts),
+                ctx.tz.date_time(p.ends)
+            ),
+        )
+        .payload(serde_json::json!({
+            "sitter_id": f.sitter.0, "client_id": f.client.0, "kind": f.kind.as_str(),
+            "starts_at": ms(p.starts), "ends_at": ms(p.ends),
+        })),
+    )
+    .await?;
+    tx.commit().await?;
+    st.jobs_wake.notify_one();
+    Ok(booking)
+}
+
+/// A requested booking as stored.
+struct Requested {
+    client: ClientId,
+    sitter: SitterId,
+    kind: AssignmentKind,
+    starts: DateTime<Utc>,
+    ends: DateTime<Utc>,
+}
+
+/// The booking, if it is still only requested; otherwise why not.
+async fn requested(c: &mut AnyConnection, org: OrgId, booking: i64) -> AppResult<Requested> {
+    let r = sqlx::query(
+        "SELECT client_id, sitter_id, service, status, starts_at, ends_at FROM bookings WHERE id = $1 AND org_id = $2",
+    )
+    .bind(booking)
+    .bind(org.0)
+    .fetch_optional(&mut *c)
+    .await?
+    .ok_or_else(|| AppError::NotFound("There is no booking with that id.".into()))?;
+    match r.try_get::<String, _>("status")?.as_str() {
+        "requested" => {}
+        "confirmed" => return Err(AppError::Conflict("That booking is already confirmed.".into())),
+        "cancelled" => return Err(AppError::Conflict("That booking is cancelled; create a new one instead.".into())),
+        _ => return Err(AppError::Conflict("That booking is over.".into())),
+    }
+    let service: String = r.try_get("service")?;
+    Ok(Requested {
+        client: ClientId(r.try_get("client_id")?),
+        sitter: SitterId(r.try_get("sitter_id")?),
+        kind: AssignmentKind::ALL.into_iter().find(|k| k.label() == service).unwrap_or(AssignmentKind::OneTimeBooking),
+        starts: from_ms(r.try_get("starts_at")?),
+        ends: from_ms(r.try_get("ends_at")?),
+    })
+}
+
+/// Confirms a requested booking: the assignment is made as if it were
+/// booked now (window, number, the client's introduction, which waits out
+/// quiet hours), and "booking confirmed" automations run.
+pub async fn confirm_request(booking: i64) -> AppResult<WindowId> {
+    let u = require_owner().await?;
+    let st = state()?;
+    let r = {
+        let mut c = st.db.read.acquire().await?;
+        requested(&mut c, u.org_id, booking).await?
+    };
+    let form = request_form(&r, r.starts, r.ends);
+    create_window(&u, form, Some(booking)).await
+}
+
+/// The assign form a requested booking stands for, at exact times.
+fn request_form(r: &Requested, starts: DateTime<Utc>, ends: DateTime<Utc>) -> AssignForm {
+    AssignForm {
+        sitter: r.sitter,
+        client: r.client,
+        kind: r.kind,
+        starts: starts.to_rfc3339(),
+        ends: ends.to_rfc3339(),
+        send_intro_now: false,
+    }
+}
+
+/// Moves a requested booking (nothing else exists for it yet), checked as
+/// the assignment it would become.
+pub async fn move_request(booking: i64, starts: DateTime<Utc>, ends: DateTime<Utc>) -> AppResult<()> {
+    let u = require_owner().await?;
+    let st = state()?;
+    let now = now();
+    let mut tx = st.db.begin().await?;
+    let r = requested(&mut tx, u.org_id, booking).await?;
+    let ctx = mstore::org_context(&mut tx, u.org_id).await?;
+    plan(&mut tx, &ctx, &request_form(&r, starts, ends), now).await?;
+    let tz = ctx.tz;
+    let moved = sqlx::query("UPDATE bookings SET starts_at = $1, ends_at = $2 WHERE id = $3 AND status = 'requested'")
+        .bind(ms(starts))
+        .bind(ms(ends))
+        .bind(booking)
+        .execute(&mut *tx)
+        .await?;
+    if moved.rows_affected() == 0 {
+        return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+    }
+    audit::append(
+        &mut tx,
+        u.org_id,
+        &actor(&u),
+        Event::new(
+            "booking.changed",
+            "booking",
+            booking,
+            format!("Requested booking moved to {} – {}", tz.date_time(starts), tz.date_time(ends)),
+        )
+        .payload(serde_json::json!({ "before": [ms(r.starts), ms(r.ends)], "after": [ms(starts), ms(ends)] })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Cancels a requested booking.
+pub async fn cancel_request(booking: i64) -> AppResult<()> {
+    let u = require_owner().await?;
+    let st = state()?;
+    let mut tx = st.db.begin().await?;
+    let r = requested(&mut tx, u.org_id, booking).await?;
+    let tz = mstore::org_context(&mut tx, u.org_id).await?.tz;
+    let changed = sqlx::query("UPDATE bookings SET status = 'cancelled' WHERE id = $1 AND status = 'requested'")
+        .bind(booking)
+        .execute(&mut *tx)
+        .await?;
+    if changed.rows_affected() == 0 {
+        return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+    }
+    audit::append(
+        &mut tx,
+        u.org_id,
+        &actor(&u),
+        Event::new(
+            "booking.cancelled",
+            "booking",
+            booking,
+            format!("Requested booking for {} – {} cancelled", tz.date_time(r.starts), tz.date_time(r.ends)),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 fn publish(st: &AppState, org: OrgId, thread: ThreadId) {

@@ -522,7 +522,7 @@ fn ActionsStep(draft: RwSignal<Draft>, shape: RwSignal<u32>) -> impl IntoView {
     };
     view! {
         <h2 class="text-base font-semibold text-slate-900">"Then do this, in order"</h2>
-        <p class="mt-1 text-sm text-slate-500">"Texts go to the client from the conversation's business number, through the same checks as any other text (quiet hours, opt-outs, anti-poaching). Alerts appear on the Alerts page."</p>
+        <p class="mt-1 text-sm text-slate-500">"Texts to the client leave from the conversation's business number, through the same checks as any other text (quiet hours, opt-outs, anti-poaching). Texts to the sitter or the owner go to their own mobile from the Front Desk number, and wait out quiet hours too. Alerts appear on the Alerts page."</p>
         {move || {
             shape.track();
             let n = draft.with_untracked(|d| d.actions.len());
@@ -535,12 +535,22 @@ fn ActionsStep(draft: RwSignal<Draft>, shape: RwSignal<u32>) -> impl IntoView {
                         <li class="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 p-3" data-testid=format!("action-{i}")>
                             <span class="flex h-6 w-6 items-center justify-center rounded-full bg-slate-100 text-xs font-semibold text-slate-700">{i + 1}</span>
                             <select class="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm" aria-label="Action" data-testid="action-kind"
-                                prop:value=move || draft.with(|d| d.actions.get(i).map(|a| if a.kind == ActionKind::SendSms { "sms" } else { "alert" }).unwrap_or("sms").to_string())
+                                prop:value=move || draft.with(|d| d.actions.get(i).map(|a| match (a.kind, a.recipient) {
+                                    (ActionKind::CreateAlert, _) => "alert",
+                                    (ActionKind::SendSms, Some(Recipient::Sitter)) => "sitter",
+                                    (ActionKind::SendSms, Some(Recipient::Owner)) => "owner",
+                                    (ActionKind::SendSms, _) => "client",
+                                }).unwrap_or("client").to_string())
                                 on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| if let Some(a) = d.actions.get_mut(i) {
-                                    if v == "alert" { a.kind = ActionKind::CreateAlert; a.recipient = None; a.severity = Some("warning".into()); }
-                                    else { a.kind = ActionKind::SendSms; a.recipient = Some(Recipient::Client); a.severity = None; }
+                                    let to = match v.as_str() { "sitter" => Some(Recipient::Sitter), "owner" => Some(Recipient::Owner), "alert" => None, _ => Some(Recipient::Client) };
+                                    match to {
+                                        None => { a.kind = ActionKind::CreateAlert; a.recipient = None; a.severity = Some("warning".into()); }
+                                        Some(r) => { a.kind = ActionKind::SendSms; a.recipient = Some(r); a.severity = None; }
+                                    }
                                 }); shape.update(|v| *v += 1); }>
-                                <option value="sms">"Text the client"</option>
+                                <option value="client">"Text the client"</option>
+                                <option value="sitter">"Text the assigned sitter"</option>
+                                <option value="owner">"Text the owner"</option>
                                 <option value="alert">"Create an alert for the owner"</option>
                             </select>
                             {draft.with_untracked(|d| d.actions.get(i).map(|a| a.kind == ActionKind::CreateAlert).unwrap_or(false)).then(|| view! {
@@ -654,7 +664,12 @@ fn ReviewStep(draft: RwSignal<Draft>) -> impl IntoView {
                             <ol class="mt-1 list-decimal space-y-1 pl-5 text-slate-900" data-testid="review-actions">
                                 {d.actions.iter().map(|a| view! {
                                     <li>
-                                        {if a.kind == ActionKind::SendSms { "Text the client: ".to_string() } else { format!("Raise a {} alert: ", a.severity.clone().unwrap_or_default()) }}
+                                        {match (a.kind, a.recipient) {
+                                            (ActionKind::SendSms, Some(Recipient::Sitter)) => "Text the assigned sitter: ".to_string(),
+                                            (ActionKind::SendSms, Some(Recipient::Owner)) => "Text the owner: ".to_string(),
+                                            (ActionKind::SendSms, _) => "Text the client: ".to_string(),
+                                            (ActionKind::CreateAlert, _) => format!("Raise a {} alert: ", a.severity.clone().unwrap_or_default()),
+                                        }}
                                         <span class="text-slate-600">{format!("\u{201c}{}\u{201d}", render(&a.template, &samples).text)}</span>
                                     </li>
                                 }).collect_view()}

@@ -37,11 +37,8 @@ pub const JOB: &str = "automation.booking";
 pub const MESSAGE_JOB: &str = "automation.message";
 /// A failed run tried again, per the delivery settings (attempts, backoff).
 pub const RETRY_JOB: &str = "automation.retry";
-
-/// Automated texts one conversation may get in an hour: the loop guard
-/// that stops automations answering automations (or a chatty client
-/// setting off a storm).
-pub const MAX_AUTOMATED_PER_THREAD_HOUR: i64 = 3;
+/// A text from an automation to a sitter's or an owner's own phone.
+pub const STAFF_JOB: &str = "automation.staff_text";
 /// Failed runs in a row before an automation pauses itself.
 pub const PAUSE_AFTER_FAILURES: i64 = 3;
 
@@ -77,9 +74,16 @@ impl Subject {
     }
 }
 
-/// Queues the booking's triggers, inside the transaction that made it.
-pub async fn booking_created(tx: &mut Tx, org: OrgId, booking: i64) -> Result<(), sqlx::Error> {
-    for trigger in [TriggerKind::BookingCreated, TriggerKind::BookingConfirmed] {
+/// Queues a booking's triggers inside the transaction that changed it:
+/// "booking created" when it is made, "booking confirmed" when it is
+/// confirmed (at once, for a booking made confirmed).
+pub async fn booking_changed(
+    tx: &mut Tx,
+    org: OrgId,
+    booking: i64,
+    triggers: &[TriggerKind],
+) -> Result<(), sqlx::Error> {
+    for &trigger in triggers {
         let job =
             NewJob::now(Some(org), JOB, serde_json::json!({ "booking_id": booking, "trigger": trigger.as_str() }))
                 .dedupe(format!("{JOB}:{booking}:{}", trigger.as_str()));
@@ -118,6 +122,18 @@ pub async fn message_received(tx: &mut Tx, org: OrgId, message: i64, thread_crea
 #[derive(Clone, Debug, Default)]
 pub struct Facts {
     pub thread: Option<ThreadId>,
+    /// The sitter this is about: the window's, the booking's, or the one
+    /// the client's text was routed to.
+    pub sitter: Option<i64>,
+    /// The client's text as a sitter may read it (contact details hidden),
+    /// for texts to the sitter's own phone; `None` when the sitter may not
+    /// read it at all.
+    pub message_for_sitter: Option<String>,
+    /// The client's names as a sitter sees them (an unknown sender's name
+    /// is their phone number, which sitters never see).
+    pub client_for_sitter: Option<(String, String)>,
+    /// When the client's text arrived.
+    pub message_at: Option<i64>,
     pub values: BTreeMap<String, String>,
     pub fields: BTreeMap<String, Value>,
 }
@@ -126,6 +142,21 @@ impl Facts {
     fn text(&mut self, k: &str, v: String) {
         self.values.insert(k.to_string(), v.clone());
         self.fields.insert(k.to_string(), Value::Text(v));
+    }
+
+    /// Template values for a text to the sitter's own phone: the client as
+    /// the sitter knows them, and their text only as the sitter may read it.
+    fn sitter_values(&self) -> BTreeMap<String, String> {
+        let mut values = self.values.clone();
+        if let Some((name, first)) = &self.client_for_sitter {
+            values.insert("client.name".into(), name.clone());
+            values.insert("client.first_name".into(), first.clone());
+        }
+        if values.contains_key("message.text") {
+            let m = self.message_for_sitter.clone().unwrap_or_else(|| "(a text from outside your visit window)".into());
+            values.insert("message.text".into(), m);
+        }
+        values
     }
 }
 
@@ -137,7 +168,7 @@ async fn thread_facts(
     t: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT t.started_by, t.awaiting_reply_since, c.name, c.first_name, n.e164, n.class,
+        "SELECT t.started_by, t.awaiting_reply_since, c.name, c.first_name, c.is_unknown, n.e164, n.class,
                 (SELECT COUNT(*) FROM threads t2 WHERE t2.client_id = t.client_id) AS client_threads
          FROM threads t JOIN clients c ON c.id = t.client_id JOIN numbers n ON n.id = t.number_id
          WHERE t.id = $1 AND t.org_id = $2",
@@ -148,7 +179,13 @@ async fn thread_facts(
     .await?;
     let Some(r) = r else { return Ok(false) };
     f.thread = Some(ThreadId(thread));
-    f.text("client.first_name", r.try_get("first_name")?);
+    let first: String = r.try_get("first_name")?;
+    f.client_for_sitter = Some(if r.try_get::<i64, _>("is_unknown")? == 1 {
+        ("New client".to_string(), "New client".to_string())
+    } else {
+        (first.clone(), first.clone())
+    });
+    f.text("client.first_name", first);
     f.text("client.name", r.try_get("name")?);
     let e: String = r.try_get("e164")?;
     f.values.insert("business.number".into(), E164::from_canonical(&e).map(|x| x.display()).unwrap_or(e));
@@ -172,7 +209,7 @@ async fn window_facts(
     tz: crate::domain::time::BusinessTz,
 ) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT w.kind, w.starts_at, w.ends_at, w.thread_id, w.booking_id, s.name, s.first_name
+        "SELECT w.kind, w.starts_at, w.ends_at, w.thread_id, w.booking_id, w.sitter_id, s.name, s.first_name
          FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id WHERE w.id = $1 AND w.org_id = $2",
     )
     .bind(window)
@@ -181,6 +218,7 @@ async fn window_facts(
     .await?;
     let Some(r) = r else { return Ok(None) };
     f.fields.insert("window.kind".into(), Value::Text(r.try_get("kind")?));
+    f.sitter = Some(r.try_get("sitter_id")?);
     f.text("sitter.first_name", r.try_get("first_name")?);
     f.text("sitter.name", r.try_get("name")?);
     f.text("window.start_time", tz.day_time(from_ms(r.try_get("starts_at")?)));
@@ -196,7 +234,7 @@ async fn booking_facts(
     tz: crate::domain::time::BusinessTz,
 ) -> Result<bool, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT b.service, b.status, b.starts_at, s.name, s.first_name
+        "SELECT b.service, b.status, b.starts_at, b.sitter_id, s.name, s.first_name
          FROM bookings b JOIN sitters s ON s.id = b.sitter_id WHERE b.id = $1 AND b.org_id = $2",
     )
     .bind(booking)
@@ -208,13 +246,15 @@ async fn booking_facts(
     f.text("booking.status", r.try_get("status")?);
     f.text("booking.start_time", tz.day_time(from_ms(r.try_get("starts_at")?)));
     f.values.entry("sitter.first_name".into()).or_insert(r.try_get("first_name")?);
+    f.sitter = f.sitter.or(Some(r.try_get("sitter_id")?));
     f.values.entry("sitter.name".into()).or_insert(r.try_get("name")?);
     Ok(true)
 }
 
 async fn message_facts(tx: &mut Tx, org: OrgId, message: i64, f: &mut Facts) -> Result<Option<i64>, sqlx::Error> {
     let r = sqlx::query(
-        "SELECT m.thread_id, m.body, m.sender_kind, m.automation_id, s.name, s.first_name
+        "SELECT m.thread_id, m.body, m.sitter_body, m.sitter_spans, m.sender_kind, m.automation_id, m.created_at,
+                rd.target_sitter_id, s.name, s.first_name
          FROM messages m LEFT JOIN routing_decisions rd ON rd.message_id = m.id
          LEFT JOIN sitters s ON s.id = rd.target_sitter_id
          WHERE m.id = $1 AND m.org_id = $2",
@@ -224,11 +264,22 @@ async fn message_facts(tx: &mut Tx, org: OrgId, message: i64, f: &mut Facts) -> 
     .fetch_optional(&mut **tx)
     .await?;
     let Some(r) = r else { return Ok(None) };
-    f.text("message.text", r.try_get("body")?);
+    let body: String = r.try_get("body")?;
+    // What a sitter may read was decided when the text was stored; a text
+    // not decided yet is not passed on at all.
+    f.message_for_sitter =
+        match (r.try_get::<Option<String>, _>("sitter_spans")?, r.try_get::<Option<String>, _>("sitter_body")?) {
+            (None, _) => Some("(open Leashline to read it)".to_string()),
+            (Some(_), Some(hidden)) => Some(hidden),
+            (Some(_), None) => Some(body.clone()),
+        };
+    f.message_at = Some(r.try_get("created_at")?);
+    f.text("message.text", body);
     f.fields.insert("message.sender".into(), Value::Text(r.try_get("sender_kind")?));
     f.fields
         .insert("message.is_automated".into(), Value::Bool(r.try_get::<Option<i64>, _>("automation_id")?.is_some()));
     if let Some(name) = r.try_get::<Option<String>, _>("name")? {
+        f.sitter = r.try_get("target_sitter_id")?;
         f.text("sitter.name", name);
         f.text("sitter.first_name", r.try_get::<Option<String>, _>("first_name")?.unwrap_or_default());
     }
@@ -299,18 +350,44 @@ pub async fn facts(tx: &mut Tx, org: OrgId, subject: Subject, t: DateTime<Utc>) 
                 message_facts(tx, org, m.try_get("id")?, &mut f).await?;
             }
             let w = sqlx::query(
-                "SELECT id FROM assignment_windows WHERE thread_id = $1 AND deleted_at IS NULL
+                "SELECT id, starts_at, ends_at FROM assignment_windows WHERE thread_id = $1 AND deleted_at IS NULL
                  ORDER BY CASE WHEN starts_at <= $2 AND ends_at > $2 THEN 0 ELSE 1 END, ABS(starts_at - $2), id LIMIT 1",
             )
             .bind(thread)
             .bind(ms(t))
             .fetch_optional(&mut **tx)
             .await?;
+            // The routed sitter of the last text, if any, unless a window
+            // says otherwise below.
+            let routed = f.sitter.take();
             if let Some(w) = w {
+                let (starts, ends): (i64, i64) = (w.try_get("starts_at")?, w.try_get("ends_at")?);
                 if let Some((_, Some(b))) = window_facts(tx, org, w.try_get("id")?, &mut f, tz).await? {
                     booking_facts(tx, org, b, &mut f, tz).await?;
                 }
+                // Only a window open now makes its sitter "the assigned sitter".
+                if !(starts..ends).contains(&ms(t)) {
+                    f.sitter = None;
+                }
+            } else {
+                f.sitter = routed;
             }
+        }
+    }
+    // A sitter reads a client's text only if it came in during one of their
+    // windows on the conversation (as in the app).
+    if let (Some(thread), Some(sitter), Some(at)) = (f.thread, f.sitter, f.message_at) {
+        let inside = sqlx::query(
+            "SELECT id FROM assignment_windows WHERE thread_id = $1 AND sitter_id = $2 AND deleted_at IS NULL
+               AND starts_at <= $3 AND ends_at > $3 LIMIT 1",
+        )
+        .bind(thread.0)
+        .bind(sitter)
+        .bind(at)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if inside.is_none() {
+            f.message_for_sitter = None;
         }
     }
     Ok(Some(f))
@@ -433,16 +510,31 @@ pub async fn execute(
         // automation could act and every message renders completely.
         let mut ok = problems(&def.trigger, &def.conditions, &def.actions).is_empty();
         for (i, action) in def.actions.iter().enumerate() {
-            let r = render(&action.template, &f.values);
-            let what = match action.kind {
-                ActionKind::SendSms if f.thread.is_none() => {
+            let r = match action.recipient {
+                Some(Recipient::Sitter) => render(&action.template, &f.sitter_values()),
+                _ => render(&action.template, &f.values),
+            };
+            let what = match (action.kind, action.recipient) {
+                (ActionKind::SendSms, Some(Recipient::Client) | None) if f.thread.is_none() => {
                     ok = false;
                     "would fail: no conversation to text from".to_string()
                 }
-                ActionKind::SendSms => {
+                (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner))) => {
+                    match staff_recipients(tx, org, who, f.sitter).await? {
+                        Ok(people) => format!(
+                            "would text {} from the Front Desk number",
+                            people.iter().map(|(n, p)| format!("{n} ({})", p.display())).collect::<Vec<_>>().join(", ")
+                        ),
+                        Err(why) => {
+                            ok = false;
+                            format!("would fail: {why}")
+                        }
+                    }
+                }
+                (ActionKind::SendSms, _) => {
                     format!("would text {}", action.recipient.map(|r| r.label()).unwrap_or("nobody"))
                 }
-                ActionKind::CreateAlert => {
+                (ActionKind::CreateAlert, _) => {
                     format!("would raise a {} alert", action.severity.as_deref().unwrap_or("info"))
                 }
             };
@@ -455,69 +547,141 @@ pub async fn execute(
         }
         failed = !ok;
     } else if passed {
+        let ctx = org_context(tx, org).await?;
+        let rate = i64::from(ctx.settings.automation_rate_per_thread_hour.max(1));
         for (i, action) in def.actions.iter().enumerate() {
             let rendered = render(&action.template, &f.values);
-            let result = match (action.kind, action.recipient, f.thread) {
-                (ActionKind::SendSms, Some(Recipient::Client), Some(thread)) => {
-                    let recent: i64 = sqlx::query(
-                        "SELECT COUNT(*) AS n FROM messages WHERE thread_id = $1 AND automation_id IS NOT NULL AND created_at > $2",
-                    )
-                    .bind(thread.0)
-                    .bind(ms(t) - 3_600_000)
-                    .fetch_one(&mut **tx)
-                    .await?
-                    .try_get("n")?;
-                    if recent >= MAX_AUTOMATED_PER_THREAD_HOUR {
-                        serde_json::json!({ "action": i + 1, "result": "skipped",
-                            "reason": format!("this conversation already had {recent} automated texts in the last hour (the limit stops automations answering automations)") })
-                    } else {
-                        let req = SendRequest {
-                            org,
-                            thread,
-                            body: rendered.text.clone(),
-                            sender: Sender::Automation,
-                            actor: automation_actor.clone(),
-                            confirmed: false,
-                            automation_id: Some(id),
-                        };
-                        match send::send_in(tx, &req, t).await {
-                            Ok(SendOutcome::Queued { message_id, scheduled_for }) => serde_json::json!({
-                                "action": i + 1, "result": if scheduled_for.is_some() { "scheduled (quiet hours)" } else { "queued" },
-                                "message_id": message_id.0, "text": rendered.text,
-                                "scheduled_for": scheduled_for.map(|s| s.to_rfc3339()),
-                            }),
-                            Ok(SendOutcome::Refused { reason, .. })
-                                if reason == crate::domain::outbound::Refusal::OptedOut.message() =>
-                            {
-                                // The client said STOP: nothing wrong with the automation.
-                                serde_json::json!({ "action": i + 1, "result": "skipped", "reason": reason })
-                            }
-                            Ok(SendOutcome::Refused { reason, .. }) => {
-                                failed = true;
-                                serde_json::json!({ "action": i + 1, "result": "refused", "reason": reason })
-                            }
-                            Ok(SendOutcome::NeedsConfirmation { .. }) => {
-                                failed = true;
-                                serde_json::json!({ "action": i + 1, "result": "refused", "reason": "blocked by the anti-poaching check" })
-                            }
-                            Err(send::SendError::Db(e)) => return Err(e),
-                            Err(e) => {
-                                failed = true;
-                                serde_json::json!({ "action": i + 1, "result": "failed", "reason": e.to_string() })
-                            }
+            let limited = match (action.kind, f.thread) {
+                (ActionKind::SendSms, Some(thread)) => {
+                    Some(automated_last_hour(tx, thread, t).await?).filter(|n| *n >= rate)
+                }
+                _ => None,
+            };
+            let result = match (action.kind, action.recipient, f.thread, limited) {
+                (ActionKind::SendSms, Some(_), Some(_), Some(recent)) => {
+                    serde_json::json!({ "action": i + 1, "result": "skipped",
+                        "reason": format!("this conversation already had {recent} automated texts in the last hour; the limit in Settings is {rate} (it stops automations answering automations)") })
+                }
+                (ActionKind::SendSms, Some(Recipient::Client), Some(thread), None) => {
+                    let req = SendRequest {
+                        org,
+                        thread,
+                        body: rendered.text.clone(),
+                        sender: Sender::Automation,
+                        actor: automation_actor.clone(),
+                        confirmed: false,
+                        automation_id: Some(id),
+                    };
+                    match send::send_in(tx, &req, t).await {
+                        Ok(SendOutcome::Queued { message_id, scheduled_for }) => serde_json::json!({
+                            "action": i + 1, "result": if scheduled_for.is_some() { "scheduled (quiet hours)" } else { "queued" },
+                            "message_id": message_id.0, "text": rendered.text,
+                            "scheduled_for": scheduled_for.map(|s| s.to_rfc3339()),
+                        }),
+                        Ok(SendOutcome::Refused { reason, .. })
+                            if reason == crate::domain::outbound::Refusal::OptedOut.message() =>
+                        {
+                            // The client said STOP: nothing wrong with the automation.
+                            serde_json::json!({ "action": i + 1, "result": "skipped", "reason": reason })
+                        }
+                        Ok(SendOutcome::Refused { reason, .. }) => {
+                            failed = true;
+                            serde_json::json!({ "action": i + 1, "result": "refused", "reason": reason })
+                        }
+                        Ok(SendOutcome::NeedsConfirmation { .. }) => {
+                            failed = true;
+                            serde_json::json!({ "action": i + 1, "result": "refused", "reason": "blocked by the anti-poaching check" })
+                        }
+                        Err(send::SendError::Db(e)) => return Err(e),
+                        Err(e) => {
+                            failed = true;
+                            serde_json::json!({ "action": i + 1, "result": "failed", "reason": e.to_string() })
                         }
                     }
                 }
-                (ActionKind::SendSms, Some(Recipient::Client), None) => {
+                (ActionKind::SendSms, Some(Recipient::Client), None, _) if matches!(subject, Subject::Booking(_)) => {
+                    // A requested booking has no conversation yet: nothing
+                    // wrong with the automation.
+                    serde_json::json!({ "action": i + 1, "result": "skipped",
+                        "reason": "the booking has no conversation yet (it is only requested)" })
+                }
+                (ActionKind::SendSms, Some(Recipient::Client), None, _) => {
                     failed = true;
                     serde_json::json!({ "action": i + 1, "result": "failed", "reason": "there is no conversation to text from" })
                 }
-                (ActionKind::SendSms, other, _) => {
-                    failed = true;
-                    serde_json::json!({ "action": i + 1, "result": "failed",
-                        "reason": format!("automations text clients only, not {}", other.map(|r| r.label()).unwrap_or("nobody")) })
+                (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner)), _, _) => {
+                    match staff_recipients(tx, org, who, f.sitter).await? {
+                        Err(why) => {
+                            failed = true;
+                            serde_json::json!({ "action": i + 1, "result": "failed", "reason": why })
+                        }
+                        Ok(people) => {
+                            let text = if who == Recipient::Sitter {
+                                render(&action.template, &f.sitter_values()).text
+                            } else {
+                                rendered.text.clone()
+                            };
+                            let later = crate::domain::automation::defer_until(t, ctx.tz, ctx.settings.quiet_hours);
+                            let names: Vec<String> =
+                                people.iter().map(|(name, phone)| format!("{name} ({})", phone.display())).collect();
+                            let mut queued = false;
+                            for (name, phone) in &people {
+                                let mut job = NewJob::now(
+                                    Some(org),
+                                    STAFF_JOB,
+                                    serde_json::json!({
+                                        "automation_id": id, "automation": def.name, "to": phone.as_str(), "who": name,
+                                        "body": text, "thread_id": f.thread.map(|th| th.0),
+                                    }),
+                                )
+                                .attempts(i64::from(ctx.settings.delivery.max_attempts.max(1)));
+                                if let Some(at) = later {
+                                    job = job.at(at);
+                                }
+                                // Keyed on the run, not the attempt: a retried run
+                                // doesn't text the same person again.
+                                if let Some(key) = &base_key {
+                                    job = job.dedupe(format!("{STAFF_JOB}:{id}:{key}:{}:{}", i + 1, phone.as_str()));
+                                }
+                                queued |= crate::platform::jobs::enqueue(tx, job).await?.is_some();
+                            }
+                            if let (Some(thread), true) = (f.thread, queued) {
+                                let when = match later {
+                                    Some(at) => format!(" at {} (quiet hours)", ctx.tz.day_time(at)),
+                                    None => String::new(),
+                                };
+                                automation_note(
+                                    tx,
+                                    org,
+                                    thread,
+                                    id,
+                                    &format!(
+                                        "Automation \"{}\" texts {}{when}, from the Front Desk number.",
+                                        def.name,
+                                        names.join(", ")
+                                    ),
+                                    t,
+                                )
+                                .await?;
+                            }
+                            let result = match later {
+                                Some(at) => {
+                                    format!("texting {} at {} (quiet hours)", names.join(", "), ctx.tz.day_time(at))
+                                }
+                                None => format!("texting {}", names.join(", ")),
+                            };
+                            serde_json::json!({
+                                "action": i + 1, "result": result, "to": names, "text": text,
+                                "scheduled_for": later.map(|s| s.to_rfc3339()),
+                            })
+                        }
+                    }
                 }
-                (ActionKind::CreateAlert, _, _) => {
+                (ActionKind::SendSms, None, _, _) => {
+                    failed = true;
+                    serde_json::json!({ "action": i + 1, "result": "failed", "reason": "the action has no recipient" })
+                }
+                (ActionKind::CreateAlert, _, _, _) => {
                     let severity = action.severity.as_deref().and_then(Severity::parse).unwrap_or(Severity::Info);
                     let subject_key = match subject {
                         Subject::Booking(b) => format!("booking:{b}"),
@@ -693,6 +857,175 @@ pub async fn execute(
         .await?;
     }
     Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }))
+}
+
+/// Automated texts (and texts to staff about it) a conversation had in the
+/// last hour: what the per-conversation limit in Settings counts.
+async fn automated_last_hour(tx: &mut Tx, thread: ThreadId, t: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "SELECT COUNT(*) AS n FROM messages WHERE thread_id = $1 AND automation_id IS NOT NULL AND created_at > $2",
+    )
+    .bind(thread.0)
+    .bind(ms(t) - 3_600_000)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("n")
+}
+
+/// A note in the conversation that an automation did something there.
+async fn automation_note(
+    tx: &mut Tx,
+    org: OrgId,
+    thread: ThreadId,
+    automation: i64,
+    text: &str,
+    t: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO messages (org_id, thread_id, direction, sender_kind, body, status, automation_id, created_at)
+         VALUES ($1, $2, 'note', 'system', $3, 'recorded', $4, $5)",
+    )
+    .bind(org.0)
+    .bind(thread.0)
+    .bind(text)
+    .bind(automation)
+    .bind(ms(t))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Who "the assigned sitter" or "the owner" is for a run, with the mobile
+/// number to text; or why nobody can be texted, in plain words.
+async fn staff_recipients(
+    tx: &mut Tx,
+    org: OrgId,
+    who: Recipient,
+    sitter: Option<i64>,
+) -> Result<Result<Vec<(String, E164)>, String>, sqlx::Error> {
+    if org_context(tx, org).await?.front_desk.is_none() {
+        return Ok(Err("there is no Front Desk number in service to text from".into()));
+    }
+    match who {
+        Recipient::Sitter => {
+            let Some(sitter) = sitter else {
+                return Ok(Err("no sitter is assigned to this conversation".into()));
+            };
+            let r = sqlx::query("SELECT name, phone, active FROM sitters WHERE id = $1 AND org_id = $2")
+                .bind(sitter)
+                .bind(org.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+            let Some(r) = r else { return Ok(Err("the assigned sitter no longer exists".into())) };
+            let name: String = r.try_get("name")?;
+            if r.try_get::<i64, _>("active")? == 0 {
+                return Ok(Err(format!("{name} isn't an active sitter any more")));
+            }
+            Ok(match r.try_get::<Option<String>, _>("phone")?.as_deref().and_then(E164::from_canonical) {
+                Some(phone) => Ok(vec![(name, phone)]),
+                None => Err(format!("{name} has no mobile number (add it on the People page)")),
+            })
+        }
+        Recipient::Owner => {
+            let rows = sqlx::query(
+                "SELECT name, phone FROM users WHERE org_id = $1 AND role = 'owner' AND active = 1 AND phone IS NOT NULL ORDER BY id",
+            )
+            .bind(org.0)
+            .fetch_all(&mut **tx)
+            .await?;
+            let mut people = Vec::new();
+            for r in rows {
+                if let Some(phone) = r.try_get::<Option<String>, _>("phone")?.as_deref().and_then(E164::from_canonical)
+                {
+                    people.push((r.try_get("name")?, phone));
+                }
+            }
+            Ok(if people.is_empty() {
+                Err("no owner has a mobile number yet (each owner adds theirs under Settings, Your account)".into())
+            } else {
+                Ok(people)
+            })
+        }
+        Recipient::Client => Ok(Err("clients are texted in their conversation".into())),
+    }
+}
+
+/// The `automation.staff_text` job: an automation's text to a sitter's or
+/// an owner's own phone, from the Front Desk number. How it ended goes to
+/// the audit trail and the conversation; a text that can't be delivered
+/// raises an alert, so an automation never fails silently.
+pub async fn run_staff_text(state: &AppState, job: &Job) -> Outcome {
+    match run_staff_text_inner(state, job).await {
+        Ok(o) => o,
+        Err(e) => Outcome::Retry { error: format!("database: {e}"), after: std::time::Duration::from_secs(5) },
+    }
+}
+
+async fn run_staff_text_inner(state: &AppState, job: &Job) -> Result<Outcome, sqlx::Error> {
+    let p = &job.payload;
+    let (Some(org), Some(automation), Some(to), Some(body)) = (
+        job.org_id,
+        p.get("automation_id").and_then(|v| v.as_i64()),
+        p.get("to").and_then(|v| v.as_str()).and_then(E164::from_canonical),
+        p.get("body").and_then(|v| v.as_str()),
+    ) else {
+        return Ok(Outcome::Fail { error: "automation staff text job without its recipient".into() });
+    };
+    let name = p.get("automation").and_then(|v| v.as_str()).unwrap_or("An automation").to_string();
+    let who = p.get("who").and_then(|v| v.as_str()).unwrap_or("someone").to_string();
+    let thread = p.get("thread_id").and_then(|v| v.as_i64()).map(ThreadId);
+    let reference = format!("automation-staff-{}", job.id);
+    let (outcome, ended) = crate::messaging::staff::attempt(state, job, org, &to, body, &reference).await?;
+    let Some(ended) = ended else { return Ok(outcome) };
+    let t = now();
+    let actor = Actor { kind: ActorKind::Automation, id: Some(automation), name: name.clone(), request_id: None };
+    let mut tx = state.db.begin().await?;
+    match &ended {
+        crate::messaging::staff::Ended::Texted => {
+            let mut ev = Event::new(
+                "automation.staff_texted",
+                "automation",
+                automation,
+                format!("\"{name}\" texted {who} at {}", to.display()),
+            )
+            .payload(serde_json::json!({ "to": to.as_str(), "who": who, "job_id": job.id }));
+            ev.thread_id = thread.map(|th| th.0);
+            audit::append(&mut tx, org, &actor, ev).await?;
+        }
+        crate::messaging::staff::Ended::Failed(why) => {
+            let mut ev = Event::new(
+                "automation.staff_text_failed",
+                "automation",
+                automation,
+                format!("\"{name}\" couldn't text {who} at {}: {why}", to.display()),
+            )
+            .payload(serde_json::json!({ "to": to.as_str(), "who": who, "job_id": job.id, "reason": why }));
+            ev.thread_id = thread.map(|th| th.0);
+            audit::append(&mut tx, org, &actor, ev).await?;
+            if let Some(th) = thread {
+                // A plain note: a failure doesn't count towards the hourly limit.
+                let text = format!("Automation \"{name}\" couldn't text {who}: {why}");
+                crate::messaging::store::note(&mut tx, org, th, &text, t).await?;
+            }
+            crate::alerts::service::raise(
+                &mut tx,
+                org,
+                crate::alerts::service::Raise {
+                    rule: "automation",
+                    cause_key: format!("automation:{automation}:staff_text:{}", job.id),
+                    severity: Severity::Warning,
+                    title: format!("Automation \"{name}\" couldn't text {who}"),
+                    body: why.clone(),
+                    thread_id: thread.map(|th| th.0),
+                    number_id: None,
+                },
+                t,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(outcome)
 }
 
 /// The `automation.booking` and `automation.message` jobs.

@@ -10,6 +10,7 @@ pub mod provider;
 pub mod redaction;
 pub mod send;
 pub mod signature;
+pub mod staff;
 pub mod status;
 pub mod store;
 pub mod visibility;

@@ -640,15 +640,17 @@ async fn plan_for(
                         dest_sitter = n.sitter_id.map(|s| s.0);
                     }
                     lines.push(format!(
-                        "{} move to {dest_display}, another {class} number: {}. Their history comes along.",
+                        "{} {} to {dest_display}, another {class} number: {}. Their history comes along.",
                         plural(moves.len(), "conversation", "conversations"),
+                        if moves.len() == 1 { "moves" } else { "move" },
                         names(&who)
                     ));
                 }
                 (Some(ThreadMove::ToOwnerInbox(_)), false) => {
                     let moving = format!(
-                        "{} move to the owner inbox on the Front Desk number {dest_display}: {}.",
+                        "{} {} to the owner inbox on the Front Desk number {dest_display}: {}.",
                         plural(moves.len(), "conversation", "conversations"),
+                        if moves.len() == 1 { "moves" } else { "move" },
                         names(&who)
                     );
                     lines.push(if leaving {

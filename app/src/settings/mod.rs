@@ -142,7 +142,7 @@ fn YourAccount() -> impl IntoView {
     view! {
         <Card title="Your account" class="mt-6">
             <p class="text-sm text-slate-600">
-                "If your account is ever locked after too many wrong passwords (someone guessing, say), a one-time code texted to this number from your Front Desk number lets you back in at once."
+                "If your account is ever locked after too many wrong passwords (someone guessing, say), a one-time code texted to this number from your Front Desk number lets you back in at once. Automations that text the owner send to this number too."
             </p>
             <form class="mt-4 grid gap-3 sm:grid-cols-[1fr_auto] sm:items-end" data-testid="my-phone-form"
                 on:submit=move |ev| {

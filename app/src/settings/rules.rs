@@ -24,6 +24,8 @@ pub struct RulesForm {
     pub response_target_minutes: String,
     /// Dollars, as typed.
     pub low_balance: String,
+    /// Automated texts one conversation may get in an hour, as typed.
+    pub automation_rate_per_thread_hour: String,
 }
 
 #[server]
@@ -49,6 +51,7 @@ pub async fn load_rules_settings() -> Result<RulesForm, AppError> {
             owner_warnings: s.policy.owner_warnings,
             response_target_minutes: s.response_target_minutes.to_string(),
             low_balance: format!("{}.{:02}", s.low_balance_cents / 100, s.low_balance_cents % 100),
+            automation_rate_per_thread_hour: s.automation_rate_per_thread_hour.to_string(),
         })
     })
     .await
@@ -76,6 +79,12 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
         }
         let target = form.response_target_minutes.trim().parse::<u32>().map_err(|_| {
             AppError::field("response_target_minutes", "Response-time target: enter whole minutes, like 15.")
+        })?;
+        let rate = form.automation_rate_per_thread_hour.trim().parse::<u32>().map_err(|_| {
+            AppError::field(
+                "automation_rate_per_thread_hour",
+                "Automated texts per conversation: enter a whole number per hour, like 3.",
+            )
         })?;
         let balance = form.low_balance.trim().trim_start_matches('$');
         let cents = match balance.split_once('.') {
@@ -115,6 +124,7 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
         }
         s.response_target_minutes = target;
         s.low_balance_cents = cents;
+        s.automation_rate_per_thread_hour = rate;
         s.validate_fields().map_err(|(f, e)| AppError::field(f, e))?;
 
         let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
@@ -155,6 +165,12 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
         if old.low_balance_cents != s.low_balance_cents {
             let d = |c: i64| format!("${}.{:02}", c / 100, c % 100);
             changes.push(format!("Low-balance warning: {} → {}", d(old.low_balance_cents), d(s.low_balance_cents)));
+        }
+        if old.automation_rate_per_thread_hour != s.automation_rate_per_thread_hour {
+            changes.push(format!(
+                "Automated texts per conversation per hour: {} → {}",
+                old.automation_rate_per_thread_hour, s.automation_rate_per_thread_hour
+            ));
         }
         if changes.is_empty() {
             return Ok(changes);
@@ -315,6 +331,13 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
                         <input class=field::INPUT inputmode="decimal" data-testid="rules-low-balance" prop:value=move || form.get().low_balance
                             on:input=move |ev| form.update(|f| f.low_balance = event_target_value(&ev)) />
                         {move || err_for("low_balance".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+                    </label>
+                    <label class="block">
+                        <span class=field::LABEL>"Automated texts per conversation, per hour"</span>
+                        <input class=field::INPUT inputmode="numeric" data-testid="rules-automation-rate" prop:value=move || form.get().automation_rate_per_thread_hour
+                            on:input=move |ev| form.update(|f| f.automation_rate_per_thread_hour = event_target_value(&ev)) />
+                        <span class=format!("block {}", field::HELP)>"Past this, automations skip the conversation until the hour is up, so they can't answer each other; 1 to 60."</span>
+                        {move || err_for("automation_rate_per_thread_hour".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
                     </label>
                 </div>
             </fieldset>

@@ -9,6 +9,7 @@ use app::assignments::store as assignments;
 use app::assignments::AssignForm;
 use app::domain::ids::{ClientId, OrgId, SitterId, WindowId};
 use app::domain::time::BusinessTz;
+use app::domain::windows::AssignmentKind;
 use app::error::AppError;
 use app::messaging::store::org_context;
 use app::platform::{now, AppState};
@@ -27,9 +28,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list_bookings, create_booking))
         .routes(routes!(get_booking, update_booking))
         .routes(routes!(cancel_booking))
+        .routes(routes!(confirm_booking))
 }
 
-const SELECT: &str = "SELECT b.id, b.client_id, b.sitter_id, b.status, b.starts_at, b.ends_at, b.created_at,
+const SELECT: &str = "SELECT b.id, b.client_id, b.sitter_id, b.status, b.service, b.starts_at, b.ends_at, b.created_at,
         w.id AS window_id, w.kind, w.thread_id, n.e164
     FROM bookings b
     LEFT JOIN assignment_windows w ON w.booking_id = b.id AND w.deleted_at IS NULL
@@ -40,7 +42,19 @@ fn booking_from(r: &sqlx::any::AnyRow) -> Result<Booking, sqlx::Error> {
         id: r.try_get("id")?,
         client_id: r.try_get("client_id")?,
         sitter_id: r.try_get("sitter_id")?,
-        kind: r.try_get::<Option<String>, _>("kind")?.unwrap_or_else(|| "one_time_booking".into()),
+        kind: match r.try_get::<Option<String>, _>("kind")? {
+            Some(k) => k,
+            // No window (yet): the kind it was booked as.
+            None => {
+                let service: String = r.try_get("service")?;
+                AssignmentKind::ALL
+                    .into_iter()
+                    .find(|k| k.label() == service)
+                    .unwrap_or(AssignmentKind::OneTimeBooking)
+                    .as_str()
+                    .to_string()
+            }
+        },
         status: r.try_get("status")?,
         starts_at: time_ms(r.try_get("starts_at")?),
         ends_at: time_ms(r.try_get("ends_at")?),
@@ -153,6 +167,9 @@ async fn list_bookings(
 /// conversation to the sitter's number (weekly) or a pool number (one-time,
 /// meet and greet) and texts the client who their sitter is when it
 /// changes. `preview: true` returns what would happen, changing nothing.
+/// `status: requested` records a booking that isn't confirmed yet: it is
+/// checked the same way, runs "booking created" automations and nothing
+/// else until it is confirmed.
 #[utoipa::path(post, path = "/bookings", tag = "bookings", request_body = NewBooking,
     params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
     responses((status = 201, description = "Booked", body = Booking),
@@ -186,18 +203,51 @@ async fn create_booking(
         // waits out quiet hours (the preview's lines say until when).
         send_intro_now: false,
     };
+    let requested = b.status == Some(NewBookingStatus::Requested);
     if b.preview {
         let p = caller.run(&st, || assignments::preview(form)).await.map_err(api_field)?;
-        return Ok(json(StatusCode::OK, &BookingPreview { summary: p.summary, lines: p.lines, message: p.message }));
+        let summary = if requested {
+            format!(
+                "Requested: nothing changes and nobody is texted until it is confirmed. Once confirmed: {}",
+                p.summary
+            )
+        } else {
+            p.summary
+        };
+        return Ok(json(StatusCode::OK, &BookingPreview { summary, lines: p.lines, message: p.message }));
+    }
+    if requested {
+        let id = caller.run(&st, || assignments::request(form)).await.map_err(api_field)?;
+        let mut c = st.db.read.acquire().await?;
+        return Ok(json(StatusCode::CREATED, &load(&mut c, org, id).await?));
     }
     let window = caller.run(&st, || assignments::create(form)).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
-    let id: i64 = sqlx::query("SELECT booking_id FROM assignment_windows WHERE id = $1")
+    let id = booking_of(&mut c, window).await?;
+    Ok(json(StatusCode::CREATED, &load(&mut c, org, id).await?))
+}
+
+async fn booking_of(c: &mut AnyConnection, window: WindowId) -> ApiResult<i64> {
+    Ok(sqlx::query("SELECT booking_id FROM assignment_windows WHERE id = $1")
         .bind(window.0)
         .fetch_one(&mut *c)
         .await?
-        .try_get("booking_id")?;
-    Ok(json(StatusCode::CREATED, &load(&mut c, org, id).await?))
+        .try_get("booking_id")?)
+}
+
+/// Confirms a requested booking: the assignment is made as for a booking
+/// created confirmed (window, number, the client's introduction, which
+/// waits out quiet hours) and "booking confirmed" automations run.
+#[utoipa::path(post, path = "/bookings/{id}/confirm", tag = "bookings",
+    params(("id" = i64, Path, minimum = 1), ("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    responses((status = 200, body = Booking), (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Not a requested booking, overlaps another window, or no number free", body = Problem, content_type = "application/problem+json")))]
+async fn confirm_booking(State(st): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
+    let org = caller.key.org_id;
+    let window = caller.run(&st, || assignments::confirm_request(id)).await.map_err(api_field)?;
+    let mut c = st.db.read.acquire().await?;
+    let id = booking_of(&mut c, window).await?;
+    Ok(json(StatusCode::OK, &load(&mut c, org, id).await?))
 }
 
 #[utoipa::path(get, path = "/bookings/{id}", tag = "bookings", params(("id" = i64, Path, minimum = 1)),
@@ -230,6 +280,27 @@ async fn update_booking(
     let org = caller.key.org_id;
     let starts = p.starts_at.as_deref().map(|v| parse_time("starts_at", v)).transpose()?;
     let ends = p.ends_at.as_deref().map(|v| parse_time("ends_at", v)).transpose()?;
+    let requested = {
+        let mut c = st.db.read.acquire().await?;
+        let b = load(&mut c, org, id).await?;
+        (b.status == "requested").then_some(b)
+    };
+    if let Some(b) = requested {
+        let starts = match starts {
+            Some(s) => s,
+            None => parse_time("starts_at", &b.starts_at)?,
+        };
+        let ends = match ends {
+            Some(e) => e,
+            None => parse_time("ends_at", &b.ends_at)?,
+        };
+        if ends <= starts {
+            return Err(Problem::invalid("ends_at", "`ends_at` must be after `starts_at`."));
+        }
+        caller.run(&st, || assignments::move_request(id, starts, ends)).await.map_err(api_field)?;
+        let mut c = st.db.read.acquire().await?;
+        return Ok(json(StatusCode::OK, &load(&mut c, org, id).await?));
+    }
     let (b, window, tz) = {
         let mut c = st.db.read.acquire().await?;
         let (b, w) = live_window(&mut c, org, id).await?;
@@ -259,6 +330,15 @@ async fn update_booking(
               (status = 409, description = "Already cancelled or over", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_booking(State(st): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
     let org = caller.key.org_id;
+    let requested = {
+        let mut c = st.db.read.acquire().await?;
+        load(&mut c, org, id).await?.status == "requested"
+    };
+    if requested {
+        caller.run(&st, || assignments::cancel_request(id)).await.map_err(api_field)?;
+        let mut c = st.db.read.acquire().await?;
+        return Ok(json(StatusCode::OK, &load(&mut c, org, id).await?));
+    }
     let (b, window) = {
         let mut c = st.db.read.acquire().await?;
         live_window(&mut c, org, id).await?

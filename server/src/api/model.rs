@@ -192,14 +192,15 @@ pub struct Booking {
     pub sitter_id: i64,
     #[schema(example = "one_time_booking")]
     pub kind: String,
-    /// confirmed | cancelled | completed
+    /// requested | confirmed | cancelled | completed
     #[schema(example = "confirmed")]
     pub status: String,
     #[schema(format = DateTime)]
     pub starts_at: String,
     #[schema(format = DateTime)]
     pub ends_at: String,
-    /// The assignment window the booking made (null once cancelled).
+    /// The assignment window the booking made (null while only requested,
+    /// and once cancelled).
     pub window_id: Option<i64>,
     pub thread_id: Option<i64>,
     /// The business number the client texts during the booking.
@@ -228,6 +229,16 @@ pub struct NewBooking {
     /// true: return what would happen (and the text the client would get) without booking.
     #[serde(default)]
     pub preview: bool,
+    /// Defaults to confirmed. A requested booking is checked but makes no
+    /// assignment and sends nothing until `POST /bookings/{id}/confirm`.
+    pub status: Option<NewBookingStatus>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewBookingStatus {
+    Requested,
+    Confirmed,
 }
 
 #[derive(Clone, Debug, Deserialize, ToSchema)]

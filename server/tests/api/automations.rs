@@ -359,3 +359,116 @@ async fn automations_are_flagged_when_the_roster_changes_and_cleared_when_they_c
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'automation.unflagged'").await, 1);
     }
 }
+
+#[tokio::test]
+async fn automations_text_the_sitter_and_the_owner_within_the_limit_set_in_settings() {
+    use crate::twilio_stub;
+    use app::settings::{LoadRulesSettings, SaveRulesSettings};
+    for backend in backends() {
+        let stub = twilio_stub::start().await;
+        let app = spawn_twilio_demo(backend, &stub).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        set_quiet_hours(&app, false).await;
+        // Two automated texts per conversation per hour (the default is three).
+        let mut form = app.call(LoadRulesSettings {}).await.expect("rules");
+        form.automation_rate_per_thread_hour = "2".into();
+        app.call(SaveRulesSettings { form }).await.expect("limit saved");
+        let owner_phone = "+15125550188";
+        app.exec(&format!("UPDATE users SET phone = '{owner_phone}' WHERE email = 'owner@example.com'")).await;
+        let maya_phone = app.text("SELECT phone FROM sitters WHERE first_name = 'Maya'").await.expect("Maya's phone");
+
+        let sms = |recipient, template: &str| Action {
+            kind: ActionKind::SendSms,
+            recipient: Some(recipient),
+            template: template.into(),
+            severity: None,
+        };
+        let mut draft = greeting("");
+        draft.name = "Tell the team".into();
+        draft.conditions = ConditionGroup {
+            op: GroupOp::And,
+            conditions: vec![Condition {
+                field: "message.text".into(),
+                operator: Operator::Contains,
+                value: Value::Text("gate".into()),
+            }],
+            groups: vec![],
+        };
+        draft.actions = vec![
+            sms(Recipient::Sitter, "{{client.first_name}} wrote: {{message.text}}"),
+            sms(Recipient::Owner, "{{client.first_name}} wrote to {{sitter.first_name}}: {{message.text}}"),
+        ];
+        let id = app
+            .call_json(SaveAutomation { id: None, draft, template_key: None })
+            .await
+            .expect("texts to the sitter and the owner can be saved")
+            .id;
+        let thread = app.thread_of(ANA, MAYA_NUMBER).await;
+        let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
+        assert_eq!(run.status, "test passed", "{backend:?}: {run:?}");
+        assert!(run.actions[0].result.contains("would text Maya Chen"), "{run:?}");
+        assert!(run.actions[1].result.contains("+1 (512) 555-0188"), "{run:?}");
+        app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.expect("switch on");
+
+        app.text_in("SMstaff1", ANA, MAYA_NUMBER, "The gate code changed, call me on 512 555 0142").await;
+        eventually(15, "both staff texts go", || async {
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'automation.staff_texted'").await == 2
+        })
+        .await;
+        let to = |n: &str| {
+            stub.sends().into_iter().filter(|s| s.form.contains(&("To".into(), n.to_string()))).collect::<Vec<_>>()
+        };
+        let field = |s: &twilio_stub::Seen, k: &str| {
+            s.form.iter().find(|(f, _)| f == k).map(|(_, v)| v.clone()).unwrap_or_default()
+        };
+        let maya = to(&maya_phone);
+        assert_eq!(maya.len(), 1, "{backend:?}");
+        let body = field(&maya[0], "Body");
+        assert!(body.starts_with("Ana wrote: The gate code changed"), "{body}");
+        assert!(!body.contains("0142"), "{backend:?}: the client's number stays hidden from the sitter: {body}");
+        assert_eq!(field(&maya[0], "From"), "+15125550100", "from the Front Desk number");
+        let owner = to(owner_phone);
+        assert_eq!(owner.len(), 1, "{backend:?}");
+        assert_eq!(field(&owner[0], "Body"), "Ana wrote to Maya: The gate code changed, call me on 512 555 0142");
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM messages WHERE thread_id = {} AND direction = 'note' AND automation_id = {id}",
+                thread.0
+            ))
+            .await,
+            2,
+            "{backend:?}: the conversation says who was texted"
+        );
+
+        // The next matching text inside the hour: the limit from Settings
+        // (two, not the old fixed three) skips both texts.
+        app.text_in("SMstaff2", ANA, MAYA_NUMBER, "gate again, sorry").await;
+        eventually(15, "the second run is logged", || async {
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM automation_executions WHERE automation_id = {id} AND is_test = 0"
+            ))
+            .await
+                == 2
+        })
+        .await;
+        let log = app.call(AutomationExecutions { id }).await.expect("log");
+        assert_eq!(
+            log[0].actions.iter().map(|a| a.result.as_str()).collect::<Vec<_>>(),
+            vec!["skipped", "skipped"],
+            "{backend:?}: {:?}",
+            log[0]
+        );
+        assert!(
+            log[0].actions[0].detail.as_deref().unwrap_or("").contains("the limit in Settings is 2"),
+            "{:?}",
+            log[0]
+        );
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'automation.staff_text'").await, 2);
+
+        // A sitter without a mobile number: the test says so and fails.
+        app.exec("UPDATE sitters SET phone = NULL WHERE first_name = 'Maya'").await;
+        let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
+        assert_eq!(run.status, "test failed", "{run:?}");
+        assert!(run.actions[0].result.contains("Maya Chen has no mobile number"), "{run:?}");
+    }
+}

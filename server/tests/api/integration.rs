@@ -585,6 +585,7 @@ async fn the_openapi_document_and_its_page_are_public_and_list_every_endpoint() 
         "/api/v1/bookings",
         "/api/v1/bookings/{id}",
         "/api/v1/bookings/{id}/cancel",
+        "/api/v1/bookings/{id}/confirm",
         "/api/v1/threads",
         "/api/v1/threads/{id}",
         "/api/v1/threads/{id}/messages",
@@ -724,5 +725,121 @@ async fn a_booking_made_through_the_api_runs_the_booking_automations_once() {
             app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE booking_id = {booking}")).await,
             2
         );
+    }
+}
+
+#[tokio::test]
+async fn a_requested_booking_runs_the_confirmed_automations_only_when_it_is_confirmed() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        let api = Api { app: &app, key: key(&app, "Booking sync", Scope::ReadWrite, 1000).await };
+        let org = app.org().0;
+        for (name, trigger, template) in [
+            ("On request", "booking_created", "Request noted for {{client.name}}"),
+            ("On confirmation", "booking_confirmed", "Confirmed: {{sitter.first_name}} visits {{client.first_name}}"),
+        ] {
+            app.exec(&format!(
+                "INSERT INTO automations (org_id, name, lane, status, trigger_def, conditions, actions, version, tested_version, created_at, updated_at)
+                 VALUES ({org}, '{name}', 'bookings', 'active', '{}', '{{\"op\": \"and\"}}', '{}', 1, 1, 0, 0)",
+                json!({ "kind": trigger }),
+                json!([{ "kind": "create_alert", "severity": "info", "template": template }])
+            ))
+            .await;
+        }
+        let maya = app.sitter_id("Maya").await.0;
+        let ben = app.scalar("SELECT id FROM clients WHERE name = 'Ben Carter'").await;
+        let to_ben = format!(
+            "SELECT COUNT(*) FROM messages m JOIN threads t ON t.id = m.thread_id WHERE t.client_id = {ben} AND m.direction = 'outbound'"
+        );
+        let texts = app.scalar(&to_ben).await;
+        let (s, b) = api
+            .post(
+                "/api/v1/bookings",
+                json!({ "client_id": ben, "sitter_id": maya, "kind": "meet_and_greet", "status": "requested",
+                        "starts_at": in_hours(30), "ends_at": in_hours(31) }),
+            )
+            .await;
+        assert_eq!(s, 201, "{backend:?}: {b}");
+        assert_eq!(
+            (b["status"].as_str(), b["kind"].as_str(), b["window_id"].is_null()),
+            (Some("requested"), Some("meet_and_greet"), true),
+            "{b}"
+        );
+        let booking = b["id"].as_i64().unwrap();
+        eventually(15, "the created automation ran", || async {
+            app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE booking_id = {booking}")).await == 1
+        })
+        .await;
+        app.state.wake_worker();
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        assert_eq!(
+            app.text("SELECT title FROM alerts WHERE rule = 'automation' ORDER BY id").await.as_deref(),
+            Some("On request: Request noted for Ben Carter"),
+            "{backend:?}: only the created automation runs for a request"
+        );
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM assignment_windows WHERE booking_id = {booking}")).await,
+            0
+        );
+        assert_eq!(app.scalar(&to_ben).await, texts, "{backend:?}: a request texts nobody");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'booking.requested'").await, 1);
+
+        // Moved while still requested.
+        let starts = in_hours(32);
+        let (s, v, _) = api
+            .call(
+                Method::PATCH,
+                &format!("/api/v1/bookings/{booking}"),
+                Some(json!({ "starts_at": starts.clone(), "ends_at": in_hours(33) })),
+            )
+            .await;
+        assert_eq!((s, v["starts_at"].as_str()), (StatusCode::OK, Some(starts.as_str())), "{v}");
+
+        // Confirmed: the window and the client's introduction, and the
+        // confirmed automation, once.
+        let (s, c) = api.post(&format!("/api/v1/bookings/{booking}/confirm"), json!({})).await;
+        assert_eq!(s, 200, "{backend:?}: {c}");
+        assert_eq!(
+            (c["status"].as_str(), c["window_id"].is_i64(), c["starts_at"].as_str()),
+            (Some("confirmed"), true, Some(starts.as_str())),
+            "{c}"
+        );
+        eventually(15, "the confirmed automation ran", || async {
+            app.scalar(&format!("SELECT COUNT(*) FROM automation_executions WHERE booking_id = {booking}")).await == 2
+        })
+        .await;
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM alerts WHERE rule = 'automation' AND title = 'On confirmation: Confirmed: Maya visits Ben'").await,
+            1,
+            "{backend:?}"
+        );
+        let (s, v) = api.post(&format!("/api/v1/bookings/{booking}/confirm"), json!({})).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["detail"].as_str().unwrap_or("").contains("already confirmed"), "{v}");
+
+        // A request cancelled before confirmation can't be confirmed later.
+        let (_, r) = api
+            .post(
+                "/api/v1/bookings",
+                json!({ "client_id": ben, "sitter_id": maya, "status": "requested", "starts_at": in_hours(80), "ends_at": in_hours(81) }),
+            )
+            .await;
+        let second = r["id"].as_i64().expect("a second request");
+        let (s, v) = api.post(&format!("/api/v1/bookings/{second}/cancel"), json!({})).await;
+        assert_eq!((s, v["status"].as_str()), (StatusCode::OK, Some("cancelled")), "{v}");
+        let (s, v) = api.post(&format!("/api/v1/bookings/{second}/confirm"), json!({})).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["detail"].as_str().unwrap_or("").contains("cancelled"), "{v}");
+        assert_eq!(api.post("/api/v1/bookings/424242/confirm", json!({})).await.0, 404);
+        // A request that could never be confirmed is refused when it is made.
+        let requests = app.scalar("SELECT COUNT(*) FROM bookings").await;
+        let (s, v) = api
+            .post(
+                "/api/v1/bookings",
+                json!({ "client_id": ben, "sitter_id": 987654, "status": "requested", "starts_at": in_hours(90), "ends_at": in_hours(91) }),
+            )
+            .await;
+        assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("sitter_id")), "{backend:?}: {v}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, requests);
     }
 }

@@ -484,7 +484,7 @@ async fn releasing_to_the_provider_is_previewed_calls_the_provider_once_and_move
         let said = p[0].lines.join(" ");
         assert!(p[0].ok, "{backend:?}: {said}");
         assert!(said.contains("goes back to the provider") && said.contains("a month"), "{said}");
-        assert!(said.contains("1 conversation move to the owner inbox on the Front Desk number"), "{said}");
+        assert!(said.contains("1 conversation moves to the owner inbox on the Front Desk number"), "{said}");
         assert_eq!(
             app.text(&format!("SELECT status FROM numbers WHERE id = {bought}")).await.as_deref(),
             Some("active")

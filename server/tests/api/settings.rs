@@ -166,6 +166,16 @@ async fn messaging_rules_keep_anti_poaching_on_for_sitters_and_save_with_audit()
                 "response_target_minutes",
                 "between 1 and 1440",
             ),
+            (
+                RulesForm { automation_rate_per_thread_hour: "lots".into(), ..form.clone() },
+                "automation_rate_per_thread_hour",
+                "whole number per hour",
+            ),
+            (
+                RulesForm { automation_rate_per_thread_hour: "61".into(), ..form.clone() },
+                "automation_rate_per_thread_hour",
+                "between 1 and 60",
+            ),
         ] {
             let e = app.call(SaveRulesSettings { form: change }).await.unwrap_err();
             assert_eq!((e.0, e.1.field_name()), (422, Some(field)), "{backend:?}: {e:?}");
@@ -180,6 +190,7 @@ async fn messaging_rules_keep_anti_poaching_on_for_sitters_and_save_with_audit()
                     quiet_start: "22:00".into(),
                     quiet_end: "07:00".into(),
                     low_balance: "12.5".into(),
+                    automation_rate_per_thread_hour: " 2 ".into(),
                     ..with("url", "log")
                 },
             })
@@ -192,11 +203,15 @@ async fn messaging_rules_keep_anti_poaching_on_for_sitters_and_save_with_audit()
                 "Quiet hours: 21:00–08:00 → 22:00–07:00".to_string(),
                 "Sitters sharing a web link: Block → Log only".to_string(),
                 "Low-balance warning: $20.00 → $12.50".to_string(),
+                "Automated texts per conversation per hour: 3 → 2".to_string(),
             ]
         );
         assert_eq!(app.text("SELECT time_zone FROM organisations").await.as_deref(), Some("America/Denver"));
         let again = app.call(LoadRulesSettings {}).await.unwrap();
-        assert_eq!((again.quiet_start.as_str(), again.low_balance.as_str()), ("22:00", "12.50"));
+        assert_eq!(
+            (again.quiet_start.as_str(), again.low_balance.as_str(), again.automation_rate_per_thread_hour.as_str()),
+            ("22:00", "12.50", "2")
+        );
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'settings.changed'").await, 1);
 
         let sitter = app.client_for("sitter@example.com", "password123").await;

@@ -160,14 +160,8 @@ pub fn problems(trigger: &Trigger, conditions: &ConditionGroup, actions: &[Actio
         if a.template.trim().is_empty() {
             out.push(format!("Action {} has no message.", i + 1));
         }
-        match (a.kind, a.recipient) {
-            (ActionKind::SendSms, None) => out.push(format!("Action {} needs a recipient.", i + 1)),
-            (ActionKind::SendSms, Some(Recipient::Sitter | Recipient::Owner)) => out.push(format!(
-                "Action {} texts {}: automations text clients only; use \"Create an alert\" to tell the owner.",
-                i + 1,
-                a.recipient.map(|r| r.label()).unwrap_or("someone")
-            )),
-            _ => {}
+        if a.kind == ActionKind::SendSms && a.recipient.is_none() {
+            out.push(format!("Action {} needs a recipient.", i + 1));
         }
         if a.kind == ActionKind::CreateAlert
             && !matches!(a.severity.as_deref(), Some("critical") | Some("warning") | Some("info"))
@@ -235,9 +229,20 @@ pub fn roster_problems(
     if matches!(trigger.kind, TriggerKind::WindowStarting | TriggerKind::WindowEnded) && roster.sitters.is_empty() {
         out.push("There are no active sitters, so no window will start or end.".to_string());
     }
+    if !roster.number_classes.iter().any(|k| k == "front_desk") {
+        if let Some(i) = actions.iter().position(|a| {
+            a.kind == ActionKind::SendSms && matches!(a.recipient, Some(Recipient::Sitter | Recipient::Owner))
+        }) {
+            out.push(format!("Action {} texts staff from the Front Desk number, and none is in service.", i + 1));
+        }
+    }
     if roster.number_classes.is_empty() {
-        if let Some(i) = actions.iter().position(|a| a.kind == ActionKind::SendSms) {
-            out.push(format!("Action {} texts the client, but no business number is in service.", i + 1));
+        if let Some((i, a)) = actions.iter().enumerate().find(|(_, a)| a.kind == ActionKind::SendSms) {
+            out.push(format!(
+                "Action {} texts {}, but no business number is in service.",
+                i + 1,
+                a.recipient.map(|r| r.label()).unwrap_or("someone")
+            ));
         }
     }
     out
@@ -398,21 +403,23 @@ mod tests {
     }
 
     #[test]
-    fn automations_text_clients_only_and_alerts_need_a_severity() {
+    fn texts_go_to_anyone_named_and_alerts_need_a_severity() {
+        let sms = |recipient| Action { kind: ActionKind::SendSms, recipient, template: "x".into(), severity: None };
         let actions = vec![
-            Action {
-                kind: ActionKind::SendSms,
-                recipient: Some(Recipient::Sitter),
-                template: "x".into(),
-                severity: None,
-            },
+            sms(Some(Recipient::Sitter)),
+            sms(Some(Recipient::Owner)),
+            sms(None),
             Action { kind: ActionKind::CreateAlert, recipient: None, template: "x".into(), severity: None },
         ];
         let p =
             problems(&Trigger { kind: TriggerKind::WindowEnded, minutes: None }, &ConditionGroup::default(), &actions);
-        assert_eq!(p.len(), 2, "{p:?}");
-        assert!(p[0].contains("clients only"));
-        assert!(p[1].contains("severity"));
+        assert_eq!(
+            p,
+            vec![
+                "Action 3 needs a recipient.".to_string(),
+                "Action 4 needs a severity (critical, warning or info).".to_string()
+            ]
+        );
     }
 
     #[test]
@@ -488,6 +495,19 @@ mod tests {
         );
         let empty = Roster::default();
         assert_eq!(roster_problems(&starting, &ConditionGroup::default(), &text, &empty).len(), 2);
+        let to_owner = vec![Action {
+            kind: ActionKind::SendSms,
+            recipient: Some(Recipient::Owner),
+            template: "Hi".into(),
+            severity: None,
+        }];
+        let no_desk = Roster { sitters: vec!["Maya".into()], number_classes: vec!["sitter".into()] };
+        assert_eq!(
+            roster_problems(&starting, &ConditionGroup::default(), &to_owner, &no_desk),
+            vec!["Action 1 texts staff from the Front Desk number, and none is in service.".to_string()]
+        );
+        assert!(roster_problems(&starting, &ConditionGroup::default(), &to_owner, &roster).is_empty());
+        assert!(roster_problems(&starting, &ConditionGroup::default(), &text, &no_desk).is_empty());
         for (key, d) in templates() {
             assert!(roster_problems(&d.trigger, &d.conditions, &d.actions, &roster).is_empty(), "{key}");
         }
