@@ -14,15 +14,13 @@ SCHEMATHESIS_VERSION := 4.32.5
 WASM_BINDGEN_VERSION := $(shell awk '/^name = "wasm-bindgen"$$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' Cargo.lock)
 SUDO                 := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-# tools/bin first: its wasm-opt passes tiny split WASM pieces through
-# instead of starting Node.js for each (see the script).
-export PATH := $(CURDIR)/tools/bin:$(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export CARGO_TERM_COLOR ?= never
 # cargo-leptos sets this while building; setting it for every cargo command
 # keeps plain `cargo test` builds identical (and avoids rebuilding leptos).
 export LEPTOS_OUTPUT_NAME := leashline
 
-.PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules chromium python-twilio \
+.PHONY: help run test build dev deps deps-test toolchain cargo-leptos wasm-bindgen node-modules native-wasm-opt chromium python-twilio \
         python-schemathesis lint rust-tests e2e fuzz-api size-budget bench clean-data
 
 help:
@@ -67,7 +65,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# wasm-opt as cargo-leptos finds it (node_modules/.bin comes first on its
+# PATH) is tools/bin/wasm-opt, which passes tiny split WASM pieces through
+# instead of starting Node.js for each one (see the script).
 node-modules: node_modules/.installed
+	@[ "$$(readlink node_modules/.bin/wasm-opt)" = "../../tools/bin/wasm-opt" ] || \
+		ln -sfn ../../tools/bin/wasm-opt node_modules/.bin/wasm-opt
 
 chromium:
 	@if command -v chromium >/dev/null 2>&1; then :; else \
@@ -87,7 +90,17 @@ python-schemathesis:
 		python3 -m pip install -q "schemathesis==$(SCHEMATHESIS_VERSION)"; \
 	fi
 
-deps: toolchain cargo-leptos wasm-bindgen node-modules
+# Debian's native wasm-opt (binaryen 108): tools/bin/wasm-opt hands it the
+# hundreds of tiny split WASM pieces. Optional: without it they go to npm's
+# wasm-opt, the same result minutes slower.
+native-wasm-opt:
+	@if [ -x /usr/bin/wasm-opt ]; then :; else \
+		echo "installing Debian binaryen (a native wasm-opt for the small WASM pieces)"; \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq binaryen) \
+			|| echo "binaryen not installed: small WASM pieces go to npm's wasm-opt (slower build, same result)"; \
+	fi
+
+deps: toolchain cargo-leptos wasm-bindgen node-modules native-wasm-opt
 
 deps-test: deps chromium python-twilio python-schemathesis
 
