@@ -64,8 +64,8 @@ node_modules/.installed: package.json package-lock.json
 	@touch $@
 
 # wasm-opt as cargo-leptos finds it (node_modules/.bin comes first on its
-# PATH) is tools/bin/wasm-opt, which passes tiny split WASM pieces through
-# instead of starting Node.js for each one (see the script).
+# PATH) is tools/bin/wasm-opt, which gives tiny split WASM pieces to a native
+# wasm-opt instead of starting Node.js for each one (see the script).
 node-modules: node_modules/.installed
 	@[ "$$(readlink node_modules/.bin/wasm-opt)" = "../../tools/bin/wasm-opt" ] || \
 		ln -sfn ../../tools/bin/wasm-opt node_modules/.bin/wasm-opt
