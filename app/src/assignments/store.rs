@@ -590,21 +590,7 @@ async fn create_window(u: &SessionUser, f: AssignForm, requested: Option<i64>) -
             b
         }
         None => {
-            let b: i64 = sqlx::query(
-                "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
-                 VALUES ($1, $2, $3, $4, $5, $6, 'confirmed', $7, $8) RETURNING id",
-            )
-            .bind(u.org_id.0)
-            .bind(f.client.0)
-            .bind(f.sitter.0)
-            .bind(f.kind.label())
-            .bind(ms(p.starts))
-            .bind(ms(p.ends))
-            .bind(ms(now))
-            .bind(u.user_id.0)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("id")?;
+            let b = insert_booking(&mut tx, u, &f, &p, "confirmed", now).await?;
             crate::automations::runner::booking_changed(
                 &mut tx,
                 u.org_id,
@@ -684,21 +670,7 @@ pub async fn request(f: AssignForm) -> AppResult<i64> {
     let mut tx = st.db.begin().await?;
     let ctx = mstore::org_context(&mut tx, u.org_id).await?;
     let p = plan(&mut tx, &ctx, &f, now).await?;
-    let booking: i64 = sqlx::query(
-        "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'requested', $7, $8) RETURNING id",
-    )
-    .bind(u.org_id.0)
-    .bind(f.client.0)
-    .bind(f.sitter.0)
-    .bind(f.kind.label())
-    .bind(ms(p.starts))
-    .bind(ms(p.ends))
-    .bind(ms(now))
-    .bind(u.user_id.0)
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
+    let booking = insert_booking(&mut tx, &u, &f, &p, "requested", now).await?;
     crate::automations::runner::booking_changed(&mut tx, u.org_id, booking, &[TriggerKind::BookingCreated]).await?;
     audit::append(
         &mut tx,
@@ -726,6 +698,34 @@ pub async fn request(f: AssignForm) -> AppResult<i64> {
     tx.commit().await?;
     st.jobs_wake.notify_one();
     Ok(booking)
+}
+
+/// Stores the booking an assignment form stands for, as `status`
+/// (confirmed or requested).
+async fn insert_booking(
+    c: &mut AnyConnection,
+    u: &SessionUser,
+    f: &AssignForm,
+    p: &Plan,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO bookings (org_id, client_id, sitter_id, service, starts_at, ends_at, status, created_at, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+    )
+    .bind(u.org_id.0)
+    .bind(f.client.0)
+    .bind(f.sitter.0)
+    .bind(f.kind.label())
+    .bind(ms(p.starts))
+    .bind(ms(p.ends))
+    .bind(status)
+    .bind(ms(now))
+    .bind(u.user_id.0)
+    .fetch_one(&mut *c)
+    .await?
+    .try_get("id")
 }
 
 /// A requested booking as stored.

@@ -267,6 +267,27 @@ async fn live_window(c: &mut AnyConnection, org: OrgId, id: i64) -> ApiResult<(B
     }
 }
 
+/// A patch's times, the booking's own where the patch leaves one out;
+/// the end must come after the start.
+fn patched(
+    starts: Option<DateTime<Utc>>,
+    ends: Option<DateTime<Utc>>,
+    b: &Booking,
+) -> ApiResult<(DateTime<Utc>, DateTime<Utc>)> {
+    let starts = match starts {
+        Some(s) => s,
+        None => parse_time("starts_at", &b.starts_at)?,
+    };
+    let ends = match ends {
+        Some(e) => e,
+        None => parse_time("ends_at", &b.ends_at)?,
+    };
+    if ends <= starts {
+        return Err(Problem::invalid("ends_at", "`ends_at` must be after `starts_at`."));
+    }
+    Ok((starts, ends))
+}
+
 /// Moves a booking: its window moves with it (overlaps are refused; past bookings stay as they were).
 #[utoipa::path(patch, path = "/bookings/{id}", tag = "bookings", params(("id" = i64, Path, minimum = 1)), request_body = BookingPatch,
     responses((status = 200, body = Booking), (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -286,17 +307,7 @@ async fn update_booking(
         (b.status == "requested").then_some(b)
     };
     if let Some(b) = requested {
-        let starts = match starts {
-            Some(s) => s,
-            None => parse_time("starts_at", &b.starts_at)?,
-        };
-        let ends = match ends {
-            Some(e) => e,
-            None => parse_time("ends_at", &b.ends_at)?,
-        };
-        if ends <= starts {
-            return Err(Problem::invalid("ends_at", "`ends_at` must be after `starts_at`."));
-        }
+        let (starts, ends) = patched(starts, ends, &b)?;
         caller.run(&st, || assignments::move_request(id, starts, ends)).await.map_err(api_field)?;
         let mut c = st.db.read.acquire().await?;
         return Ok(json(StatusCode::OK, &load(&mut c, org, id).await?));
@@ -306,17 +317,7 @@ async fn update_booking(
         let (b, w) = live_window(&mut c, org, id).await?;
         (b, w, org_context(&mut c, org).await?.tz)
     };
-    let starts = match starts {
-        Some(s) => s,
-        None => parse_time("starts_at", &b.starts_at)?,
-    };
-    let ends = match ends {
-        Some(e) => e,
-        None => parse_time("ends_at", &b.ends_at)?,
-    };
-    if ends <= starts {
-        return Err(Problem::invalid("ends_at", "`ends_at` must be after `starts_at`."));
-    }
+    let (starts, ends) = patched(starts, ends, &b)?;
     caller.run(&st, || assignments::edit(window, local(tz, starts), local(tz, ends))).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
     Ok(json(StatusCode::OK, &load(&mut c, org, id).await?))
