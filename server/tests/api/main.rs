@@ -26,6 +26,7 @@ mod people;
 mod phone_weight;
 mod pipeline;
 mod routing;
+mod schema;
 mod send_time;
 mod settings;
 mod setup;
