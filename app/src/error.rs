@@ -37,6 +37,11 @@ impl AppError {
         AppError::Invalid { field: None, message: message.into() }
     }
 
+    /// Turns a domain rule's refusal into this field's error: `.map_err(AppError::on("from"))`.
+    pub fn on(field: &str) -> impl Fn(String) -> AppError + '_ {
+        move |message| AppError::field(field, message)
+    }
+
     pub fn field(field: &str, message: impl Into<String>) -> Self {
         AppError::Invalid { field: Some(field.to_string()), message: message.into() }
     }

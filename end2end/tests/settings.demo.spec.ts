@@ -42,6 +42,23 @@ test.describe("settings, as the owner", () => {
     await expect(page.getByText(`Automated texts per conversation per hour: ${next} → 3`)).toBeVisible();
   });
 
+  test("the allow-list: a line that isn't a number is refused by line, and nothing typed is lost", async ({ page }) => {
+    const list = page.getByTestId("rules-allowlist");
+    const before = await list.inputValue();
+    const typed = `${before}\nEmergency: call the office`.trim();
+    await list.fill(typed);
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByTestId("rules-error")).toContainText("isn't a phone number we can text");
+    await expect(list).toHaveValue(typed);
+    await shot(page, "settings-allowlist-refused");
+    await list.fill(`${before}\nEmergency line: 512 555 0166`.trim());
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText("Allowed to share: Emergency line (+1 (512) 555-0166) added")).toBeVisible();
+    await list.fill(before);
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText("Allowed to share: Emergency line (+1 (512) 555-0166) removed")).toBeVisible();
+  });
+
   test("health checks, and a failed background job replayed with a reason", async ({ page }) => {
     await expect(page.getByTestId("health-check")).toHaveCount(5);
     await expect(page.getByTestId("health-checks")).toContainText("Demo provider answered in");

@@ -465,19 +465,21 @@ pub async fn demo(state: &AppState, config: &Config) -> Result<(), sqlx::Error> 
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            sqlx::query(
-                "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, body, redacted, hits, outcome, status, created_at)
-                 VALUES ($1, $2, $3, 'inbound', 'client', $4, $5, $6, 'flagged', 'open', $7)",
-            )
-            .bind(org)
-            .bind(thread)
-            .bind(mid)
-            .bind(body)
-            .bind(app::domain::policy::redact(body, &hits))
-            .bind(serde_json::to_string(&hits).unwrap_or_default())
-            .bind(ms(at))
-            .execute(&mut *tx)
-            .await?;
+            let flagged = app::messaging::store::NewViolation {
+                org: app::domain::ids::OrgId(org),
+                thread: app::domain::ids::ThreadId(thread),
+                message_id: Some(mid),
+                direction: "inbound",
+                actor_kind: "client",
+                sitter_id: None,
+                user_id: None,
+                body,
+                hits: &hits,
+                outcome: "flagged",
+                status: "open",
+                at,
+            };
+            app::messaging::store::insert_violation(&mut tx, &flagged).await?;
             sqlx::query("UPDATE threads SET open_violations = 1 WHERE id = $1").bind(thread).execute(&mut *tx).await?;
             last_preview = body.to_string();
             last_inbound = Some(at);

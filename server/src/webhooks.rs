@@ -15,6 +15,7 @@ use app::domain::ids::OrgId;
 use app::domain::phone::E164;
 use app::messaging::{inbound, provider, signature, status};
 use app::platform::audit::{self, Actor, Event};
+use app::platform::ctx::request_id_of;
 use app::platform::{ms, AppState};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -52,10 +53,6 @@ async fn read_form(body: Body) -> Result<Params, Response> {
 
 fn get<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
     p.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
-}
-
-fn request_id(h: &HeaderMap) -> Option<String> {
-    h.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 /// Who a webhook is about: an organisation, with the key its signature
@@ -152,7 +149,7 @@ async fn check_signature(
         Signer::Org(_, Some(k)) | Signer::Env(k) => k,
         Signer::Unknown => {
             let why = "not about a number or account of this server";
-            return Err(refuse(state, None, uri.path(), why, remote, request_id(headers)).await);
+            return Err(refuse(state, None, uri.path(), why, remote, request_id_of(headers)).await);
         }
     };
     let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or(uri.path());
@@ -172,7 +169,7 @@ async fn check_signature(
         }
     }
     let reason = if sig.is_empty() { "missing X-Twilio-Signature" } else { "X-Twilio-Signature doesn't match" };
-    Err(refuse(state, signer.org(), uri.path(), reason, remote, request_id(headers)).await)
+    Err(refuse(state, signer.org(), uri.path(), reason, remote, request_id_of(headers)).await)
 }
 
 /// Refusals recorded per address and minute; past that, a refused request
@@ -311,7 +308,7 @@ async fn sms(
         // (released, or never imported): nothing to route it to.
         let why = format!("{} is not an active business number", to.display());
         // Signed by the account: logged (within the limit) and acknowledged.
-        let _ = refuse(&state, signer.org(), uri.path(), &why, &remote, request_id(&headers)).await;
+        let _ = refuse(&state, signer.org(), uri.path(), &why, &remote, request_id_of(&headers)).await;
         return twiml();
     };
     let n: usize = get(&params, "NumMedia").and_then(|v| v.parse().ok()).unwrap_or(0).min(10);
@@ -329,7 +326,7 @@ async fn sms(
         body: get(&params, "Body").unwrap_or("").to_string(),
         media,
     };
-    match inbound::receive(&state, &number, msg, request_id(&headers)).await {
+    match inbound::receive(&state, &number, msg, request_id_of(&headers)).await {
         Ok(_) => twiml(),
         Err(e) => {
             tracing::error!(error = %e, "webhook: storing an incoming message failed");

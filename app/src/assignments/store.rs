@@ -18,7 +18,7 @@ use crate::platform::sessions::SessionUser;
 use crate::platform::sql::{like_pattern, Sql};
 use crate::platform::state::LiveEvent;
 use crate::platform::{from_ms, ms, now, state, AppState};
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
 use sqlx::{AnyConnection, Row};
 use std::collections::HashMap;
 
@@ -130,16 +130,6 @@ async fn thread_windows(
     Ok(out)
 }
 
-fn parse_day(s: &str, field: &str) -> AppResult<Option<NaiveDate>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date. Use the date picker.")))
-}
-
 /// A local "YYYY-MM-DDTHH:MM[:SS]" from a form, or an exact RFC 3339 time
 /// (what a stored booking carries, unambiguous when clocks go back).
 fn parse_local(tz: BusinessTz, s: &str, field: &str) -> AppResult<DateTime<Utc>> {
@@ -169,7 +159,8 @@ pub async fn data(q: WindowQuery) -> AppResult<AssignmentBoard> {
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
     let tz = ctx.tz;
     let now = now();
-    let week_day = parse_day(&q.week, "week")?.unwrap_or_else(|| tz.local_date(now));
+    let week_day =
+        crate::domain::time::form_day(&q.week).map_err(AppError::on("week"))?.unwrap_or_else(|| tz.local_date(now));
     let monday = tz.local_date(tz.start_of_week(tz.start_of_day(week_day) + Duration::hours(12)));
     let week: Vec<(String, String)> = (0..7)
         .map(|i| {
@@ -177,8 +168,8 @@ pub async fn data(q: WindowQuery) -> AppResult<AssignmentBoard> {
             (d.format("%Y-%m-%d").to_string(), d.format("%a %-d").to_string())
         })
         .collect();
-    let from = parse_day(&q.from, "from")?;
-    let to = parse_day(&q.to, "to")?;
+    let from = crate::domain::time::form_day(&q.from).map_err(AppError::on("from"))?;
+    let to = crate::domain::time::form_day(&q.to).map_err(AppError::on("to"))?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             return Err(AppError::field("to", "The end date is before the start date."));

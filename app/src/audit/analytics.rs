@@ -94,16 +94,6 @@ pub mod store {
     /// Longest range, to keep a page fast.
     pub const MAX_DAYS: i64 = 92;
 
-    fn parse_date(field: &str, s: &str) -> AppResult<Option<NaiveDate>> {
-        let s = s.trim();
-        if s.is_empty() {
-            return Ok(None);
-        }
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Some)
-            .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date; use the date picker (YYYY-MM-DD).")))
-    }
-
     fn row(label: String, link: Option<String>, secs: &[i64], target: i64) -> ResponseRow {
         ResponseRow {
             label,
@@ -123,8 +113,9 @@ pub mod store {
         let ctx = crate::messaging::store::org_context(c, org).await?;
         let tz = ctx.tz;
         let today = tz.local_date(now);
-        let to = parse_date("to", &f.to)?.unwrap_or(today);
-        let from = parse_date("from", &f.from)?.unwrap_or(to - Duration::days(13));
+        let to = crate::domain::time::form_day(&f.to).map_err(AppError::on("to"))?.unwrap_or(today);
+        let from =
+            crate::domain::time::form_day(&f.from).map_err(AppError::on("from"))?.unwrap_or(to - Duration::days(13));
         if from > to {
             return Err(AppError::field("from", "The start date is after the end date."));
         }

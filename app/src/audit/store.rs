@@ -8,21 +8,11 @@ use crate::domain::time::BusinessTz;
 use crate::error::{AppError, AppResult};
 use crate::platform::sql::Sql;
 use crate::platform::{from_ms, ms};
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use sqlx::{AnyConnection, Row};
 
 /// Most events one CSV export may hold (SPEC §3.8).
 pub const EXPORT_LIMIT: i64 = 10_000;
-
-fn day(s: &str, field: &str) -> AppResult<Option<NaiveDate>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date. Use the date picker.")))
-}
 
 /// Events matching the filter, newest first, after `before` (an event id),
 /// at most `limit`.
@@ -68,8 +58,8 @@ pub async fn query(
         let p = s.text(e.as_str());
         s.push(&format!(" AND number_id IN (SELECT id FROM numbers WHERE e164 = {p})"));
     }
-    let from = day(&f.from, "from")?;
-    let to = day(&f.to, "to")?;
+    let from = crate::domain::time::form_day(&f.from).map_err(AppError::on("from"))?;
+    let to = crate::domain::time::form_day(&f.to).map_err(AppError::on("to"))?;
     if let (Some(a), Some(b)) = (from, to) {
         if b < a {
             return Err(AppError::field("to", "The end date is before the start date."));

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod analytics;
 pub mod automation;
 pub mod breaker;
+pub mod clients;
 pub mod delivery;
 pub mod ids;
 pub mod keywords;

@@ -131,34 +131,77 @@ pub fn check(c: &OutboundCheck<'_>) -> Verdict {
             return Verdict::Refused(Refusal::OutsideWindow { message });
         }
     }
+    match policy_outcome(c.sender, c.hits, c.settings) {
+        PolicyOutcome::Send { logged } => Verdict::Send { policy_overridden: false, logged_hits: logged },
+        PolicyOutcome::Confirm { logged, .. } if c.owner_confirmed => {
+            Verdict::Send { policy_overridden: true, logged_hits: logged }
+        }
+        PolicyOutcome::Confirm { hits, .. } => Verdict::NeedsConfirmation { hits },
+        PolicyOutcome::Held { hits } => Verdict::Refused(Refusal::PolicyHeld { hits }),
+        PolicyOutcome::Blocked { hits } => Verdict::Refused(Refusal::PolicyBlocked { hits }),
+    }
+}
+
+/// What the business's policy does with a text's hits, for this sender
+/// (SPEC §3.5). The send path and the compose box both ask this, so the
+/// box's warning says exactly what sending will do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PolicyOutcome {
+    /// It goes; `logged` are log-only hits recorded for the owner.
+    Send {
+        logged: Vec<Hit>,
+    },
+    /// Owner: it goes only after "send anyway".
+    Confirm {
+        hits: Vec<Hit>,
+        logged: Vec<Hit>,
+    },
+    /// Held for the owner's review.
+    Held {
+        hits: Vec<Hit>,
+    },
+    Blocked {
+        hits: Vec<Hit>,
+    },
+}
+
+pub fn policy_outcome(sender: Sender, hits: &[Hit], settings: &PolicySettings) -> PolicyOutcome {
     let (mut block, mut hold, mut log) = (Vec::new(), Vec::new(), Vec::new());
-    for h in c.hits {
-        match c.settings.action_for(h.kind, c.sender) {
+    for h in hits {
+        match settings.action_for(h.kind, sender) {
             PolicyAction::Block => block.push(h.clone()),
             PolicyAction::Hold => hold.push(h.clone()),
             PolicyAction::Log => log.push(h.clone()),
         }
     }
-    let serious: Vec<Hit> = block.iter().chain(hold.iter()).cloned().collect();
-    match c.sender {
-        Sender::Owner => {
-            if serious.is_empty() {
-                Verdict::Send { policy_overridden: false, logged_hits: log }
-            } else if c.owner_confirmed {
-                Verdict::Send { policy_overridden: true, logged_hits: log }
-            } else {
-                Verdict::NeedsConfirmation { hits: serious }
-            }
-        }
+    match sender {
+        Sender::Owner if block.is_empty() && hold.is_empty() => PolicyOutcome::Send { logged: log },
+        Sender::Owner => PolicyOutcome::Confirm { hits: block.into_iter().chain(hold).collect(), logged: log },
         Sender::Sitter { .. } | Sender::Automation | Sender::System => {
             if !block.is_empty() {
-                Verdict::Refused(Refusal::PolicyBlocked { hits: serious })
+                PolicyOutcome::Blocked { hits: block.into_iter().chain(hold).collect() }
             } else if !hold.is_empty() {
-                Verdict::Refused(Refusal::PolicyHeld { hits: hold })
+                PolicyOutcome::Held { hits: hold }
             } else {
-                Verdict::Send { policy_overridden: false, logged_hits: log }
+                PolicyOutcome::Send { logged: log }
             }
         }
+    }
+}
+
+impl PolicyOutcome {
+    /// The compose box's warning before sending; `None` when nothing was found.
+    pub fn warning(&self) -> Option<String> {
+        let (hits, then) = match self {
+            PolicyOutcome::Send { logged } => (logged, "It will be sent, and recorded for the owner."),
+            PolicyOutcome::Confirm { hits, .. } => (hits, "You'll be asked to confirm before it goes."),
+            PolicyOutcome::Held { hits } => {
+                (hits, "It will be held for the owner's review and sent only if the owner approves it.")
+            }
+            PolicyOutcome::Blocked { hits } => (hits, "It will be blocked: contact details stay inside the app."),
+        };
+        (!hits.is_empty()).then(|| format!("This looks like it shares {}. {then}", describe_hits(hits)))
     }
 }
 
@@ -266,7 +309,7 @@ pub fn recheck(c: &AtSend<'_>) -> Option<Skip> {
 mod tests {
     use super::*;
     use crate::domain::ids::WindowId;
-    use crate::domain::policy;
+    use crate::domain::policy::{self, HitKind};
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
@@ -393,7 +436,66 @@ mod tests {
         assert!(Skip::is_code(Skip::WindowEnded.code()) && !Skip::is_code("21610"));
     }
 
+    #[test]
+    fn the_compose_warning_says_what_the_send_will_do() {
+        let hits = policy::check("my insta is @maya.walks and call 555 123 4567");
+        let social: Vec<Hit> = hits.iter().filter(|h| h.kind == HitKind::Social).cloned().collect();
+        assert!(!social.is_empty() && social.len() < hits.len());
+        let mut s = PolicySettings::default();
+        let maya = Sender::Sitter { sitter_id: SitterId(7) };
+        let w = |o: PolicyOutcome| o.warning().unwrap_or_default();
+        assert!(
+            w(policy_outcome(maya, &hits, &s)).ends_with("It will be blocked: contact details stay inside the app.")
+        );
+        s.sitter_actions.insert(HitKind::Social, PolicyAction::Hold);
+        assert!(matches!(policy_outcome(maya, &social, &s), PolicyOutcome::Held { .. }));
+        assert!(w(policy_outcome(maya, &social, &s)).contains("held for the owner's review"));
+        s.sitter_actions.insert(HitKind::Social, PolicyAction::Log);
+        assert_eq!(policy_outcome(maya, &social, &s), PolicyOutcome::Send { logged: social.clone() });
+        assert_eq!(
+            w(policy_outcome(maya, &social, &s)),
+            "This looks like it shares a social media handle. It will be sent, and recorded for the owner."
+        );
+        // The phone number still blocks: core rules can't be log-only.
+        assert!(matches!(policy_outcome(maya, &hits, &s), PolicyOutcome::Blocked { .. }));
+        assert!(w(policy_outcome(Sender::Owner, &hits, &s)).ends_with("You'll be asked to confirm before it goes."));
+        s.owner_warnings = false;
+        assert!(w(policy_outcome(Sender::Owner, &hits, &s)).ends_with("It will be sent, and recorded for the owner."));
+        assert_eq!(policy_outcome(maya, &[], &s).warning(), None);
+    }
+
     proptest::proptest! {
+        #[test]
+        fn the_send_verdict_follows_the_policy_outcome(
+            kinds in proptest::collection::vec(0usize..6, 0..4),
+            actions in proptest::collection::vec(0usize..3, 6),
+            sitter: bool, owner_warnings: bool, confirmed: bool,
+        ) {
+            let hits: Vec<Hit> = kinds.iter().map(|&k| Hit {
+                kind: HitKind::ALL[k], start: 0, end: 1, text: "x".into(), reason: String::new(),
+            }).collect();
+            let mut s = PolicySettings { owner_warnings, ..PolicySettings::default() };
+            for (k, a) in HitKind::ALL.into_iter().zip(actions) {
+                s.sitter_actions.insert(k, [PolicyAction::Block, PolicyAction::Hold, PolicyAction::Log][a]);
+            }
+            let w = maya_window();
+            let sender = if sitter { Sender::Sitter { sitter_id: SitterId(7) } } else { Sender::Owner };
+            let mut c = base(sender, "hello", &hits, &w, &s);
+            c.owner_confirmed = confirmed;
+            let outcome = policy_outcome(sender, &hits, &s);
+            let agrees = match (check(&c), &outcome) {
+                (Verdict::Send { policy_overridden: false, logged_hits }, PolicyOutcome::Send { logged }) => &logged_hits == logged,
+                (Verdict::Send { policy_overridden: true, .. }, PolicyOutcome::Confirm { .. }) => confirmed,
+                (Verdict::NeedsConfirmation { .. }, PolicyOutcome::Confirm { .. }) => !confirmed,
+                (Verdict::Refused(Refusal::PolicyHeld { .. }), PolicyOutcome::Held { .. }) => true,
+                (Verdict::Refused(Refusal::PolicyBlocked { .. }), PolicyOutcome::Blocked { .. }) => true,
+                _ => false,
+            };
+            proptest::prop_assert!(agrees, "{:?} vs {:?}", check(&c), outcome);
+            // A warning is shown exactly when something was found.
+            proptest::prop_assert_eq!(outcome.warning().is_some(), !hits.is_empty());
+        }
+
         #[test]
         fn a_recheck_lets_a_text_go_only_when_every_rule_still_holds(
             opted_out: bool, number_active: bool, sitter_active: bool, hour in 0u32..24, sitter: bool,

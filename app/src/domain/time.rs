@@ -185,6 +185,17 @@ pub const COMMON_ZONES: &[&str] = &[
 ];
 
 /// "3 min ago", "2 h ago", "Yesterday", "Nov 3" — for lists.
+/// A day from a form's date field ("YYYY-MM-DD"); empty means none.
+pub fn form_day(s: &str) -> Result<Option<NaiveDate>, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| format!("\"{s}\" isn't a date. Use the date picker (YYYY-MM-DD)."))
+}
+
 pub fn relative(at: DateTime<Utc>, now: DateTime<Utc>, tz: BusinessTz) -> String {
     let secs = (now - at).num_seconds();
     if secs < 45 {

@@ -1,16 +1,18 @@
 //! The compose box: encoding and segments as you type (with a one-click
-//! plain replacement for characters that force UCS-2), a live warning when
-//! the text would be stopped by policy — the same detector the server runs,
-//! here in WASM — and the owner's explicit "send anyway".
+//! plain replacement for characters that force UCS-2), a live warning that
+//! says what policy will do with the text — the server's own check, run
+//! here in WASM with the business's settings, allow-list and the sender's
+//! recent texts, so it needs no round trip — and the owner's explicit
+//! "send anyway".
 //!
 //! The box is a real form (`post_reply`), so a reply sent before the
 //! page's script has arrived still goes out through the same send; when it
 //! doesn't, the server hands the text back with the reason. Text typed
 //! before the script arrived is kept when the page comes alive.
 
-use super::{send_message, PostReply, SendResult};
+use super::{send_message, ComposePolicy, PostReply, SendResult};
 use crate::domain::ids::ThreadId;
-use crate::domain::{outbound, policy, sms};
+use crate::domain::sms;
 use crate::ui::{btn, escape_text, use_toaster};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -92,10 +94,11 @@ fn typed_before_script() -> Option<String> {
 }
 
 #[component]
-pub fn Compose(state: ComposeState, sitter: bool) -> impl IntoView {
+pub fn Compose(state: ComposeState, policy: ComposePolicy) -> impl IntoView {
     let ComposeState { thread, initial, text, refused, notice, confirm, send } = state;
     let info = Memo::new(move |_| sms::analyze(&text.get()));
-    let hits = Memo::new(move |_| policy::check(&text.get()));
+    let policy = StoredValue::new(policy);
+    let warning = Memo::new(move |_| policy.with_value(|p| p.warning(&text.get())));
     let submit = move |confirmed: bool| {
         let body = text.get_untracked();
         if body.trim().is_empty() {
@@ -105,17 +108,6 @@ pub fn Compose(state: ComposeState, sitter: bool) -> impl IntoView {
         refused.set(None);
         notice.set(None);
         send.dispatch((body, confirmed));
-    };
-    let warning = move || {
-        let h = hits.get();
-        (!h.is_empty()).then(|| {
-            let what = outbound::describe_hits(&h);
-            if sitter {
-                format!("This looks like it shares {what}. It will be blocked: contact details stay inside the app.")
-            } else {
-                format!("This looks like it shares {what}. You'll be asked to confirm before it goes.")
-            }
-        })
     };
     let counter = move || {
         let i = info.get();
@@ -206,7 +198,7 @@ pub fn Compose(state: ComposeState, sitter: bool) -> impl IntoView {
                     </button>
                 </Show>
             </div>
-            {move || warning().map(|w| view! { <p class="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="policy-warning">{w}</p> })}
+            {move || warning.get().map(|w| view! { <p class="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-xs text-amber-900" role="status" data-testid="policy-warning">{w}</p> })}
             {move || refused.get().map(|r| view! { <p class="mt-2 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert" data-testid="send-refused">{r}</p> })}
             {move || notice.get().map(|n| view! { <p class="mt-2 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-800" role="status" data-testid="send-notice">{n}</p> })}
         </div>

@@ -7,7 +7,7 @@ use super::*;
 use crate::domain::ids::{OrgId, SitterId};
 use crate::domain::outbound::{self, Sender};
 use crate::domain::phone::E164;
-use crate::domain::policy::Hit;
+use crate::domain::policy::{Hit, PolicySettings};
 use crate::domain::routing::{decide, Decision, RoutingSnapshot};
 use crate::domain::time::{self, BusinessTz};
 use crate::messaging::send::{self, SendOutcome, SendRequest};
@@ -18,7 +18,7 @@ use crate::platform::ctx::{request_id, require_user, state};
 use crate::platform::sessions::SessionUser;
 use crate::platform::sql::{like_pattern, Sql};
 use crate::platform::{from_ms, ms, now, DbKind};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
 const PAGE: usize = 40;
@@ -39,6 +39,12 @@ impl Viewer {
     }
     fn actor(&self) -> Actor {
         self.user().actor(request_id())
+    }
+    fn sender(&self) -> Sender {
+        match self {
+            Viewer::Owner(_) => Sender::Owner,
+            Viewer::Sitter(_, s) => Sender::Sitter { sitter_id: *s },
+        }
     }
 }
 
@@ -112,24 +118,14 @@ fn fts_query(kind: DbKind, terms: &[String]) -> Option<String> {
     })
 }
 
-fn parse_day(s: &str, field: &str) -> AppResult<Option<NaiveDate>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date. Use the date picker.")))
-}
-
 pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     let v = viewer().await?;
     let st = state()?;
     let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, v.org()).await?;
     let now = now();
-    let from = parse_day(&q.from, "from")?;
-    let to = parse_day(&q.to, "to")?;
+    let from = crate::domain::time::form_day(&q.from).map_err(AppError::on("from"))?;
+    let to = crate::domain::time::form_day(&q.to).map_err(AppError::on("to"))?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             return Err(AppError::field("to", "The end date is before the start date."));
@@ -597,6 +593,18 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
         }
         Viewer::Owner(_) => None,
     };
+    let policy = match cannot_send {
+        Some(_) => None,
+        None => {
+            let sender = v.sender();
+            Some(ComposePolicy {
+                sender,
+                settings: PolicySettings { allowlist: Vec::new(), ..ctx.settings.policy.clone() },
+                allow: mstore::policy_allowlist(&mut c, &ctx).await?,
+                recent: send::previous_bodies(&mut c, id, sender, ctx.settings.policy.recent_messages).await?,
+            })
+        }
+    };
     Ok(ThreadView {
         id,
         client: match &v {
@@ -618,6 +626,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
         opted_out,
         read_only: access == SitterAccess::Past,
         cannot_send,
+        policy,
         messages,
         unread: my_unread(&mut c, id, v.user().user_id.0).await?,
     })
@@ -776,15 +785,11 @@ async fn media_for(c: &mut AnyConnection, ids: &[i64]) -> AppResult<Vec<(i64, Me
 pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> AppResult<SendResult> {
     let v = viewer().await?;
     let st = state()?;
-    let sender = match &v {
-        Viewer::Owner(_) => Sender::Owner,
-        Viewer::Sitter(_, s) => Sender::Sitter { sitter_id: *s },
-    };
     let req = SendRequest {
         org: v.org(),
         thread,
         body,
-        sender,
+        sender: v.sender(),
         actor: v.actor(),
         confirmed: confirm && matches!(v, Viewer::Owner(_)),
         automation_id: None,

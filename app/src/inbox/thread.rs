@@ -108,12 +108,12 @@ fn Loaded(t: ThreadView, local: RwSignal<u64>, compose: ComposeState) -> impl In
             {t.messages.is_empty().then(|| view! { <p class="py-10 text-center text-sm text-slate-500">"No messages in this conversation yet."</p> })}
             {t.messages.into_iter().map(|m| view! { <Bubble m=m owner=owner why=why policy=policy local=local /> }).collect_view()}
         </div>
-        {match t.cannot_send.clone() {
-            Some(reason) => view! {
+        {match (t.cannot_send.clone(), t.policy.clone()) {
+            (None, Some(rules)) => view! { <Compose state=compose policy=rules /> }.into_any(),
+            (reason, _) => view! {
                 <div class="border-t border-slate-200 bg-white px-4 py-3 text-sm text-slate-600" data-testid="compose-disabled">{reason}</div>
             }
             .into_any(),
-            None => view! { <Compose state=compose sitter=!owner /> }.into_any(),
         }}
         <WhyDialog id=why />
         <PolicyDialog id=policy />

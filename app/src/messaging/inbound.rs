@@ -265,26 +265,23 @@ pub async fn receive(
     let mut violation_id = None;
     if !hits.is_empty() && keyword.is_none() {
         let redacted = policy::redact(&sms.body, &hits);
-        let vid: i64 = sqlx::query(
-            "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, body, redacted, hits, outcome, status, created_at)
-             VALUES ($1, $2, $3, 'inbound', 'client', $4, $5, $6, 'flagged', 'open', $7) RETURNING id",
-        )
-        .bind(org.0)
-        .bind(thread.0)
-        .bind(message_id)
-        .bind(&sms.body)
-        .bind(&redacted)
-        .bind(serde_json::to_string(&hits).unwrap_or_default())
-        .bind(ms(now))
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("id")?;
+        let flagged = store::NewViolation {
+            org,
+            thread,
+            message_id: Some(message_id),
+            direction: "inbound",
+            actor_kind: "client",
+            sitter_id: None,
+            user_id: None,
+            body: &sms.body,
+            hits: &hits,
+            outcome: "flagged",
+            status: "open",
+            at: now,
+        };
+        let vid = store::insert_violation(&mut tx, &flagged).await?;
         violation_id = Some(vid);
         sqlx::query("UPDATE messages SET policy_flagged = 1 WHERE id = $1").bind(message_id).execute(&mut *tx).await?;
-        sqlx::query("UPDATE threads SET open_violations = open_violations + 1 WHERE id = $1")
-            .bind(thread.0)
-            .execute(&mut *tx)
-            .await?;
         store::note(
             &mut tx,
             org,

@@ -120,7 +120,7 @@ pub(crate) async fn thread_windows(c: &mut AnyConnection, thread: ThreadId) -> R
 
 /// The sender's previous bodies in this thread, oldest first (numbers split
 /// over several texts are checked together).
-async fn previous_bodies(
+pub(crate) async fn previous_bodies(
     c: &mut AnyConnection,
     thread: ThreadId,
     sender: Sender,
@@ -427,36 +427,25 @@ async fn record_violation(
     status: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
-    let sitter = match req.sender {
+    let sitter_id = match req.sender {
         Sender::Sitter { sitter_id } => Some(sitter_id.0),
         _ => None,
     };
-    let id: i64 = sqlx::query(
-        "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, sitter_id, user_id, body, redacted, hits, outcome, status, created_at)
-         VALUES ($1, $2, $3, 'outbound', $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-    )
-    .bind(req.org.0)
-    .bind(req.thread.0)
-    .bind(message_id)
-    .bind(sender_kind(req.sender))
-    .bind(sitter)
-    .bind(req.actor.id)
-    .bind(&req.body)
-    .bind(policy::redact(&req.body, hits))
-    .bind(serde_json::to_string(hits).unwrap_or_default())
-    .bind(outcome)
-    .bind(status)
-    .bind(ms(now))
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("id")?;
-    if status == "open" {
-        sqlx::query("UPDATE threads SET open_violations = open_violations + 1 WHERE id = $1")
-            .bind(req.thread.0)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(id)
+    let v = store::NewViolation {
+        org: req.org,
+        thread: req.thread,
+        message_id,
+        direction: "outbound",
+        actor_kind: sender_kind(req.sender),
+        sitter_id,
+        user_id: req.actor.id,
+        body: &req.body,
+        hits,
+        outcome,
+        status,
+        at: now,
+    };
+    store::insert_violation(tx, &v).await
 }
 
 /// Sends in its own transaction.

@@ -237,6 +237,59 @@ pub async fn current_pool_thread(c: &mut AnyConnection, number: NumberId) -> Res
 }
 
 /// A system note in a thread's timeline (SPEC §3.8): what the product did and why.
+/// A policy finding to record (SPEC §3.5).
+pub struct NewViolation<'a> {
+    pub org: OrgId,
+    pub thread: ThreadId,
+    pub message_id: Option<i64>,
+    /// "inbound" (a client's text, flagged) or "outbound".
+    pub direction: &'static str,
+    /// client / owner / sitter / automation / system
+    pub actor_kind: &'static str,
+    pub sitter_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub body: &'a str,
+    pub hits: &'a [crate::domain::policy::Hit],
+    /// flagged / blocked / held / logged / owner_override
+    pub outcome: &'a str,
+    /// open / approved
+    pub status: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Records a violation (the body redacted beside it) and, when it is open,
+/// counts it on the thread. The one insert every path uses.
+pub async fn insert_violation(c: &mut AnyConnection, v: &NewViolation<'_>) -> Result<i64, sqlx::Error> {
+    let id: i64 = sqlx::query(
+        "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, sitter_id, user_id, body,
+             redacted, hits, outcome, status, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(v.org.0)
+    .bind(v.thread.0)
+    .bind(v.message_id)
+    .bind(v.direction)
+    .bind(v.actor_kind)
+    .bind(v.sitter_id)
+    .bind(v.user_id)
+    .bind(v.body)
+    .bind(crate::domain::policy::redact(v.body, v.hits))
+    .bind(serde_json::to_string(v.hits).unwrap_or_default())
+    .bind(v.outcome)
+    .bind(v.status)
+    .bind(ms(v.at))
+    .fetch_one(&mut *c)
+    .await?
+    .try_get("id")?;
+    if v.status == "open" {
+        sqlx::query("UPDATE threads SET open_violations = open_violations + 1 WHERE id = $1")
+            .bind(v.thread.0)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(id)
+}
+
 pub async fn note(
     c: &mut AnyConnection,
     org: OrgId,
@@ -338,32 +391,57 @@ pub async fn overrides_at(
     thread: ThreadId,
     at: DateTime<Utc>,
 ) -> Result<Vec<OverrideSnapshot>, sqlx::Error> {
+    overrides(c, thread, Some(at)).await
+}
+
+/// A thread's overrides, oldest first: all of them, or those that could be
+/// active at `at`. The one loader the live engine and the simulator use; a
+/// row it can't read is left out and reported in the log by id, never
+/// silently.
+pub async fn overrides(
+    c: &mut AnyConnection,
+    thread: ThreadId,
+    at: Option<DateTime<Utc>>,
+) -> Result<Vec<OverrideSnapshot>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT o.id, o.target, o.starts_at, o.ends_at, o.removed_at, o.created_at, o.reason, s.first_name, s.active
          FROM routing_overrides o LEFT JOIN sitters s ON s.id = o.target_sitter_id
-         WHERE o.thread_id = $1 AND o.starts_at <= $2 AND (o.ends_at IS NULL OR o.ends_at > $2) AND (o.removed_at IS NULL OR o.removed_at > $2)
+         WHERE o.thread_id = $1 AND ($2 = 0 OR (o.starts_at <= $2 AND (o.ends_at IS NULL OR o.ends_at > $2)
+               AND (o.removed_at IS NULL OR o.removed_at > $2)))
          ORDER BY o.created_at, o.id",
     )
     .bind(thread.0)
-    .bind(ms(at))
+    .bind(at.map(ms).unwrap_or(0))
     .fetch_all(&mut *c)
     .await?;
-    rows.iter()
-        .filter_map(|r| {
-            let target: OverrideTarget = r.try_get::<String, _>("target").ok()?.parse().ok()?;
-            Some(Ok(OverrideSnapshot {
-                id: r.try_get("id").ok().map(crate::domain::ids::OverrideId),
-                target,
-                target_name: r.try_get("first_name").ok(),
-                target_active: r.try_get::<Option<i64>, _>("active").ok().flatten().is_none_or(|a| a == 1),
-                starts_at: from_ms(r.try_get("starts_at").ok()?),
-                ends_at: r.try_get::<Option<i64>, _>("ends_at").ok()?.map(from_ms),
-                removed_at: r.try_get::<Option<i64>, _>("removed_at").ok()?.map(from_ms),
-                created_at: from_ms(r.try_get("created_at").ok()?),
-                reason: r.try_get("reason").ok()?,
-            }))
-        })
-        .collect()
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        match override_from(r) {
+            Ok(o) => out.push(o),
+            Err(e) => {
+                let id = r.try_get::<i64, _>("id").unwrap_or_default();
+                tracing::warn!(thread = thread.0, override_id = id, error = %e, "routing override left out: can't read it");
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn override_from(r: &sqlx::any::AnyRow) -> Result<OverrideSnapshot, String> {
+    let target: String = r.try_get("target").map_err(|e| e.to_string())?;
+    let target: OverrideTarget = target.parse().map_err(|_| format!("unknown target \"{target}\""))?;
+    let get = |e: sqlx::Error| e.to_string();
+    Ok(OverrideSnapshot {
+        id: Some(crate::domain::ids::OverrideId(r.try_get("id").map_err(get)?)),
+        target,
+        target_name: r.try_get("first_name").map_err(get)?,
+        target_active: r.try_get::<Option<i64>, _>("active").map_err(get)?.is_none_or(|a| a == 1),
+        starts_at: from_ms(r.try_get("starts_at").map_err(get)?),
+        ends_at: r.try_get::<Option<i64>, _>("ends_at").map_err(get)?.map(from_ms),
+        removed_at: r.try_get::<Option<i64>, _>("removed_at").map_err(get)?.map(from_ms),
+        created_at: from_ms(r.try_get("created_at").map_err(get)?),
+        reason: r.try_get("reason").map_err(get)?,
+    })
 }
 
 /// Everything `decide` needs for a message on `thread` at `at`.

@@ -21,10 +21,15 @@ fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
+/// The current request's id (a fresh one when it came without).
 pub fn request_id() -> String {
-    parts()
-        .and_then(|p| p.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string))
-        .unwrap_or_else(super::crypto::short_id)
+    parts().and_then(|p| request_id_of(&p.headers)).unwrap_or_else(super::crypto::short_id)
+}
+
+/// The `x-request-id` a request came with, if any (the API, webhooks and
+/// server functions all read it here).
+pub fn request_id_of(headers: &http::HeaderMap) -> Option<String> {
+    headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
 pub fn client_ip() -> Option<String> {

@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::ids::{ClientId, NumberId, OrgId};
 use crate::domain::phone::E164;
-use crate::domain::routing::{decide, OverrideSnapshot, OverrideTarget, WindowSnapshot};
+use crate::domain::routing::{decide, OverrideSnapshot, OverrideState, OverrideTarget, WindowSnapshot};
 use crate::domain::time::BusinessTz;
 use crate::error::AppResult;
 use crate::messaging::store::{self as mstore, NumberRow, OrgContext};
@@ -14,7 +14,7 @@ use crate::platform::jobs::{self, Job, NewJob, Outcome};
 use crate::platform::sessions::SessionUser;
 use crate::platform::state::LiveEvent;
 use crate::platform::{from_ms, ms, now, state, AppState};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use sqlx::{AnyConnection, Row};
 
 fn actor(u: &SessionUser) -> Actor {
@@ -171,16 +171,7 @@ async fn override_rows(
         let ends: Option<i64> = r.try_get("ends_at")?;
         let removed: Option<i64> = r.try_get("removed_at")?;
         let starts: i64 = r.try_get("starts_at")?;
-        let ended = ends.is_some_and(|e| e <= ms(now));
-        let (state, active) = if removed.is_some() {
-            ("Removed", false)
-        } else if ended {
-            ("Expired", false)
-        } else if starts > ms(now) {
-            ("Scheduled", false)
-        } else {
-            ("Active", true)
-        };
+        let state = OverrideState::at(from_ms(starts), ends.map(from_ms), removed.map(from_ms), now);
         let target: String = r.try_get("target")?;
         out.push(OverrideRow {
             id: r.try_get("id")?,
@@ -204,8 +195,8 @@ async fn override_rows(
             },
             reason: r.try_get("reason")?,
             created_by: r.try_get::<Option<String>, _>("by_name")?.unwrap_or_else(|| "Owner".into()),
-            state: state.into(),
-            active,
+            state: state.label().into(),
+            active: state == OverrideState::Active,
         });
     }
     Ok(out)
@@ -244,30 +235,7 @@ async fn all_windows(
 }
 
 async fn all_overrides(c: &mut AnyConnection, thread: ThreadId) -> Result<Vec<OverrideSnapshot>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT o.id, o.target, o.starts_at, o.ends_at, o.removed_at, o.created_at, o.reason, s.first_name, s.active
-         FROM routing_overrides o LEFT JOIN sitters s ON s.id = o.target_sitter_id
-         WHERE o.thread_id = $1 ORDER BY o.created_at, o.id",
-    )
-    .bind(thread.0)
-    .fetch_all(&mut *c)
-    .await?;
-    let mut out = Vec::new();
-    for r in rows {
-        let Ok(target) = r.try_get::<String, _>("target")?.parse::<OverrideTarget>() else { continue };
-        out.push(OverrideSnapshot {
-            id: Some(crate::domain::ids::OverrideId(r.try_get("id")?)),
-            target,
-            target_name: r.try_get("first_name")?,
-            target_active: r.try_get::<Option<i64>, _>("active")?.is_none_or(|a| a == 1),
-            starts_at: from_ms(r.try_get("starts_at")?),
-            ends_at: r.try_get::<Option<i64>, _>("ends_at")?.map(from_ms),
-            removed_at: r.try_get::<Option<i64>, _>("removed_at")?.map(from_ms),
-            created_at: from_ms(r.try_get("created_at")?),
-            reason: r.try_get("reason")?,
-        });
-    }
-    Ok(out)
+    mstore::overrides(c, thread, None).await
 }
 
 /// The conversation the routing page opens on: the most recent one, in the
@@ -438,8 +406,8 @@ fn parse_target(s: &str) -> AppResult<OverrideTarget> {
         .map_err(|_| AppError::field("target", "Choose where texts should go: the owner inbox or a sitter."))
 }
 
-fn active_at(ends: Option<i64>, removed: Option<i64>, starts: i64, now: i64) -> bool {
-    starts <= now && ends.is_none_or(|e| e > now) && removed.is_none()
+fn active_at(ends: Option<i64>, removed: Option<i64>, starts: i64, now: DateTime<Utc>) -> bool {
+    OverrideState::at(from_ms(starts), ends.map(from_ms), removed.map(from_ms), now) == OverrideState::Active
 }
 
 pub async fn create_override(thread: ThreadId, target: String, duration: String, reason: String) -> AppResult<i64> {
@@ -486,7 +454,7 @@ pub async fn create_override(thread: ThreadId, target: String, duration: String,
         .fetch_all(&mut *tx)
         .await?;
     for r in existing {
-        if active_at(r.try_get("ends_at")?, r.try_get("removed_at")?, r.try_get("starts_at")?, ms(now)) {
+        if active_at(r.try_get("ends_at")?, r.try_get("removed_at")?, r.try_get("starts_at")?, now) {
             let to = if r.try_get::<String, _>("target")? == "owner_inbox" {
                 "the owner inbox".to_string()
             } else {
@@ -659,16 +627,6 @@ pub async fn run_expire(state: &AppState, job: &Job) -> Outcome {
     }
 }
 
-fn parse_day(s: &str, field: &str) -> AppResult<Option<NaiveDate>> {
-    let s = s.trim();
-    if s.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map(Some)
-        .map_err(|_| AppError::field(field, format!("\"{s}\" isn't a date. Use the date picker.")))
-}
-
 pub async fn history(
     thread: Option<ThreadId>,
     from: String,
@@ -689,8 +647,8 @@ pub async fn history(
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
     thread_row(&mut c, u.org_id, thread).await?;
     let tz: BusinessTz = ctx.tz;
-    let from = parse_day(&from, "from")?;
-    let to = parse_day(&to, "to")?;
+    let from = crate::domain::time::form_day(&from).map_err(AppError::on("from"))?;
+    let to = crate::domain::time::form_day(&to).map_err(AppError::on("to"))?;
     if let (Some(f), Some(t)) = (from, to) {
         if t < f {
             return Err(AppError::field("to", "The end date is before the start date."));

@@ -1,7 +1,8 @@
 //! Messaging rules in Settings (SPEC §4.10, §3.5, §3.6): the business's
 //! time zone, quiet hours for automatic texts, the anti-poaching action per
 //! rule for sitters (phone numbers and emails can't be log-only: the domain
-//! refuses it), owners' "send anyway" warnings, the response-time target
+//! refuses it), owners' "send anyway" warnings, the numbers anyone may
+//! share (the allow-list), the response-time target
 //! and the low-balance warning. Saved in one transaction with its audit.
 
 use crate::domain::policy::{HitKind, PolicyAction};
@@ -26,6 +27,9 @@ pub struct RulesForm {
     pub low_balance: String,
     /// Automated texts one conversation may get in an hour, as typed.
     pub automation_rate_per_thread_hour: String,
+    /// Numbers anyone may share (the vet, an emergency line), one per
+    /// line, "Label: number", as typed.
+    pub allowlist: String,
 }
 
 #[server]
@@ -52,6 +56,7 @@ pub async fn load_rules_settings() -> Result<RulesForm, AppError> {
             response_target_minutes: s.response_target_minutes.to_string(),
             low_balance: format!("{}.{:02}", s.low_balance_cents / 100, s.low_balance_cents % 100),
             automation_rate_per_thread_hour: s.automation_rate_per_thread_hour.to_string(),
+            allowlist: s.policy.allowlist_text(),
         })
     })
     .await
@@ -107,6 +112,8 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
         s.quiet_hours.start = start;
         s.quiet_hours.end = end;
         s.policy.owner_warnings = form.owner_warnings;
+        s.policy.allowlist = crate::domain::policy::parse_allowlist(&form.allowlist, &ctx.region)
+            .map_err(|e| AppError::field("allowlist", e))?;
         for (k, a) in &form.sitter_actions {
             let kind = HitKind::parse(k)
                 .ok_or_else(|| AppError::field("policy", format!("There is no rule called \"{k}\".")))?;
@@ -155,6 +162,19 @@ pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppErro
                 onoff(old.policy.owner_warnings),
                 onoff(s.policy.owner_warnings)
             ));
+        }
+        let shown = |a: &crate::domain::policy::AllowedNumber| {
+            if a.label.is_empty() {
+                a.e164.display()
+            } else {
+                format!("{} ({})", a.label, a.e164.display())
+            }
+        };
+        for a in s.policy.allowlist.iter().filter(|a| !old.policy.allowlist.contains(a)) {
+            changes.push(format!("Allowed to share: {} added", shown(a)));
+        }
+        for a in old.policy.allowlist.iter().filter(|a| !s.policy.allowlist.contains(a)) {
+            changes.push(format!("Allowed to share: {} removed", shown(a)));
         }
         if old.response_target_minutes != s.response_target_minutes {
             changes.push(format!(
@@ -314,6 +334,14 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
                     <input type="checkbox" class="mt-0.5 h-4 w-4" data-testid="rules-owner-warnings" prop:checked=move || form.get().owner_warnings
                         on:change=move |ev| form.update(|f| f.owner_warnings = event_target_checked(&ev)) />
                     <span>"Warn owners and dispatchers too (they can still send anyway; that is recorded)."</span>
+                </label>
+                <label class="mt-3 block">
+                    <span class=field::LABEL>"Numbers anyone may share"</span>
+                    <textarea class=field::INPUT rows="3" data-testid="rules-allowlist" placeholder="Riverside Vet: 512 555 0100"
+                        prop:value=move || form.get().allowlist
+                        on:input=move |ev| form.update(|f| f.allowlist = event_target_value(&ev))></textarea>
+                    <span class=format!("block {}", field::HELP)>"One per line, with a label if you like (\u{201c}Riverside Vet: 512 555 0100\u{201d}). These are never flagged; your business numbers never are either."</span>
+                    {move || err_for("allowlist".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
                 </label>
             </fieldset>
             <fieldset>

@@ -1,13 +1,14 @@
 //! Clients: list and search, create, update, add and remove phone numbers.
+//! Writes go through People's client service, so the API and the People
+//! screen accept and refuse the same input with the same sentences.
 
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
 use super::{json, ApiResult, Caller, Problem};
 use app::domain::ids::OrgId;
-use app::domain::phone::E164;
-use app::platform::audit::{self, Event};
+use app::people::clients::service;
 use app::platform::sql::like_pattern;
-use app::platform::{ms, now, AppState};
+use app::platform::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -33,69 +34,6 @@ pub struct ClientParams {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<i64>,
     cursor: Option<String>,
-}
-
-const NAME_MAX: usize = 120;
-const NOTES_MAX: usize = 2000;
-
-fn clean_name(field: &str, v: &str) -> ApiResult<String> {
-    let v = v.trim();
-    if v.is_empty() {
-        return Err(Problem::invalid(field, format!("`{field}` can't be empty.")));
-    }
-    if v.chars().count() > NAME_MAX {
-        return Err(Problem::invalid(field, format!("`{field}` is at most {NAME_MAX} characters.")));
-    }
-    if v.chars().any(char::is_control) {
-        return Err(Problem::invalid(field, format!("`{field}` can't contain line breaks or control characters.")));
-    }
-    Ok(v.to_string())
-}
-
-fn clean_notes(v: &str) -> ApiResult<Option<String>> {
-    let v = v.trim();
-    if v.chars().count() > NOTES_MAX {
-        return Err(Problem::invalid("notes", format!("`notes` is at most {NOTES_MAX} characters.")));
-    }
-    Ok((!v.is_empty()).then(|| v.to_string()))
-}
-
-fn first_word(name: &str) -> String {
-    name.split_whitespace().next().unwrap_or(name).to_string()
-}
-
-pub async fn region(c: &mut AnyConnection, org: OrgId) -> Result<String, sqlx::Error> {
-    sqlx::query("SELECT default_region FROM organisations WHERE id = $1")
-        .bind(org.0)
-        .fetch_one(&mut *c)
-        .await?
-        .try_get("default_region")
-}
-
-fn parse_phone(field: &str, raw: &str, region: &str) -> ApiResult<E164> {
-    E164::parse(raw, region)
-        .map_err(|e| Problem::invalid(field, format!("\"{}\" isn't a phone number we can text: {e}", raw.trim())))
-}
-
-/// A number may belong to one client of the business.
-async fn check_free(c: &mut AnyConnection, org: OrgId, e: &E164, field: &str) -> ApiResult<()> {
-    let r = sqlx::query(
-        "SELECT cl.id, cl.name FROM client_contacts cc JOIN clients cl ON cl.id = cc.client_id WHERE cc.org_id = $1 AND cc.e164 = $2",
-    )
-    .bind(org.0)
-    .bind(e.as_str())
-    .fetch_optional(&mut *c)
-    .await?;
-    if let Some(r) = r {
-        let (id, name): (i64, String) = (r.try_get("id")?, r.try_get("name")?);
-        let mut p = Problem::conflict(format!(
-            "{} already belongs to {name} (client {id}). Update that client (PATCH /api/v1/clients/{id}) instead.",
-            e.display()
-        ));
-        p.field = Some(field.to_string());
-        return Err(p);
-    }
-    Ok(())
 }
 
 pub async fn load(c: &mut AnyConnection, org: OrgId, id: i64) -> ApiResult<Client> {
@@ -202,63 +140,14 @@ async fn create_client(
     ApiJson(b): ApiJson<NewClient>,
 ) -> ApiResult<Response> {
     let org = caller.key.org_id;
-    let name = clean_name("name", &b.name)?;
-    let first = match b.first_name.as_deref() {
-        Some(f) => clean_name("first_name", f)?,
-        None => first_word(&name),
+    let new = service::NewClient {
+        name: b.name,
+        first_name: b.first_name,
+        notes: b.notes,
+        contacts: b.contacts.into_iter().map(|c| (c.e164, c.label)).collect(),
     };
-    let notes = clean_notes(b.notes.as_deref().unwrap_or(""))?;
-    if b.contacts.len() > 10 {
-        return Err(Problem::invalid("contacts", "A client has at most 10 phone numbers."));
-    }
-    let now = now();
-    let mut tx = st.db.begin().await?;
-    let region = region(&mut tx, org).await?;
-    let mut phones = Vec::new();
-    for (i, ct) in b.contacts.iter().enumerate() {
-        let field = format!("contacts[{i}].e164");
-        let e = parse_phone(&field, &ct.e164, &region)?;
-        if phones.iter().any(|(p, _): &(E164, Option<String>)| p == &e) {
-            return Err(Problem::invalid(&field, format!("{} is listed twice.", e.display())));
-        }
-        check_free(&mut tx, org, &e, &field).await?;
-        let label = ct.label.as_deref().map(|l| clean_name(&format!("contacts[{i}].label"), l)).transpose()?;
-        phones.push((e, label));
-    }
-    let id: i64 = sqlx::query(
-        "INSERT INTO clients (org_id, name, first_name, notes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-    )
-    .bind(org.0)
-    .bind(&name)
-    .bind(&first)
-    .bind(&notes)
-    .bind(ms(now))
-    .fetch_one(&mut *tx)
-    .await?
-    .try_get("id")?;
-    for (e, label) in &phones {
-        sqlx::query(
-            "INSERT INTO client_contacts (org_id, client_id, e164, label, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(org.0)
-        .bind(id)
-        .bind(e.as_str())
-        .bind(label)
-        .bind(ms(now))
-        .execute(&mut *tx)
-        .await?;
-    }
-    audit::append(
-        &mut tx,
-        org,
-        &caller.actor(),
-        Event::new("client.created", "client", id, format!("Client {name} added")).payload(serde_json::json!({
-            "contacts": phones.iter().map(|(e, _)| e.as_str()).collect::<Vec<_>>(),
-        })),
-    )
-    .await?;
-    let client = load(&mut tx, org, id).await?;
-    tx.commit().await?;
+    let id = service::create(&st.db, org, &caller.actor(), new).await?;
+    let client = load(&mut *st.db.read.acquire().await?, org, id).await?;
     Ok(json(StatusCode::CREATED, &client))
 }
 
@@ -280,53 +169,9 @@ async fn update_client(
     ApiJson(b): ApiJson<ClientPatch>,
 ) -> ApiResult<Response> {
     let org = caller.key.org_id;
-    let name = b.name.as_deref().map(|n| clean_name("name", n)).transpose()?;
-    let first = b.first_name.as_deref().map(|n| clean_name("first_name", n)).transpose()?;
-    let notes = b.notes.as_deref().map(clean_notes).transpose()?;
-    let mut tx = st.db.begin().await?;
-    let before = load(&mut tx, org, id).await?;
-    let mut changes = Vec::new();
-    if let Some(n) = &name {
-        if n != &before.name {
-            changes.push(format!("name \"{}\" → \"{n}\"", before.name));
-        }
-    }
-    if let Some(f) = &first {
-        if f != &before.first_name {
-            changes.push(format!("first name \"{}\" → \"{f}\"", before.first_name));
-        }
-    }
-    if let Some(n) = &notes {
-        if n != &before.notes {
-            changes.push("notes changed".to_string());
-        }
-    }
-    if changes.is_empty() {
-        tx.commit().await?;
-        return Ok(json(StatusCode::OK, &before));
-    }
-    // Naming an "Unknown +1 …" client makes them a known one.
-    sqlx::query(
-        "UPDATE clients SET name = $1, first_name = $2, notes = $3, updated_at = $4,
-             is_unknown = CASE WHEN $5 = 1 THEN 0 ELSE is_unknown END WHERE id = $6",
-    )
-    .bind(name.clone().unwrap_or(before.name.clone()))
-    .bind(first.unwrap_or(before.first_name.clone()))
-    .bind(notes.unwrap_or(before.notes.clone()))
-    .bind(ms(now()))
-    .bind(i64::from(name.is_some()))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    audit::append(
-        &mut tx,
-        org,
-        &caller.actor(),
-        Event::new("client.updated", "client", id, format!("Client {}: {}", before.name, changes.join(", "))),
-    )
-    .await?;
-    let client = load(&mut tx, org, id).await?;
-    tx.commit().await?;
+    let patch = service::ClientPatch { name: b.name, first_name: b.first_name, notes: b.notes };
+    service::update(&st.db, org, &caller.actor(), id, patch).await?;
+    let client = load(&mut *st.db.read.acquire().await?, org, id).await?;
     Ok(json(StatusCode::OK, &client))
 }
 
@@ -343,32 +188,8 @@ async fn add_contact(
     ApiJson(b): ApiJson<NewContact>,
 ) -> ApiResult<Response> {
     let org = caller.key.org_id;
-    let label = b.label.as_deref().map(|l| clean_name("label", l)).transpose()?;
-    let mut tx = st.db.begin().await?;
-    let client = load(&mut tx, org, id).await?;
-    let region = region(&mut tx, org).await?;
-    let e = parse_phone("e164", &b.e164, &region)?;
-    check_free(&mut tx, org, &e, "e164").await?;
-    if client.contacts.len() >= 10 {
-        return Err(Problem::invalid("e164", "A client has at most 10 phone numbers."));
-    }
-    sqlx::query("INSERT INTO client_contacts (org_id, client_id, e164, label, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(org.0)
-        .bind(id)
-        .bind(e.as_str())
-        .bind(&label)
-        .bind(ms(now()))
-        .execute(&mut *tx)
-        .await?;
-    audit::append(
-        &mut tx,
-        org,
-        &caller.actor(),
-        Event::new("client.contact_added", "client", id, format!("{} added to {}", e.display(), client.name)),
-    )
-    .await?;
-    let client = load(&mut tx, org, id).await?;
-    tx.commit().await?;
+    service::add_contact(&st.db, org, &caller.actor(), id, &b.e164, b.label.as_deref()).await?;
+    let client = load(&mut *st.db.read.acquire().await?, org, id).await?;
     Ok(json(StatusCode::CREATED, &client))
 }
 
@@ -390,20 +211,7 @@ async fn remove_contact(
     };
     let (id, contact) = (parse("id", &id)?, parse("contact_id", &contact)?);
     let org = caller.key.org_id;
-    let mut tx = st.db.begin().await?;
-    let client = load(&mut tx, org, id).await?;
-    let Some(ct) = client.contacts.iter().find(|c| c.id == contact) else {
-        return Err(Problem::not_found("That client has no phone number with that id."));
-    };
-    sqlx::query("DELETE FROM client_contacts WHERE id = $1").bind(contact).execute(&mut *tx).await?;
-    audit::append(
-        &mut tx,
-        org,
-        &caller.actor(),
-        Event::new("client.contact_removed", "client", id, format!("{} removed from {}", ct.e164, client.name)),
-    )
-    .await?;
-    let client = load(&mut tx, org, id).await?;
-    tx.commit().await?;
+    service::remove_contact(&st.db, org, &caller.actor(), id, contact).await?;
+    let client = load(&mut *st.db.read.acquire().await?, org, id).await?;
     Ok(json(StatusCode::OK, &client))
 }

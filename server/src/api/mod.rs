@@ -89,11 +89,7 @@ impl Caller {
 }
 
 fn request_id(headers: &axum::http::HeaderMap) -> String {
-    headers
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(app::platform::crypto::short_id)
+    app::platform::ctx::request_id_of(headers).unwrap_or_else(app::platform::crypto::short_id)
 }
 
 #[derive(OpenApi)]

@@ -325,3 +325,74 @@ async fn an_escalation_text_goes_once_through_the_queue_even_when_sweeps_race_an
         assert_eq!(sends_to_target as i64, alerts * 2, "{backend:?}: one failed try and one delivered text per firing");
     }
 }
+
+/// The compose box's warning is the send's own verdict (SPEC §3.5): what
+/// the thread hands the box predicts exactly what sending then does, for an
+/// allow-listed number, a log-only rule, a hold rule and a number split
+/// over two texts, as a sitter and as the owner.
+#[tokio::test]
+async fn the_compose_box_predicts_what_sending_does() {
+    use app::domain::outbound::PolicyOutcome;
+    use app::inbox::{GetThread, SendResult};
+    use app::settings::{LoadRulesSettings, RulesForm, SaveRulesSettings};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let form = app.call(LoadRulesSettings {}).await.expect("load");
+        let actions = form
+            .sitter_actions
+            .iter()
+            .map(|(k, a)| match k.as_str() {
+                "url" => (k.clone(), "log".to_string()),
+                "social" => (k.clone(), "hold".to_string()),
+                _ => (k.clone(), a.clone()),
+            })
+            .collect();
+        let allowlist = format!("{}\nRiverside Vet: 512 555 0188", form.allowlist);
+        app.call(SaveRulesSettings { form: RulesForm { sitter_actions: actions, allowlist, ..form } })
+            .await
+            .expect("save rules");
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        let ana = app.thread_of(ANA, MAYA_NUMBER).await;
+        let logged = "SELECT COUNT(*) FROM policy_violations WHERE outcome = 'logged'";
+        let logged_before = app.scalar(logged).await;
+        let cases: [(bool, &str, &str); 7] = [
+            (true, "The vet's number is 512 555 0188 if he limps", "send"),
+            (true, "Photos are up: mayawalks.com/today", "logged"),
+            (true, "Max is famous now, insta @mayawalksdogs", "held"),
+            (true, "Okay, write this down: 512 555", "send"),
+            (true, "0123 when you can", "blocked"),
+            (false, "Riverside Vet: 512 555 0188", "send"),
+            (false, "the new line is 512 555 0177", "confirm"),
+        ];
+        for (as_sitter, body, expected) in cases {
+            let who = if as_sitter { &sitter } else { &app.client };
+            let thread = call_with(who, &app.addr, GetThread { id: ana }).await.expect("thread");
+            let policy = thread.policy.expect("the box can send");
+            let predicted = policy.outcome(body);
+            let kind = match &predicted {
+                PolicyOutcome::Send { logged } if logged.is_empty() => "send",
+                PolicyOutcome::Send { .. } => "logged",
+                PolicyOutcome::Confirm { .. } => "confirm",
+                PolicyOutcome::Held { .. } => "held",
+                PolicyOutcome::Blocked { .. } => "blocked",
+            };
+            assert_eq!(kind, expected, "{backend:?} {body:?}: {predicted:?}");
+            let warning = policy.warning(body);
+            assert_eq!(warning.is_none(), expected == "send", "{backend:?} {body:?}: {warning:?}");
+            let result =
+                call_with(who, &app.addr, app::inbox::SendMessage { thread: ana, body: body.into(), confirm: false })
+                    .await
+                    .expect("send");
+            let did = match &result {
+                SendResult::Sent { .. } | SendResult::Scheduled { .. } => "send",
+                SendResult::NeedsConfirmation { .. } => "confirm",
+                SendResult::Refused { reason } if reason.starts_with("Held for the owner's review") => "held",
+                SendResult::Refused { reason } if reason.starts_with("Not sent") => "blocked",
+                SendResult::Refused { .. } => "refused",
+            };
+            assert_eq!(did, if expected == "logged" { "send" } else { expected }, "{backend:?} {body:?}: {result:?}");
+        }
+        assert_eq!(app.scalar(logged).await, logged_before + 1, "{backend:?}: the log-only link was sent and recorded");
+    }
+}

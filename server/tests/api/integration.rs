@@ -843,3 +843,74 @@ async fn a_requested_booking_runs_the_confirmed_automations_only_when_it_is_conf
         assert_eq!(app.scalar("SELECT COUNT(*) FROM bookings").await, requests);
     }
 }
+
+/// The API writes clients through People's service: the same bad input is
+/// refused by both with the same sentence and the same limit, and neither
+/// writes anything.
+#[tokio::test]
+async fn the_api_and_people_refuse_the_same_client_input_with_the_same_sentence() {
+    use app::people::clients::{ClientForm, ListClients, SaveClient};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let api = Api { app: &app, key: key(&app, "sync", Scope::ReadWrite, 1000).await };
+        let ana = app.call(ListClients { query: "ana".into() }).await.unwrap().items.remove(0);
+        let phones = ana.contacts.iter().map(|c| c.e164.clone()).collect::<Vec<_>>().join("\n");
+        let eleven: Vec<String> = (0..11).map(|i| format!("512 555 {:04}", 3000 + i)).collect();
+        let long = "N".repeat(101);
+        let changes = "SELECT COUNT(*) FROM audit_events WHERE event_type <> 'api.call'";
+        let before = (app.scalar(changes).await, app.scalar("SELECT COUNT(*) FROM clients").await);
+        for (form, body, sentence) in [
+            (
+                ClientForm { name: long.clone(), ..Default::default() },
+                json!({ "name": long }),
+                "The name is at most 100 characters; this one has 101.",
+            ),
+            (
+                ClientForm { name: "  ".into(), ..Default::default() },
+                json!({ "name": "  " }),
+                "Enter the client's name.",
+            ),
+            (
+                ClientForm { name: "Ana Lopez".into(), phones: "call me maybe".into(), ..Default::default() },
+                json!({ "name": "Ana Lopez", "contacts": [{ "e164": "call me maybe" }] }),
+                "\"call me maybe\" isn't a phone number we can text",
+            ),
+            (
+                ClientForm { name: "Ana Lopez".into(), phones: eleven.join("\n"), ..Default::default() },
+                json!({ "name": "Ana Lopez", "contacts": eleven.iter().map(|e| json!({ "e164": e })).collect::<Vec<_>>() }),
+                "A client has at most 10 phone numbers.",
+            ),
+            (
+                ClientForm { name: "Ana Lopez".into(), notes: "n".repeat(2001), ..Default::default() },
+                json!({ "name": "Ana Lopez", "notes": "n".repeat(2001) }),
+                "Notes are at most 2,000 characters; these have 2001.",
+            ),
+        ] {
+            let people = app
+                .call(SaveClient {
+                    form: ClientForm {
+                        id: ana.id,
+                        phones: if form.phones.is_empty() { phones.clone() } else { form.phones.clone() },
+                        ..form
+                    },
+                })
+                .await
+                .unwrap_err();
+            let (status, problem) = api.post("/api/v1/clients", body).await;
+            assert_eq!((people.0, status.as_u16()), (422, 422), "{backend:?} {sentence}: {people:?} {problem}");
+            assert!(people.1.to_string().starts_with(sentence), "{backend:?}: People said {:?}", people.1.to_string());
+            assert!(
+                problem["detail"].as_str().is_some_and(|d| d.starts_with(sentence)),
+                "{backend:?}: the API said {problem}"
+            );
+        }
+        // A PATCH refuses the same name with the same words.
+        let (status, problem, _) =
+            api.call(Method::PATCH, &format!("/api/v1/clients/{}", ana.id), Some(json!({ "name": long }))).await;
+        assert_eq!(status, 422);
+        assert_eq!(problem["detail"], "The name is at most 100 characters; this one has 101.");
+        let after = (app.scalar(changes).await, app.scalar("SELECT COUNT(*) FROM clients").await);
+        assert_eq!(after, before, "{backend:?}: nothing was written");
+    }
+}

@@ -183,8 +183,11 @@ fn add_column(f: &mut Facts, table: &str, column: &str, ty: &str, not_null: bool
     f.insert(format!("column {table}.{column}"), format!("{null} {family}"));
 }
 
+/// An index's origin ("pk", "u" or "c"), uniqueness, partial-ness and columns.
+type IndexShape = (String, bool, bool, Vec<String>);
+
 fn add_indexes(f: &mut Facts, rows: Vec<IndexRow>) {
-    let mut grouped: BTreeMap<(String, String), (String, bool, bool, Vec<String>)> = BTreeMap::new();
+    let mut grouped: BTreeMap<(String, String), IndexShape> = BTreeMap::new();
     for (table, name, origin, unique, partial, column) in rows {
         grouped.entry((table, name)).or_insert((origin, unique == 1, partial == 1, vec![])).3.push(column);
     }

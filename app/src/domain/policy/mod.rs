@@ -185,9 +185,50 @@ impl PolicySettings {
         Ok(())
     }
 
+    /// The allow-list as the owner edits it: one per line, "Label: number".
+    pub fn allowlist_text(&self) -> String {
+        self.allowlist
+            .iter()
+            .map(|a| if a.label.is_empty() { a.e164.display() } else { format!("{}: {}", a.label, a.e164.display()) })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn allowlist_digits(&self) -> Vec<String> {
         self.allowlist.iter().map(|a| a.e164.digits().to_string()).collect()
     }
+}
+
+/// The most numbers an owner may allow-list.
+pub const ALLOWLIST_MAX: usize = 50;
+pub const ALLOWLIST_LABEL_MAX: usize = 60;
+
+/// Reads the allow-list as typed: one number per line, optionally after a
+/// label and a colon ("Riverside Vet: 512 555 0100"). Blank lines are
+/// skipped and a repeated number is kept once; anything else that isn't a
+/// number we can text is refused, naming the line.
+#[cfg(feature = "ssr")]
+pub fn parse_allowlist(text: &str, region: &str) -> Result<Vec<AllowedNumber>, String> {
+    let mut out: Vec<AllowedNumber> = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        let (label, raw) = match line.rsplit_once(':') {
+            Some((label, raw)) => (label.trim(), raw.trim()),
+            None => ("", line.trim()),
+        };
+        let e164 = E164::parse(raw, region)
+            .map_err(|e| format!("Line {}: \"{raw}\" isn't a phone number we can text: {e}", i + 1))?;
+        if label.chars().count() > ALLOWLIST_LABEL_MAX {
+            return Err(format!("Line {}: keep the label under {ALLOWLIST_LABEL_MAX} characters.", i + 1));
+        }
+        if out.iter().any(|a| a.e164 == e164) {
+            continue;
+        }
+        out.push(AllowedNumber { label: label.to_string(), e164 });
+    }
+    if out.len() > ALLOWLIST_MAX {
+        return Err(format!("Allow at most {ALLOWLIST_MAX} numbers; this list has {}.", out.len()));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

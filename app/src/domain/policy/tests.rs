@@ -205,3 +205,22 @@ proptest! {
         prop_assert!(check(&t).is_empty(), "{}", t);
     }
 }
+
+#[cfg(feature = "ssr")]
+#[test]
+fn the_allow_list_reads_one_labelled_number_per_line() {
+    let list =
+        parse_allowlist("Riverside Vet: 512 555 0100\n\n  (512) 555-0199 \nVet again: 5125550100", "US").unwrap();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert_eq!((list[0].label.as_str(), list[0].e164.as_str()), ("Riverside Vet", "+15125550100"));
+    assert_eq!((list[1].label.as_str(), list[1].e164.as_str()), ("", "+15125550199"));
+    let s = PolicySettings { allowlist: list.clone(), ..PolicySettings::default() };
+    assert_eq!(parse_allowlist(&s.allowlist_text(), "US").unwrap(), list, "what is shown reads back the same");
+    let e = parse_allowlist("Vet: 512 555 0100\nEmergency: call the office", "US").unwrap_err();
+    assert!(e.starts_with("Line 2: \"call the office\" isn't a phone number"), "{e}");
+    let long = format!("{}: 512 555 0100", "x".repeat(61));
+    assert!(parse_allowlist(&long, "US").unwrap_err().contains("under 60 characters"));
+    let many: String = (0..51).map(|i| format!("512 555 {:04}\n", 1000 + i)).collect();
+    assert_eq!(parse_allowlist(&many, "US").unwrap_err(), "Allow at most 50 numbers; this list has 51.");
+    assert_eq!(parse_allowlist("  \n", "US").unwrap(), vec![]);
+}

@@ -8,8 +8,8 @@ mod snapshot;
 
 pub use decide::{decide, Decision, Rule, StepResult, Target, TraceStep, RULESET_VERSION};
 pub use snapshot::{
-    BusinessNumberSnapshot, Direction, OverrideSnapshot, OverrideTarget, RoutingSnapshot, ThreadSnapshot,
-    WindowSnapshot,
+    BusinessNumberSnapshot, Direction, OverrideSnapshot, OverrideState, OverrideTarget, RoutingSnapshot,
+    ThreadSnapshot, WindowSnapshot,
 };
 
 #[cfg(test)]

@@ -97,7 +97,45 @@ pub struct OverrideSnapshot {
 
 impl OverrideSnapshot {
     pub fn is_active_at(&self, at: DateTime<Utc>) -> bool {
-        self.starts_at <= at && self.ends_at.is_none_or(|e| at < e) && self.removed_at.is_none_or(|r| at < r)
+        OverrideState::at(self.starts_at, self.ends_at, self.removed_at, at) == OverrideState::Active
+    }
+}
+
+/// Where an override stands at a moment: the one rule the engine, the
+/// overrides list and "replace the active override" all use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverrideState {
+    Scheduled,
+    Active,
+    Expired,
+    Removed,
+}
+
+impl OverrideState {
+    pub fn at(
+        starts: DateTime<Utc>,
+        ends: Option<DateTime<Utc>>,
+        removed: Option<DateTime<Utc>>,
+        at: DateTime<Utc>,
+    ) -> OverrideState {
+        if removed.is_some_and(|r| r <= at) {
+            OverrideState::Removed
+        } else if ends.is_some_and(|e| e <= at) {
+            OverrideState::Expired
+        } else if starts > at {
+            OverrideState::Scheduled
+        } else {
+            OverrideState::Active
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            OverrideState::Scheduled => "Scheduled",
+            OverrideState::Active => "Active",
+            OverrideState::Expired => "Expired",
+            OverrideState::Removed => "Removed",
+        }
     }
 }
 
