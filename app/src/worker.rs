@@ -111,7 +111,7 @@ pub async fn run(state: AppState) {
             if let Err(e) = crate::automations::runner::revalidate(&state).await {
                 tracing::error!(error = %e, "checking automations against the roster failed");
             }
-            if let Err(e) = crate::alerts::rules::store::sweep(&state).await {
+            if let Err(e) = crate::alerts::sweep::sweep(&state).await {
                 tracing::error!(error = %e, "the alert rule sweep failed");
             }
             if let Err(e) = crate::alerts::escalation::store::sweep(&state).await {

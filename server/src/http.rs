@@ -71,7 +71,7 @@ async fn attach_session(
     let path = req.uri().path();
     if req.method() == axum::http::Method::GET && !NOT_PAGES.iter().any(|p| path.starts_with(p)) {
         let cookies = req.headers().get(axum::http::header::COOKIE).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let session = app::platform::ctx::resolve_page_session(&state, cookies.as_deref()).await;
+        let session = app::auth::resolve_page_session(&state, cookies.as_deref()).await;
         req.extensions_mut().insert(session);
     }
     next.run(req).await

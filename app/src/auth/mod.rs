@@ -42,12 +42,7 @@ pub struct Install {
     pub demo: bool,
 }
 
-/// How the "account locked" refusal starts (the sign-in page then opens
-/// the unlock-code form).
-pub const LOCKED_PREFIX: &str = "Too many failed sign-ins for this account.";
-
-/// Shortest password accepted (the full rule is `platform::passwords`).
-pub const MIN_PASSWORD: usize = 10;
+pub use crate::domain::accounts::{LOCKED_PREFIX, MIN_PASSWORD};
 
 /// Who a page is rendered for. The server works it out before rendering
 /// (see `server::http::attach_session`) and hands it to the browser with
@@ -61,6 +56,41 @@ pub enum PageSession {
     /// Only in the browser after an in-app navigation (right after signing
     /// in): nothing came with the page, so ask the server.
     Unknown,
+}
+
+/// The session the page request was made with, as worked out before
+/// rendering; requests that didn't pass through that step are signed out.
+#[cfg(feature = "ssr")]
+pub fn page_session() -> PageSession {
+    crate::platform::ctx::parts()
+        .and_then(|p| p.extensions.get::<PageSession>().cloned())
+        .unwrap_or(PageSession::SignedOut)
+}
+
+/// Works out who a page request is for: used by the server before it
+/// renders a page, so the page can be built once with `Me` in hand.
+#[cfg(feature = "ssr")]
+pub async fn resolve_page_session(st: &crate::platform::AppState, cookie_header: Option<&str>) -> PageSession {
+    let Some(token) = cookie_header.and_then(crate::platform::sessions::token_from_cookie_header) else {
+        return PageSession::SignedOut;
+    };
+    let user = match crate::platform::sessions::lookup(&st.db, &token, crate::platform::now()).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return PageSession::SignedOut,
+        Err(e) => {
+            tracing::error!(error = %e, "page session lookup failed");
+            return PageSession::Failed(
+                "We couldn't check your sign-in: the database didn't answer. Try again in a moment.".into(),
+            );
+        }
+    };
+    match load_me(&st.db, user).await {
+        Ok(me) => PageSession::SignedIn(me),
+        Err(e) => {
+            tracing::error!(error = %e, "loading the signed-in user failed");
+            PageSession::Failed("We couldn't load your account. Try again in a moment.".into())
+        }
+    }
 }
 
 /// Loads `Me` for a signed-in session user.

@@ -470,6 +470,21 @@ pub struct Executed {
     pub actions: Vec<serde_json::Value>,
 }
 
+/// One run in progress, as each of its steps sees it.
+struct Run<'a> {
+    def: &'a Definition,
+    subject: Subject,
+    facts: Facts,
+    /// The run's key, the same for every attempt (what staff texts and
+    /// retries are keyed on).
+    key: Option<String>,
+    t: DateTime<Utc>,
+    actor: Actor,
+}
+
+/// One action's line in the execution log, and whether it failed the run.
+type ActionResult = (serde_json::Value, bool);
+
 /// Runs (or, with `test`, rehearses) one automation for one subject.
 /// Returns `None` when it already ran for this subject or the subject is
 /// gone.
@@ -484,265 +499,37 @@ pub async fn execute(
     t: DateTime<Utc>,
     attempt: u32,
 ) -> Result<Option<Executed>, sqlx::Error> {
-    let org = def.org;
-    let id = def.id;
     // Each attempt of a run is its own execution; the first keeps the key.
-    let base_key = dedupe.clone();
+    let key = dedupe.clone();
     let dedupe = dedupe.map(|k| if attempt > 1 { format!("{k}#{attempt}") } else { k });
-    if let Some(key) = &dedupe {
+    if let Some(k) = &dedupe {
         let seen = sqlx::query("SELECT id FROM automation_executions WHERE automation_id = $1 AND dedupe_key = $2")
-            .bind(id)
-            .bind(key)
+            .bind(def.id)
+            .bind(k)
             .fetch_optional(&mut **tx)
             .await?;
         if seen.is_some() {
             return Ok(None);
         }
     }
-    let Some(f) = facts(tx, org, subject, t).await? else { return Ok(None) };
-    let (passed, outcomes) = evaluate(&def.conditions, &f.fields);
-    let automation_actor =
-        Actor { kind: ActorKind::Automation, id: Some(id), name: def.name.clone(), request_id: None };
-    let mut results = Vec::new();
-    let mut failed = false;
-    if let Some(_tester) = test {
-        // Rehearsal: render everything, send nothing. It passes when the
-        // automation could act and every message renders completely.
-        let mut ok = problems(&def.trigger, &def.conditions, &def.actions).is_empty();
-        for (i, action) in def.actions.iter().enumerate() {
-            let r = match action.recipient {
-                Some(Recipient::Sitter) => render(&action.template, &f.sitter_values()),
-                _ => render(&action.template, &f.values),
-            };
-            let what = match (action.kind, action.recipient) {
-                (ActionKind::SendSms, Some(Recipient::Client) | None) if f.thread.is_none() => {
-                    ok = false;
-                    "would fail: no conversation to text from".to_string()
-                }
-                (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner))) => {
-                    match staff_recipients(tx, org, who, f.sitter).await? {
-                        Ok(people) => format!(
-                            "would text {} from the Front Desk number",
-                            people.iter().map(|(n, p)| format!("{n} ({})", p.display())).collect::<Vec<_>>().join(", ")
-                        ),
-                        Err(why) => {
-                            ok = false;
-                            format!("would fail: {why}")
-                        }
-                    }
-                }
-                (ActionKind::SendSms, _) => {
-                    format!("would text {}", action.recipient.map(|r| r.label()).unwrap_or("nobody"))
-                }
-                (ActionKind::CreateAlert, _) => {
-                    format!("would raise a {} alert", action.severity.as_deref().unwrap_or("info"))
-                }
-            };
-            if !r.unknown.is_empty() || !r.missing.is_empty() {
-                ok = false;
-            }
-            results.push(serde_json::json!({
-                "action": i + 1, "result": what, "text": r.text, "unknown": r.unknown, "missing": r.missing,
-            }));
-        }
-        failed = !ok;
-    } else if passed {
-        let ctx = org_context(tx, org).await?;
-        let rate = i64::from(ctx.settings.automation_rate_per_thread_hour.max(1));
-        for (i, action) in def.actions.iter().enumerate() {
-            let rendered = render(&action.template, &f.values);
-            let limited = match (action.kind, f.thread) {
-                (ActionKind::SendSms, Some(thread)) => {
-                    Some(automated_last_hour(tx, thread, t).await?).filter(|n| *n >= rate)
-                }
-                _ => None,
-            };
-            let result = match (action.kind, action.recipient, f.thread, limited) {
-                (ActionKind::SendSms, Some(_), Some(_), Some(recent)) => {
-                    serde_json::json!({ "action": i + 1, "result": "skipped",
-                        "reason": format!("this conversation already had {recent} automated texts in the last hour; the limit in Settings is {rate} (it stops automations answering automations)") })
-                }
-                (ActionKind::SendSms, Some(Recipient::Client), Some(thread), None) => {
-                    let req = SendRequest {
-                        org,
-                        thread,
-                        body: rendered.text.clone(),
-                        sender: Sender::Automation,
-                        actor: automation_actor.clone(),
-                        confirmed: false,
-                        automation_id: Some(id),
-                    };
-                    match send::send_in(tx, &req, t).await {
-                        Ok(SendOutcome::Queued { message_id, scheduled_for }) => serde_json::json!({
-                            "action": i + 1, "result": if scheduled_for.is_some() { "scheduled (quiet hours)" } else { "queued" },
-                            "message_id": message_id.0, "text": rendered.text,
-                            "scheduled_for": scheduled_for.map(|s| s.to_rfc3339()),
-                        }),
-                        Ok(SendOutcome::Refused { reason, .. })
-                            if reason == crate::domain::outbound::Refusal::OptedOut.message() =>
-                        {
-                            // The client said STOP: nothing wrong with the automation.
-                            serde_json::json!({ "action": i + 1, "result": "skipped", "reason": reason })
-                        }
-                        Ok(SendOutcome::Refused { reason, .. }) => {
-                            failed = true;
-                            serde_json::json!({ "action": i + 1, "result": "refused", "reason": reason })
-                        }
-                        Ok(SendOutcome::NeedsConfirmation { .. }) => {
-                            failed = true;
-                            serde_json::json!({ "action": i + 1, "result": "refused", "reason": "blocked by the anti-poaching check" })
-                        }
-                        Err(send::SendError::Db(e)) => return Err(e),
-                        Err(e) => {
-                            failed = true;
-                            serde_json::json!({ "action": i + 1, "result": "failed", "reason": e.to_string() })
-                        }
-                    }
-                }
-                (ActionKind::SendSms, Some(Recipient::Client), None, _) if matches!(subject, Subject::Booking(_)) => {
-                    // A requested booking has no conversation yet: nothing
-                    // wrong with the automation.
-                    serde_json::json!({ "action": i + 1, "result": "skipped",
-                        "reason": "the booking has no conversation yet (it is only requested)" })
-                }
-                (ActionKind::SendSms, Some(Recipient::Client), None, _) => {
-                    failed = true;
-                    serde_json::json!({ "action": i + 1, "result": "failed", "reason": "there is no conversation to text from" })
-                }
-                (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner)), _, _) => {
-                    match staff_recipients(tx, org, who, f.sitter).await? {
-                        Err(why) => {
-                            failed = true;
-                            serde_json::json!({ "action": i + 1, "result": "failed", "reason": why })
-                        }
-                        Ok(people) => {
-                            let text = if who == Recipient::Sitter {
-                                render(&action.template, &f.sitter_values()).text
-                            } else {
-                                rendered.text.clone()
-                            };
-                            let later = crate::domain::automation::defer_until(t, ctx.tz, ctx.settings.quiet_hours);
-                            let names: Vec<String> =
-                                people.iter().map(|(name, phone)| format!("{name} ({})", phone.display())).collect();
-                            let mut queued = false;
-                            for (name, phone) in &people {
-                                let mut job = NewJob::now(
-                                    Some(org),
-                                    STAFF_JOB,
-                                    serde_json::json!({
-                                        "automation_id": id, "automation": def.name, "to": phone.as_str(), "who": name,
-                                        "body": text, "thread_id": f.thread.map(|th| th.0),
-                                    }),
-                                )
-                                .attempts(i64::from(ctx.settings.delivery.max_attempts.max(1)));
-                                if let Some(at) = later {
-                                    job = job.at(at);
-                                }
-                                // Keyed on the run, not the attempt: a retried run
-                                // doesn't text the same person again.
-                                if let Some(key) = &base_key {
-                                    job = job.dedupe(format!("{STAFF_JOB}:{id}:{key}:{}:{}", i + 1, phone.as_str()));
-                                }
-                                queued |= crate::platform::jobs::enqueue(tx, job).await?.is_some();
-                            }
-                            if let (Some(thread), true) = (f.thread, queued) {
-                                let when = match later {
-                                    Some(at) => format!(" at {} (quiet hours)", ctx.tz.day_time(at)),
-                                    None => String::new(),
-                                };
-                                automation_note(
-                                    tx,
-                                    org,
-                                    thread,
-                                    id,
-                                    &format!(
-                                        "Automation \"{}\" texts {}{when}, from the Front Desk number.",
-                                        def.name,
-                                        names.join(", ")
-                                    ),
-                                    t,
-                                )
-                                .await?;
-                            }
-                            let result = match later {
-                                Some(at) => {
-                                    format!("texting {} at {} (quiet hours)", names.join(", "), ctx.tz.day_time(at))
-                                }
-                                None => format!("texting {}", names.join(", ")),
-                            };
-                            serde_json::json!({
-                                "action": i + 1, "result": result, "to": names, "text": text,
-                                "scheduled_for": later.map(|s| s.to_rfc3339()),
-                            })
-                        }
-                    }
-                }
-                (ActionKind::SendSms, None, _, _) => {
-                    failed = true;
-                    serde_json::json!({ "action": i + 1, "result": "failed", "reason": "the action has no recipient" })
-                }
-                (ActionKind::CreateAlert, _, _, _) => {
-                    let severity = action.severity.as_deref().and_then(Severity::parse).unwrap_or(Severity::Info);
-                    let subject_key = match subject {
-                        Subject::Booking(b) => format!("booking:{b}"),
-                        Subject::Message(m) => format!("message:{m}"),
-                        Subject::Window(w) => format!("window:{w}"),
-                        Subject::Thread(th) => format!("thread:{th}"),
-                    };
-                    let alert = crate::alerts::service::raise(
-                        tx,
-                        org,
-                        crate::alerts::service::Raise {
-                            rule: "automation",
-                            cause_key: format!("automation:{id}:{subject_key}"),
-                            severity,
-                            title: format!("{}: {}", def.name, rendered.text.chars().take(120).collect::<String>()),
-                            body: rendered.text.clone(),
-                            thread_id: f.thread.map(|t| t.0),
-                            number_id: None,
-                        },
-                        t,
-                    )
-                    .await?
-                    .map(|(a, _)| a);
-                    serde_json::json!({ "action": i + 1, "result": "alert raised", "alert_id": alert, "text": rendered.text })
-                }
-            };
-            results.push(result);
-        }
-    }
+    let Some(facts) = facts(tx, def.org, subject, t).await? else { return Ok(None) };
+    let (passed, outcomes) = evaluate(&def.conditions, &facts.fields);
+    let actor = Actor { kind: ActorKind::Automation, id: Some(def.id), name: def.name.clone(), request_id: None };
+    let run = Run { def, subject, facts, key, t, actor };
+    let (mut results, failed) = match test {
+        Some(_) => rehearse(tx, &run).await?,
+        None if passed => act(tx, &run).await?,
+        None => (Vec::new(), false),
+    };
     // A failed run is tried again per the delivery settings; only the last
     // attempt counts as a failure (towards pausing the automation).
-    let mut values = f.values.clone();
-    let mut retry_at = None;
-    if test.is_none() && passed && failed {
-        let delivery = org_context(tx, org).await?.settings.delivery;
-        let max = delivery.max_attempts.max(1);
-        if max > 1 {
-            values.insert("run.attempt".into(), format!("{attempt} of {max}"));
-        }
-        if let (Some(key), true) = (&base_key, attempt < max) {
-            let wait = crate::messaging::delivery::backoff(delivery.backoff_seconds, i64::from(attempt));
-            let at = t + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::seconds(30));
-            crate::platform::jobs::enqueue(
-                tx,
-                NewJob::now(
-                    Some(org),
-                    RETRY_JOB,
-                    serde_json::json!({
-                        "automation_id": id, "version": def.version, "trigger": trigger.as_str(),
-                        "subject": subject.to_json(), "key": key, "attempt": attempt + 1,
-                    }),
-                )
-                .at(at)
-                .dedupe(format!("{RETRY_JOB}:{id}:{key}#{}", attempt + 1)),
-            )
-            .await?;
-            retry_at = Some(at);
-        }
-    }
+    let mut values = run.facts.values.clone();
+    let retry_at = match test.is_none() && passed && failed {
+        true => schedule_retry(tx, &run, trigger, attempt, &mut values).await?,
+        false => None,
+    };
     if let Some(at) = retry_at {
-        let tz = org_context(tx, org).await?.tz;
+        let tz = org_context(tx, def.org).await?.tz;
         results.push(serde_json::json!({ "action": 0, "result": "retry scheduled",
             "reason": format!("tries again at {} (attempt {} of the delivery settings' retries)", tz.time(at), attempt + 1) }));
     }
@@ -754,55 +541,351 @@ pub async fn execute(
         (false, true, true) if retry_at.is_some() => "retrying",
         (false, true, true) => "failed",
     };
-    let exec: i64 = sqlx::query(
+    let log = ExecutionLog { values: &values, conditions: &outcomes, actions: &results, status, dedupe: &dedupe };
+    let exec = log_execution(tx, &run, trigger, test.is_some(), &log).await?;
+    match test {
+        Some(tester) => tested(tx, &run, tester, exec, status, failed).await?,
+        None => ran(tx, &run, trigger, exec, status).await?,
+    }
+    Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }))
+}
+
+/// Rehearsal: render everything, send nothing. It passes when the
+/// automation could act and every message renders completely.
+async fn rehearse(tx: &mut Tx, run: &Run<'_>) -> Result<(Vec<serde_json::Value>, bool), sqlx::Error> {
+    let (def, f) = (run.def, &run.facts);
+    let mut ok = problems(&def.trigger, &def.conditions, &def.actions).is_empty();
+    let mut results = Vec::new();
+    for (i, action) in def.actions.iter().enumerate() {
+        let r = match action.recipient {
+            Some(Recipient::Sitter) => render(&action.template, &f.sitter_values()),
+            _ => render(&action.template, &f.values),
+        };
+        let what = match (action.kind, action.recipient) {
+            (ActionKind::SendSms, Some(Recipient::Client) | None) if f.thread.is_none() => {
+                ok = false;
+                "would fail: no conversation to text from".to_string()
+            }
+            (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner))) => {
+                match staff_recipients(tx, def.org, who, f.sitter).await? {
+                    Ok(people) => format!(
+                        "would text {} from the Front Desk number",
+                        people.iter().map(|(n, p)| format!("{n} ({})", p.display())).collect::<Vec<_>>().join(", ")
+                    ),
+                    Err(why) => {
+                        ok = false;
+                        format!("would fail: {why}")
+                    }
+                }
+            }
+            (ActionKind::SendSms, _) => {
+                format!("would text {}", action.recipient.map(|r| r.label()).unwrap_or("nobody"))
+            }
+            (ActionKind::CreateAlert, _) => {
+                format!("would raise a {} alert", action.severity.as_deref().unwrap_or("info"))
+            }
+        };
+        if !r.unknown.is_empty() || !r.missing.is_empty() {
+            ok = false;
+        }
+        results.push(serde_json::json!({
+            "action": i + 1, "result": what, "text": r.text, "unknown": r.unknown, "missing": r.missing,
+        }));
+    }
+    Ok((results, !ok))
+}
+
+/// Does each action for real: texts go through the one send function (or,
+/// to staff, through their own job), alerts through `raise`.
+async fn act(tx: &mut Tx, run: &Run<'_>) -> Result<(Vec<serde_json::Value>, bool), sqlx::Error> {
+    let ctx = org_context(tx, run.def.org).await?;
+    let rate = i64::from(ctx.settings.automation_rate_per_thread_hour.max(1));
+    let mut results = Vec::new();
+    let mut failed = false;
+    for (i, action) in run.def.actions.iter().enumerate() {
+        let n = i + 1;
+        let rendered = render(&action.template, &run.facts.values).text;
+        let limited = match (action.kind, run.facts.thread) {
+            (ActionKind::SendSms, Some(thread)) => {
+                Some(automated_last_hour(tx, thread, run.t).await?).filter(|n| *n >= rate)
+            }
+            _ => None,
+        };
+        let fail = |reason: &str| (serde_json::json!({ "action": n, "result": "failed", "reason": reason }), true);
+        let (result, bad) = match (action.kind, action.recipient, run.facts.thread, limited) {
+            (ActionKind::SendSms, Some(_), Some(_), Some(recent)) => (
+                serde_json::json!({ "action": n, "result": "skipped",
+                    "reason": format!("this conversation already had {recent} automated texts in the last hour; the limit in Settings is {rate} (it stops automations answering automations)") }),
+                false,
+            ),
+            (ActionKind::SendSms, Some(Recipient::Client), Some(thread), None) => {
+                text_client(tx, run, n, thread, rendered).await?
+            }
+            (ActionKind::SendSms, Some(Recipient::Client), None, _) if matches!(run.subject, Subject::Booking(_)) => (
+                // A requested booking has no conversation yet: nothing
+                // wrong with the automation.
+                serde_json::json!({ "action": n, "result": "skipped",
+                    "reason": "the booking has no conversation yet (it is only requested)" }),
+                false,
+            ),
+            (ActionKind::SendSms, Some(Recipient::Client), None, _) => fail("there is no conversation to text from"),
+            (ActionKind::SendSms, Some(who @ (Recipient::Sitter | Recipient::Owner)), _, _) => {
+                match staff_recipients(tx, run.def.org, who, run.facts.sitter).await? {
+                    Err(why) => fail(&why),
+                    Ok(people) => {
+                        let text = match who {
+                            Recipient::Sitter => render(&action.template, &run.facts.sitter_values()).text,
+                            _ => rendered,
+                        };
+                        (text_staff(tx, run, &ctx, n, &people, text).await?, false)
+                    }
+                }
+            }
+            (ActionKind::SendSms, None, _, _) => fail("the action has no recipient"),
+            (ActionKind::CreateAlert, _, _, _) => (raise_alert(tx, run, n, action, rendered).await?, false),
+        };
+        failed |= bad;
+        results.push(result);
+    }
+    Ok((results, failed))
+}
+
+/// Texts the client through the one send function, as the automation.
+async fn text_client(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    n: usize,
+    thread: ThreadId,
+    text: String,
+) -> Result<ActionResult, sqlx::Error> {
+    let req = SendRequest {
+        org: run.def.org,
+        thread,
+        body: text.clone(),
+        sender: Sender::Automation,
+        actor: run.actor.clone(),
+        confirmed: false,
+        automation_id: Some(run.def.id),
+    };
+    let refused = |reason: &str| (serde_json::json!({ "action": n, "result": "refused", "reason": reason }), true);
+    Ok(match send::send_in(tx, &req, run.t).await {
+        Ok(SendOutcome::Queued { message_id, scheduled_for }) => (
+            serde_json::json!({
+                "action": n, "result": if scheduled_for.is_some() { "scheduled (quiet hours)" } else { "queued" },
+                "message_id": message_id.0, "text": text,
+                "scheduled_for": scheduled_for.map(|s| s.to_rfc3339()),
+            }),
+            false,
+        ),
+        Ok(SendOutcome::Refused { reason, .. }) if reason == crate::domain::outbound::Refusal::OptedOut.message() => {
+            // The client said STOP: nothing wrong with the automation.
+            (serde_json::json!({ "action": n, "result": "skipped", "reason": reason }), false)
+        }
+        Ok(SendOutcome::Refused { reason, .. }) => refused(&reason),
+        Ok(SendOutcome::NeedsConfirmation { .. }) => refused("blocked by the anti-poaching check"),
+        Err(send::SendError::Db(e)) => return Err(e),
+        Err(e) => (serde_json::json!({ "action": n, "result": "failed", "reason": e.to_string() }), true),
+    })
+}
+
+/// Queues a text to each staff member's own phone (after quiet hours, if
+/// they are on), keyed on the run so a retried run doesn't text them again,
+/// and notes it in the conversation.
+async fn text_staff(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    ctx: &crate::messaging::store::OrgContext,
+    n: usize,
+    people: &[(String, E164)],
+    text: String,
+) -> Result<serde_json::Value, sqlx::Error> {
+    let (def, thread) = (run.def, run.facts.thread);
+    let later = crate::domain::automation::defer_until(run.t, ctx.tz, ctx.settings.quiet_hours);
+    let names: Vec<String> = people.iter().map(|(name, phone)| format!("{name} ({})", phone.display())).collect();
+    let mut queued = false;
+    for (name, phone) in people {
+        let mut job = NewJob::now(
+            Some(def.org),
+            STAFF_JOB,
+            serde_json::json!({
+                "automation_id": def.id, "automation": def.name, "to": phone.as_str(), "who": name,
+                "body": text, "thread_id": thread.map(|th| th.0),
+            }),
+        )
+        .attempts(i64::from(ctx.settings.delivery.max_attempts.max(1)));
+        if let Some(at) = later {
+            job = job.at(at);
+        }
+        if let Some(key) = &run.key {
+            job = job.dedupe(format!("{STAFF_JOB}:{}:{key}:{n}:{}", def.id, phone.as_str()));
+        }
+        queued |= crate::platform::jobs::enqueue(tx, job).await?.is_some();
+    }
+    let when = match later {
+        Some(at) => format!(" at {} (quiet hours)", ctx.tz.day_time(at)),
+        None => String::new(),
+    };
+    if let (Some(thread), true) = (thread, queued) {
+        let note = format!("Automation \"{}\" texts {}{when}, from the Front Desk number.", def.name, names.join(", "));
+        automation_note(tx, def.org, thread, def.id, &note, run.t).await?;
+    }
+    Ok(serde_json::json!({
+        "action": n, "result": format!("texting {}{when}", names.join(", ")), "to": names, "text": text,
+        "scheduled_for": later.map(|s| s.to_rfc3339()),
+    }))
+}
+
+async fn raise_alert(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    n: usize,
+    action: &Action,
+    text: String,
+) -> Result<serde_json::Value, sqlx::Error> {
+    let def = run.def;
+    let severity = action.severity.as_deref().and_then(Severity::parse).unwrap_or(Severity::Info);
+    let subject_key = match run.subject {
+        Subject::Booking(b) => format!("booking:{b}"),
+        Subject::Message(m) => format!("message:{m}"),
+        Subject::Window(w) => format!("window:{w}"),
+        Subject::Thread(th) => format!("thread:{th}"),
+    };
+    let alert = crate::alerts::service::raise(
+        tx,
+        def.org,
+        crate::alerts::service::Raise {
+            rule: "automation",
+            cause_key: format!("automation:{}:{subject_key}", def.id),
+            severity,
+            title: format!("{}: {}", def.name, text.chars().take(120).collect::<String>()),
+            body: text.clone(),
+            thread_id: run.facts.thread.map(|t| t.0),
+            number_id: None,
+        },
+        run.t,
+    )
+    .await?
+    .map(|(a, _)| a);
+    Ok(serde_json::json!({ "action": n, "result": "alert raised", "alert_id": alert, "text": text }))
+}
+
+/// Queues the next attempt of a failed run, when the delivery settings
+/// allow one; returns when it will run.
+async fn schedule_retry(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    trigger: TriggerKind,
+    attempt: u32,
+    values: &mut BTreeMap<String, String>,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    let def = run.def;
+    let delivery = org_context(tx, def.org).await?.settings.delivery;
+    let max = delivery.max_attempts.max(1);
+    if max > 1 {
+        values.insert("run.attempt".into(), format!("{attempt} of {max}"));
+    }
+    let (Some(key), true) = (&run.key, attempt < max) else { return Ok(None) };
+    let wait = crate::messaging::delivery::backoff(delivery.backoff_seconds, i64::from(attempt));
+    let at = run.t + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::seconds(30));
+    crate::platform::jobs::enqueue(
+        tx,
+        NewJob::now(
+            Some(def.org),
+            RETRY_JOB,
+            serde_json::json!({
+                "automation_id": def.id, "version": def.version, "trigger": trigger.as_str(),
+                "subject": run.subject.to_json(), "key": key, "attempt": attempt + 1,
+            }),
+        )
+        .at(at)
+        .dedupe(format!("{RETRY_JOB}:{}:{key}#{}", def.id, attempt + 1)),
+    )
+    .await?;
+    Ok(Some(at))
+}
+
+/// What an execution's log row records.
+struct ExecutionLog<'a> {
+    values: &'a BTreeMap<String, String>,
+    conditions: &'a [ConditionOutcome],
+    actions: &'a [serde_json::Value],
+    status: &'static str,
+    dedupe: &'a Option<String>,
+}
+
+async fn log_execution(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    trigger: TriggerKind,
+    is_test: bool,
+    log: &ExecutionLog<'_>,
+) -> Result<i64, sqlx::Error> {
+    let def = run.def;
+    sqlx::query(
         "INSERT INTO automation_executions (org_id, automation_id, automation_version, is_test, trigger_kind, context, conditions, actions,
             status, thread_id, booking_id, dedupe_key, started_at, finished_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING id",
     )
-    .bind(org.0)
-    .bind(id)
+    .bind(def.org.0)
+    .bind(def.id)
     .bind(def.version)
-    .bind(i64::from(test.is_some()))
+    .bind(i64::from(is_test))
     .bind(trigger.as_str())
-    .bind(serde_json::to_string(&values).unwrap_or_default())
-    .bind(serde_json::to_string(&outcomes).unwrap_or_default())
-    .bind(serde_json::Value::Array(results.clone()).to_string())
-    .bind(status)
-    .bind(f.thread.map(|t| t.0))
-    .bind(match subject {
+    .bind(serde_json::to_string(log.values).unwrap_or_default())
+    .bind(serde_json::to_string(log.conditions).unwrap_or_default())
+    .bind(serde_json::Value::Array(log.actions.to_vec()).to_string())
+    .bind(log.status)
+    .bind(run.facts.thread.map(|t| t.0))
+    .bind(match run.subject {
         Subject::Booking(b) => Some(b),
         _ => None,
     })
-    .bind(&dedupe)
-    .bind(ms(t))
+    .bind(log.dedupe)
+    .bind(ms(run.t))
     .fetch_one(&mut **tx)
     .await?
-    .try_get("id")?;
-    let about = match subject {
+    .try_get("id")
+}
+
+/// "booking 12", "conversation 4": what a run was about, for the log.
+fn about(subject: Subject) -> String {
+    match subject {
         Subject::Booking(b) => format!("booking {b}"),
         Subject::Message(m) => format!("message {m}"),
         Subject::Window(w) => format!("assignment window {w}"),
         Subject::Thread(th) => format!("conversation {th}"),
-    };
-    if let Some(tester) = test {
-        if !failed {
-            sqlx::query("UPDATE automations SET tested_version = $1 WHERE id = $2")
-                .bind(def.version)
-                .bind(id)
-                .execute(&mut **tx)
-                .await?;
-        }
-        let mut ev = Event::new(
-            "automation.tested",
-            "automation",
-            id,
-            format!("{} tested \"{}\" against {about}: {status}", tester.name, def.name),
-        )
-        .payload(serde_json::json!({ "execution_id": exec, "version": def.version, "status": status }));
-        ev.thread_id = f.thread.map(|t| t.0);
-        audit::append(tx, org, tester, ev).await?;
-        return Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }));
     }
+}
+
+/// A rehearsal's record: a passing test marks this version tested.
+async fn tested(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    tester: &Actor,
+    exec: i64,
+    status: &str,
+    failed: bool,
+) -> Result<(), sqlx::Error> {
+    let def = run.def;
+    if !failed {
+        sqlx::query("UPDATE automations SET tested_version = $1 WHERE id = $2")
+            .bind(def.version)
+            .bind(def.id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let summary = format!("{} tested \"{}\" against {}: {status}", tester.name, def.name, about(run.subject));
+    let mut ev = Event::new("automation.tested", "automation", def.id, summary)
+        .payload(serde_json::json!({ "execution_id": exec, "version": def.version, "status": status }));
+    ev.thread_id = run.facts.thread.map(|t| t.0);
+    audit::append(tx, def.org, tester, ev).await?;
+    Ok(())
+}
+
+/// A real run's record: its audit event, the run of failures, and the
+/// pause (with an alert) once the automation keeps failing.
+async fn ran(tx: &mut Tx, run: &Run<'_>, trigger: TriggerKind, exec: i64, status: &str) -> Result<(), sqlx::Error> {
+    let (def, t) = (run.def, run.t);
     let failures: i64 = sqlx::query(
         "UPDATE automations SET last_run_at = $1,
             failure_count = CASE WHEN $2 = 1 THEN failure_count + 1 WHEN $3 = 1 THEN 0 ELSE failure_count END
@@ -811,52 +894,50 @@ pub async fn execute(
     .bind(ms(t))
     .bind(i64::from(status == "failed"))
     .bind(i64::from(status == "succeeded"))
-    .bind(id)
+    .bind(def.id)
     .fetch_one(&mut **tx)
     .await?
     .try_get("failure_count")?;
-    let mut ev = Event::new(
-        "automation.executed",
-        "automation",
-        id,
-        format!("{} ran for {about} ({}): {status}", def.name, trigger.label().to_lowercase()),
-    )
-    .payload(serde_json::json!({ "execution_id": exec, "status": status, "subject": about }));
-    ev.thread_id = f.thread.map(|t| t.0);
-    audit::append(tx, org, &automation_actor, ev).await?;
-    if status == "failed" && failures >= PAUSE_AFTER_FAILURES {
-        let reason = format!("Paused after {failures} failed runs in a row; see the execution log.");
-        sqlx::query("UPDATE automations SET status = 'paused', flagged_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'")
-            .bind(&reason)
-            .bind(ms(t))
-            .bind(id)
-            .execute(&mut **tx)
-            .await?;
-        crate::alerts::service::raise(
-            tx,
-            org,
-            crate::alerts::service::Raise {
-                rule: "automation_failing",
-                cause_key: format!("automation_failing:{id}"),
-                severity: Severity::Warning,
-                title: format!("Automation \"{}\" keeps failing and was paused", def.name),
-                body: reason.clone(),
-                thread_id: None,
-                number_id: None,
-            },
-            t,
-        )
-        .await?;
-        audit::append(
-            tx,
-            org,
-            &Actor::system(None),
-            Event::new("automation.paused", "automation", id, format!("\"{}\" paused: {reason}", def.name))
-                .payload(serde_json::json!({ "failures": failures })),
-        )
-        .await?;
+    let about = about(run.subject);
+    let summary = format!("{} ran for {about} ({}): {status}", def.name, trigger.label().to_lowercase());
+    let mut ev = Event::new("automation.executed", "automation", def.id, summary)
+        .payload(serde_json::json!({ "execution_id": exec, "status": status, "subject": about }));
+    ev.thread_id = run.facts.thread.map(|t| t.0);
+    audit::append(tx, def.org, &run.actor, ev).await?;
+    if status != "failed" || failures < PAUSE_AFTER_FAILURES {
+        return Ok(());
     }
-    Ok(Some(Executed { id: exec, status, matched: passed, conditions: outcomes, actions: results }))
+    let reason = format!("Paused after {failures} failed runs in a row; see the execution log.");
+    sqlx::query("UPDATE automations SET status = 'paused', flagged_reason = $1, updated_at = $2 WHERE id = $3 AND status = 'active'")
+        .bind(&reason)
+        .bind(ms(t))
+        .bind(def.id)
+        .execute(&mut **tx)
+        .await?;
+    crate::alerts::service::raise(
+        tx,
+        def.org,
+        crate::alerts::service::Raise {
+            rule: "automation_failing",
+            cause_key: format!("automation_failing:{}", def.id),
+            severity: Severity::Warning,
+            title: format!("Automation \"{}\" keeps failing and was paused", def.name),
+            body: reason.clone(),
+            thread_id: None,
+            number_id: None,
+        },
+        t,
+    )
+    .await?;
+    audit::append(
+        tx,
+        def.org,
+        &Actor::system(None),
+        Event::new("automation.paused", "automation", def.id, format!("\"{}\" paused: {reason}", def.name))
+            .payload(serde_json::json!({ "failures": failures })),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Automated texts (and texts to staff about it) a conversation had in the

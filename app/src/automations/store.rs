@@ -71,8 +71,7 @@ pub async fn load(u: &SessionUser, id: i64) -> AppResult<AutomationDetail> {
     .fetch_optional(&st.db.read)
     .await?
     .ok_or_else(|| AppError::NotFound("That automation doesn't exist. It may be in another business.".into()))?;
-    let trigger: Trigger = serde_json::from_str(&r.try_get::<String, _>("trigger_def")?)
-        .map_err(|e| AppError::Internal(format!("automation {id} trigger: {e}")))?;
+    let trigger: Trigger = serde_json::from_str(&r.try_get::<String, _>("trigger_def")?)?;
     let version: i64 = r.try_get("version")?;
     Ok(AutomationDetail {
         id,
@@ -103,9 +102,9 @@ pub async fn save(
     if let Some((field, message)) = draft.save_problems().into_iter().next() {
         return Err(AppError::field(field, message));
     }
-    let trigger = serde_json::to_string(&draft.trigger).map_err(|e| AppError::Internal(e.to_string()))?;
-    let conditions = serde_json::to_string(&draft.conditions).map_err(|e| AppError::Internal(e.to_string()))?;
-    let actions = serde_json::to_string(&draft.actions).map_err(|e| AppError::Internal(e.to_string()))?;
+    let trigger = serde_json::to_string(&draft.trigger)?;
+    let conditions = serde_json::to_string(&draft.conditions)?;
+    let actions = serde_json::to_string(&draft.actions)?;
     let t = ms(now());
     let actor = u.actor(request_id());
     let mut tx = st.db.begin().await?;
@@ -276,8 +275,7 @@ pub async fn set_status(u: &SessionUser, id: i64, to: AutomationStatus) -> AppRe
         return Ok(());
     }
     if to == AutomationStatus::Active {
-        let trigger: Trigger = serde_json::from_str(&r.try_get::<String, _>("trigger_def")?)
-            .map_err(|e| AppError::Internal(format!("automation {id} trigger: {e}")))?;
+        let trigger: Trigger = serde_json::from_str(&r.try_get::<String, _>("trigger_def")?)?;
         let conditions = serde_json::from_str(&r.try_get::<String, _>("conditions")?).unwrap_or_default();
         let actions: Vec<crate::domain::automation::Action> =
             serde_json::from_str(&r.try_get::<String, _>("actions")?).unwrap_or_default();

@@ -3,6 +3,7 @@
 //! so the routing simulator, the sitter's live policy warning and the
 //! server all run the same code.
 
+pub mod accounts;
 pub mod alerts;
 pub mod analytics;
 pub mod automation;

@@ -2,7 +2,7 @@
 //! function asks this; the compose box asks it too to explain itself.
 
 use crate::domain::ids::SitterId;
-use crate::domain::policy::{Hit, PolicyAction, PolicySettings};
+use crate::domain::policy::{Hit, HitKind, PolicyAction, PolicySettings};
 use crate::domain::time::BusinessTz;
 use crate::domain::windows::Window;
 use chrono::{DateTime, Utc};
@@ -166,10 +166,35 @@ pub enum PolicyOutcome {
     },
 }
 
+/// What the business's policy does with one kind of hit from this sender.
+/// Sitters follow the owner's per-kind setting, except that the core rules
+/// (phone, email) can never be only logged; owners are warned (or not);
+/// automations and the product never send past policy.
+pub fn action_for(settings: &PolicySettings, kind: HitKind, sender: Sender) -> PolicyAction {
+    match sender {
+        Sender::Sitter { .. } => {
+            let a = settings.sitter_actions.get(&kind).copied().unwrap_or(PolicyAction::Block);
+            if kind.is_core() && a == PolicyAction::Log {
+                PolicyAction::Block
+            } else {
+                a
+            }
+        }
+        Sender::Owner => {
+            if settings.owner_warnings {
+                PolicyAction::Block
+            } else {
+                PolicyAction::Log
+            }
+        }
+        Sender::Automation | Sender::System => PolicyAction::Block,
+    }
+}
+
 pub fn policy_outcome(sender: Sender, hits: &[Hit], settings: &PolicySettings) -> PolicyOutcome {
     let (mut block, mut hold, mut log) = (Vec::new(), Vec::new(), Vec::new());
     for h in hits {
-        match settings.action_for(h.kind, sender) {
+        match action_for(settings, h.kind, sender) {
             PolicyAction::Block => block.push(h.clone()),
             PolicyAction::Hold => hold.push(h.clone()),
             PolicyAction::Log => log.push(h.clone()),
@@ -309,7 +334,7 @@ pub fn recheck(c: &AtSend<'_>) -> Option<Skip> {
 mod tests {
     use super::*;
     use crate::domain::ids::WindowId;
-    use crate::domain::policy::{self, HitKind};
+    use crate::domain::policy;
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
@@ -377,6 +402,19 @@ mod tests {
         }
         let other = base(Sender::Sitter { sitter_id: SitterId(8) }, "hi", &[], &w, &s);
         assert!(matches!(check(&other), Verdict::Refused(Refusal::OutsideWindow { .. })));
+    }
+
+    #[test]
+    fn core_rules_block_sitters_even_when_set_to_log() {
+        let mut s = PolicySettings::default();
+        s.sitter_actions.insert(HitKind::Phone, PolicyAction::Log);
+        s.sitter_actions.insert(HitKind::Url, PolicyAction::Log);
+        let maya = Sender::Sitter { sitter_id: SitterId(1) };
+        assert_eq!(action_for(&s, HitKind::Phone, maya), PolicyAction::Block);
+        assert_eq!(action_for(&s, HitKind::Url, maya), PolicyAction::Log);
+        assert_eq!(action_for(&s, HitKind::Url, Sender::Automation), PolicyAction::Block);
+        s.owner_warnings = false;
+        assert_eq!(action_for(&s, HitKind::Phone, Sender::Owner), PolicyAction::Log);
     }
 
     #[test]

@@ -1,21 +1,11 @@
 //! The thread list: search, quick filters, sort, and keyset "load more".
 
-use super::page::ListState;
-use super::{list_threads, InboxFilter, InboxSort, ThreadPage, ThreadQuery, ThreadSummary};
+use super::{class_badge, list_threads, InboxFilter, InboxSort, ListState, ThreadPage, ThreadQuery, ThreadSummary};
 use crate::domain::ids::ThreadId;
-use crate::domain::numbers::NumberClass;
 use crate::live::use_live;
 use crate::shell::use_me;
 use crate::ui::{field, Badge, Tone};
 use leptos::prelude::*;
-
-pub fn class_badge(c: NumberClass) -> (Tone, &'static str) {
-    match c {
-        NumberClass::FrontDesk => (Tone::Info, "Front Desk"),
-        NumberClass::Sitter => (Tone::Brand, "Sitter"),
-        NumberClass::Pool => (Tone::Warn, "Pool"),
-    }
-}
 
 #[component]
 pub fn ThreadList(selected: Memo<Option<ThreadId>>) -> impl IntoView {

@@ -19,10 +19,32 @@ use crate::domain::outbound::{self, PolicyOutcome, Sender};
 use crate::domain::policy::{self, PolicySettings};
 use crate::domain::routing::TraceStep;
 use crate::error::AppError;
+use crate::ui::Tone;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
+/// The list's search state, shared by the list and the page.
+#[derive(Clone, Copy)]
+pub struct ListState {
+    pub filter: RwSignal<InboxFilter>,
+    pub sort: RwSignal<InboxSort>,
+    pub q: RwSignal<String>,
+    pub from: RwSignal<String>,
+    pub to: RwSignal<String>,
+    pub past: RwSignal<bool>,
+}
+
+/// How a business number's class shows beside a conversation.
+pub fn class_badge(c: NumberClass) -> (Tone, &'static str) {
+    match c {
+        NumberClass::FrontDesk => (Tone::Info, "Front Desk"),
+        NumberClass::Sitter => (Tone::Brand, "Sitter"),
+        NumberClass::Pool => (Tone::Warn, "Pool"),
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxFilter {
     #[default]
@@ -56,6 +78,7 @@ impl InboxFilter {
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum InboxSort {
     #[default]

@@ -4,21 +4,10 @@
 
 use super::list::ThreadList;
 use super::thread::ThreadPane;
-use super::{InboxFilter, InboxSort};
+use super::{InboxFilter, InboxSort, ListState};
 use crate::domain::ids::ThreadId;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The list's search state, shared by the list and the page.
-#[derive(Clone, Copy)]
-pub struct ListState {
-    pub filter: RwSignal<InboxFilter>,
-    pub sort: RwSignal<InboxSort>,
-    pub q: RwSignal<String>,
-    pub from: RwSignal<String>,
-    pub to: RwSignal<String>,
-    pub past: RwSignal<bool>,
-}
 
 #[component]
 pub fn InboxPage() -> impl IntoView {

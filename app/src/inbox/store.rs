@@ -183,57 +183,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
     }
     let needle = q.q.trim();
     if !needle.is_empty() {
-        // Sitters search exactly what they may see: first names (not a new
-        // client's), the business number, and the text of their own
-        // windows' messages as they are shown to them.
-        let sitter = match &v {
-            Viewer::Owner(_) => None,
-            Viewer::Sitter(_, sid) => Some(s.int(sid.0)),
-        };
-        let p_like = s.text(like_pattern(needle));
-        match &sitter {
-            None => {
-                s.push(&format!(" AND (LOWER(c.name) LIKE {p_like} ESCAPE '\\'"));
-                s.push(&format!(
-                    " OR EXISTS (SELECT 1 FROM assignment_windows w2 JOIN sitters s2 ON s2.id = w2.sitter_id WHERE w2.thread_id = t.id AND w2.deleted_at IS NULL AND LOWER(s2.name) LIKE {p_like} ESCAPE '\\')"
-                ));
-            }
-            Some(_) => {
-                s.push(&format!(" AND ((c.is_unknown = 0 AND LOWER(c.first_name) LIKE {p_like} ESCAPE '\\')"));
-            }
-        }
-        let terms = search_terms(needle);
-        if let Some(fts) = fts_query(st.db.kind, &terms) {
-            let p_fts = s.text(fts);
-            let mut visible = String::from("m.direction <> 'note'");
-            if let Some(p_s) = &sitter {
-                visible = sitter_visible(p_s);
-                // The words must be in the text as the sitter sees it,
-                // not only in what was hidden from them.
-                for t in &terms {
-                    let p_t = s.text(like_pattern(t));
-                    visible.push_str(&format!(" AND LOWER({}) LIKE {p_t} ESCAPE '\\'", sitter_text(p_s)));
-                }
-            }
-            match st.db.kind {
-                DbKind::Sqlite => s.push(&format!(
-                    " OR t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH {p_fts} AND m.org_id = {p_org} AND {visible})"
-                )),
-                DbKind::Postgres => s.push(&format!(
-                    " OR t.id IN (SELECT m.thread_id FROM messages m WHERE m.org_id = {p_org} AND {visible} AND m.body_tsv @@ to_tsquery('simple', {p_fts}))"
-                )),
-            };
-        }
-        let digits: String = needle.chars().filter(|c| c.is_ascii_digit()).collect();
-        if digits.len() >= 3 {
-            let p_digits = s.text(format!("%{digits}%"));
-            s.push(&format!(" OR n.e164 LIKE {p_digits}"));
-            if sitter.is_none() {
-                // Only owners may find a client by their own number.
-                s.push(&format!(" OR EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id AND cc.e164 LIKE {p_digits})"));
-            }
-        }
-        s.push(")");
+        push_search(&mut s, &v, st.db.kind, &p_org, needle);
     }
     if from.is_some() || to.is_some() {
         let lo = from.map(|d| ms(ctx.tz.start_of_day(d))).unwrap_or(0);
@@ -245,10 +195,144 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
         };
         s.push(&format!(" AND EXISTS (SELECT 1 FROM messages m WHERE m.thread_id = t.id AND m.created_at >= {p_lo} AND m.created_at < {p_hi} AND {visible})"));
     }
-    // Keyset pagination where the order allows it.
-    let cursor: Option<serde_json::Value> = q.cursor.as_deref().and_then(|c| serde_json::from_str(c).ok());
+    let offset = push_order(&mut s, q.sort, q.cursor.as_deref(), &unread_sql);
+    let p_limit = s.int(PAGE as i64 + 1);
+    s.push(&format!(" LIMIT {p_limit}"));
+    if offset > 0 {
+        let p_off = s.int(offset);
+        s.push(&format!(" OFFSET {p_off}"));
+    }
+    let rows = s.query().fetch_all(&mut *c).await?;
+    let more = rows.len() > PAGE;
+    let mut items = Vec::with_capacity(PAGE);
+    let mut last_key: Option<serde_json::Value> = None;
+    for r in rows.iter().take(PAGE) {
+        let (summary, sort_name) = summary_of(&mut c, &v, r, &ctx, now).await?;
+        let (id, at) = (summary.id.0, r.try_get::<i64, _>("last_message_at")?);
+        last_key = Some(match q.sort {
+            InboxSort::Recent => serde_json::json!([at, id]),
+            InboxSort::UnreadFirst => serde_json::json!([i64::from(summary.unread > 0), at, id]),
+            InboxSort::ClientName => serde_json::json!([sort_name, id]),
+            InboxSort::Assignment => serde_json::json!(offset + PAGE as i64),
+        });
+        items.push(summary);
+    }
+    let next_cursor = if more { last_key.map(|k| k.to_string()) } else { None };
+    let unread_threads = unread_for(&mut c, &v, now).await?;
+    Ok(ThreadPage { items, next_cursor, unread_threads })
+}
+
+/// One row of the list as this viewer sees it, and the client's name as
+/// the name sort orders it (lower case).
+async fn summary_of(
+    c: &mut AnyConnection,
+    v: &Viewer,
+    r: &sqlx::any::AnyRow,
+    ctx: &OrgContext,
+    now: DateTime<Utc>,
+) -> AppResult<(ThreadSummary, String)> {
+    let id = ThreadId(r.try_get("id")?);
+    let at: i64 = r.try_get("last_message_at")?;
+    // Mine: what came since I last read it (counted for the page's unread rows only).
+    let unread: i64 = match r.try_get::<i64, _>("my_unread")? {
+        0 => 0,
+        _ => my_unread(c, id, v.user().user_id.0).await?.max(1),
+    };
+    let name: String = r.try_get("client_name")?;
+    let first: String = r.try_get("first_name")?;
+    let unknown = r.try_get::<i64, _>("is_unknown")? == 1;
+    let class = crate::domain::numbers::NumberClass::parse(&r.try_get::<String, _>("class")?)
+        .unwrap_or(crate::domain::numbers::NumberClass::FrontDesk);
+    let number: String = r.try_get("e164")?;
+    let assigned: Option<String> = r.try_get("assigned_name")?;
+    let until: Option<i64> = r.try_get("assigned_until")?;
+    let (client, preview) = match v {
+        Viewer::Owner(_) => (name.clone(), r.try_get::<Option<String>, _>("last_message_preview")?.unwrap_or_default()),
+        Viewer::Sitter(_, sid) => (sitter_name_for(unknown, &first), sitter_preview(c, id, *sid).await?),
+    };
+    let summary = ThreadSummary {
+        id,
+        client,
+        preview,
+        when: time::relative(from_ms(at), now, ctx.tz),
+        unread,
+        assignment: assigned.map(|n| match until {
+            Some(u) => format!("{n} until {}", ctx.tz.time_relative_to(from_ms(u), now)),
+            None => n,
+        }),
+        class,
+        number: E164::from_canonical(&number).map(|e| e.display()).unwrap_or(number),
+        violations: r.try_get::<i64, _>("open_violations")? > 0,
+        failures: r.try_get::<i64, _>("failed_deliveries")? > 0,
+    };
+    Ok((summary, name.to_lowercase()))
+}
+
+/// Adds the search: a client's or sitter's name, the text of messages
+/// (full-text), or digits of a number. Sitters search exactly what they
+/// may see.
+fn push_search(s: &mut Sql, v: &Viewer, kind: DbKind, p_org: &str, needle: &str) {
+    // Sitters search exactly what they may see: first names (not a new
+    // client's), the business number, and the text of their own
+    // windows' messages as they are shown to them.
+    let sitter = match v {
+        Viewer::Owner(_) => None,
+        Viewer::Sitter(_, sid) => Some(s.int(sid.0)),
+    };
+    let p_like = s.text(like_pattern(needle));
+    match &sitter {
+        None => {
+            s.push(&format!(" AND (LOWER(c.name) LIKE {p_like} ESCAPE '\\'"));
+            s.push(&format!(
+                " OR EXISTS (SELECT 1 FROM assignment_windows w2 JOIN sitters s2 ON s2.id = w2.sitter_id WHERE w2.thread_id = t.id AND w2.deleted_at IS NULL AND LOWER(s2.name) LIKE {p_like} ESCAPE '\\')"
+            ));
+        }
+        Some(_) => {
+            s.push(&format!(" AND ((c.is_unknown = 0 AND LOWER(c.first_name) LIKE {p_like} ESCAPE '\\')"));
+        }
+    }
+    let terms = search_terms(needle);
+    if let Some(fts) = fts_query(kind, &terms) {
+        let p_fts = s.text(fts);
+        let mut visible = String::from("m.direction <> 'note'");
+        if let Some(p_s) = &sitter {
+            visible = sitter_visible(p_s);
+            // The words must be in the text as the sitter sees it,
+            // not only in what was hidden from them.
+            for t in &terms {
+                let p_t = s.text(like_pattern(t));
+                visible.push_str(&format!(" AND LOWER({}) LIKE {p_t} ESCAPE '\\'", sitter_text(p_s)));
+            }
+        }
+        match kind {
+            DbKind::Sqlite => s.push(&format!(
+                " OR t.id IN (SELECT m.thread_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH {p_fts} AND m.org_id = {p_org} AND {visible})"
+            )),
+            DbKind::Postgres => s.push(&format!(
+                " OR t.id IN (SELECT m.thread_id FROM messages m WHERE m.org_id = {p_org} AND {visible} AND m.body_tsv @@ to_tsquery('simple', {p_fts}))"
+            )),
+        };
+    }
+    let digits: String = needle.chars().filter(|c| c.is_ascii_digit()).collect();
+    if digits.len() >= 3 {
+        let p_digits = s.text(format!("%{digits}%"));
+        s.push(&format!(" OR n.e164 LIKE {p_digits}"));
+        if sitter.is_none() {
+            // Only owners may find a client by their own number.
+            s.push(&format!(
+                " OR EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id AND cc.e164 LIKE {p_digits})"
+            ));
+        }
+    }
+    s.push(")");
+}
+
+/// Adds the sort, continuing after `cursor` (keyset pagination where the
+/// order allows it); returns the offset for the sort that can't.
+fn push_order(s: &mut Sql, sort: InboxSort, cursor: Option<&str>, unread_sql: &str) -> i64 {
+    let cursor: Option<serde_json::Value> = cursor.and_then(|c| serde_json::from_str(c).ok());
     let mut offset = 0i64;
-    match q.sort {
+    match sort {
         InboxSort::Recent => {
             if let Some((at, id)) = cursor.and_then(|c| serde_json::from_value::<(i64, i64)>(c).ok()) {
                 let (pa, pi) = (s.int(at), s.int(id));
@@ -257,7 +341,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
             s.push(" ORDER BY t.last_message_at DESC, t.id DESC");
         }
         InboxSort::UnreadFirst => {
-            let u = unread_sql.as_str();
+            let u = unread_sql;
             if let Some((flag, at, id)) = cursor.and_then(|c| serde_json::from_value::<(i64, i64, i64)>(c).ok()) {
                 let (pu, pa, pi) = (s.int(flag), s.int(at), s.int(id));
                 s.push(&format!(
@@ -278,63 +362,7 @@ pub async fn list_threads(q: ThreadQuery) -> AppResult<ThreadPage> {
             s.push(" ORDER BY assigned_name ASC NULLS LAST, t.last_message_at DESC, t.id DESC");
         }
     }
-    let p_limit = s.int(PAGE as i64 + 1);
-    s.push(&format!(" LIMIT {p_limit}"));
-    if offset > 0 {
-        let p_off = s.int(offset);
-        s.push(&format!(" OFFSET {p_off}"));
-    }
-    let rows = s.query().fetch_all(&mut *c).await?;
-    let more = rows.len() > PAGE;
-    let mut items = Vec::with_capacity(PAGE);
-    let mut last_key: Option<serde_json::Value> = None;
-    for r in rows.iter().take(PAGE) {
-        let id = ThreadId(r.try_get("id")?);
-        let at: i64 = r.try_get("last_message_at")?;
-        // Mine: what came since I last read it (counted for the page's unread rows only).
-        let unread: i64 = match r.try_get::<i64, _>("my_unread")? {
-            0 => 0,
-            _ => my_unread(&mut c, id, v.user().user_id.0).await?.max(1),
-        };
-        let name: String = r.try_get("client_name")?;
-        let first: String = r.try_get("first_name")?;
-        let unknown = r.try_get::<i64, _>("is_unknown")? == 1;
-        let class = crate::domain::numbers::NumberClass::parse(&r.try_get::<String, _>("class")?)
-            .unwrap_or(crate::domain::numbers::NumberClass::FrontDesk);
-        let number: String = r.try_get("e164")?;
-        let assigned: Option<String> = r.try_get("assigned_name")?;
-        let until: Option<i64> = r.try_get("assigned_until")?;
-        let (client, preview) = match &v {
-            Viewer::Owner(_) => {
-                (name.clone(), r.try_get::<Option<String>, _>("last_message_preview")?.unwrap_or_default())
-            }
-            Viewer::Sitter(_, sid) => (sitter_name_for(unknown, &first), sitter_preview(&mut c, id, *sid).await?),
-        };
-        last_key = Some(match q.sort {
-            InboxSort::Recent => serde_json::json!([at, id.0]),
-            InboxSort::UnreadFirst => serde_json::json!([i64::from(unread > 0), at, id.0]),
-            InboxSort::ClientName => serde_json::json!([name.to_lowercase(), id.0]),
-            InboxSort::Assignment => serde_json::json!(offset + PAGE as i64),
-        });
-        items.push(ThreadSummary {
-            id,
-            client,
-            preview,
-            when: time::relative(from_ms(at), now, ctx.tz),
-            unread,
-            assignment: assigned.map(|n| match until {
-                Some(u) => format!("{n} until {}", ctx.tz.time_relative_to(from_ms(u), now)),
-                None => n,
-            }),
-            class,
-            number: E164::from_canonical(&number).map(|e| e.display()).unwrap_or(number),
-            violations: r.try_get::<i64, _>("open_violations")? > 0,
-            failures: r.try_get::<i64, _>("failed_deliveries")? > 0,
-        });
-    }
-    let next_cursor = if more { last_key.map(|k| k.to_string()) } else { None };
-    let unread_threads = unread_for(&mut c, &v, now).await?;
-    Ok(ThreadPage { items, next_cursor, unread_threads })
+    offset
 }
 
 fn sitter_name_for(unknown: bool, first: &str) -> String {
@@ -448,31 +476,6 @@ async fn my_unread(c: &mut AnyConnection, thread: ThreadId, user: i64) -> Result
     Ok(if marked { n.max(1) } else { n })
 }
 
-/// Records that `user` has read `thread` now (or marked it unread).
-pub(crate) async fn mark_read_by(
-    c: &mut AnyConnection,
-    thread: ThreadId,
-    user: i64,
-    read: bool,
-    now: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO thread_reads (thread_id, user_id, read_at, marked_unread) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (thread_id, user_id) DO UPDATE SET read_at = excluded.read_at, marked_unread = excluded.marked_unread",
-    )
-    .bind(thread.0)
-    .bind(user)
-    .bind(ms(now))
-    .bind(i16::from(!read))
-    .execute(&mut *c)
-    .await?;
-    if read {
-        // The shared count (what the API reports): texts nobody has read yet.
-        sqlx::query("UPDATE threads SET unread_count = 0 WHERE id = $1").bind(thread.0).execute(&mut *c).await?;
-    }
-    Ok(())
-}
-
 pub async fn unread_count() -> AppResult<i64> {
     let v = viewer().await?;
     let st = state()?;
@@ -529,7 +532,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
         return Err(not_yours());
     }
     let ctx = mstore::org_context(&mut c, h.org).await?;
-    let windows = mstore::windows_near(&mut c, id, now).await?;
+    let windows = mstore::windows_near(&mut c, id, now, mstore::DECISION_SPAN).await?;
     let active: Vec<_> = windows.iter().filter(|w| w.is_active_at(now)).collect();
     let (sitter, window) = match active.as_slice() {
         [w] => (
@@ -576,7 +579,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
             Some("This visit has ended, so the conversation is read-only.".into())
         }
         Viewer::Sitter(_, s) => {
-            let ws = crate::messaging::store::windows_near(&mut c, id, now).await?;
+            let ws = mstore::windows_near(&mut c, id, now, mstore::DECISION_SPAN).await?;
             let plain: Vec<crate::domain::windows::Window> = ws
                 .iter()
                 .filter_map(|w| {
@@ -865,7 +868,7 @@ pub async fn set_read(thread: ThreadId, read: bool) -> AppResult<()> {
     if was_unread == !read {
         return Ok(());
     }
-    mark_read_by(&mut tx, thread, v.user().user_id.0, read, now).await?;
+    mstore::mark_read_by(&mut tx, thread, v.user().user_id.0, read, now).await?;
     audit::append(
         &mut tx,
         v.org(),

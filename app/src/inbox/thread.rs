@@ -2,10 +2,9 @@
 //! and routing badges), retry, read state, and the compose box.
 
 use super::compose::{Compose, ComposeState};
-use super::list::class_badge;
 use super::{
-    get_thread, retry_message, routing_decision, set_read, violation_detail, MediaKind, MediaState, MessageKind,
-    MessageView, ThreadView,
+    class_badge, get_thread, retry_message, routing_decision, set_read, violation_detail, MediaKind, MediaState,
+    MessageKind, MessageView, ThreadView,
 };
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{MessageId, ThreadId};

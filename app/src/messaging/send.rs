@@ -226,143 +226,168 @@ pub async fn send_in_at(
             Ok(SendOutcome::NeedsConfirmation { hits, redacted })
         }
         Verdict::Refused(r @ (Refusal::PolicyBlocked { .. } | Refusal::PolicyHeld { .. })) => {
-            let (status, outcome, hits) = match &r {
-                Refusal::PolicyBlocked { hits } => ("blocked", "blocked", hits.clone()),
-                Refusal::PolicyHeld { hits } => ("held", "held", hits.clone()),
-                _ => unreachable!("matched above"),
-            };
-            let message_id = insert_message(tx, req, &info, status, None, &hits, now).await?;
-            let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, "open", now).await?;
-            let reason = r.message();
-            store::note(
-                tx,
-                req.org,
-                req.thread,
-                &format!("A message from {} was {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
-                now,
-            )
-            .await?;
-            let redacted = policy::redact(&req.body, &hits);
-            alerts::raise(
-                tx,
-                req.org,
-                Raise {
-                    rule: "policy_violation",
-                    cause_key: format!("policy:{violation_id}"),
-                    severity: Severity::Warning,
-                    title: format!("{} tried to share {}", req.actor.name, outbound::describe_hits(&hits)),
-                    body: format!("\"{redacted}\" was {status}. Review it in Audit → Violations."),
-                    thread_id: Some(req.thread.0),
-                    number_id: Some(info.number.id.0),
-                },
-                now,
-            )
-            .await?;
-            audit::append(
-                tx,
-                req.org,
-                &req.actor,
-                Event::new(
-                    if status == "blocked" { "policy.blocked" } else { "policy.held" },
-                    "message",
-                    message_id,
-                    format!("Message from {} {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
-                )
-                .thread(req.thread.0)
-                .message(message_id)
-                .payload(serde_json::json!({ "violation_id": violation_id, "redacted": redacted, "kinds": hits.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>() })),
-            )
-            .await?;
-            Ok(SendOutcome::Refused {
-                reason,
-                message_id: Some(MessageId(message_id)),
-                violation_id: Some(violation_id),
-            })
+            Ok(refuse_for_policy(tx, req, &info, r, now).await?)
         }
         Verdict::Refused(r) => Ok(SendOutcome::Refused { reason: r.message(), message_id: None, violation_id: None }),
         Verdict::Send { policy_overridden, logged_hits } => {
-            let automated = matches!(req.sender, Sender::Automation);
-            let scheduled = if automated {
-                automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours)
-            } else {
-                not_before.filter(|t| *t > now)
-            };
-            let message_id = insert_message(tx, req, &info, "queued", scheduled, &hits, now).await?;
-            if policy_overridden {
-                let vid = record_violation(tx, req, Some(message_id), &hits, "owner_override", "approved", now).await?;
-                audit::append(
-                    tx,
-                    req.org,
-                    &req.actor,
-                    Event::new(
-                        "policy.overridden",
-                        "message",
-                        message_id,
-                        format!("{} sent a flagged message anyway", req.actor.name),
-                    )
-                    .thread(req.thread.0)
-                    .message(message_id)
-                    .payload(serde_json::json!({ "violation_id": vid, "redacted": policy::redact(&req.body, &hits) })),
-                )
-                .await?;
-            }
-            if !logged_hits.is_empty() {
-                record_violation(tx, req, Some(message_id), &logged_hits, "logged", "open", now).await?;
-            }
-            jobs::enqueue(
-                tx,
-                NewJob::now(Some(req.org), "send", serde_json::json!({ "message_id": message_id }))
-                    .at(scheduled.unwrap_or(now))
-                    .attempts(ctx.settings.delivery.max_attempts as i64)
-                    .dedupe(format!("send:{message_id}")),
-            )
-            .await?;
-            let human = matches!(req.sender, Sender::Owner | Sender::Sitter { .. });
-            sqlx::query(
-                "UPDATE threads SET last_message_at = $1, last_message_preview = $2,
-                    awaiting_reply_since = CASE WHEN $3 = 1 THEN NULL ELSE awaiting_reply_since END
-                 WHERE id = $4",
-            )
-            .bind(ms(now))
-            .bind(req.body.chars().take(120).collect::<String>())
-            .bind(i64::from(human))
-            .bind(req.thread.0)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("UPDATE numbers SET last_used_at = $1 WHERE id = $2")
-                .bind(ms(now))
-                .bind(info.number.id.0)
-                .execute(&mut **tx)
-                .await?;
-            // Whoever answers has read the thread; nobody else's unread changes.
-            if let (true, Some(user), false) =
-                (human, req.actor.id, req.actor.kind == crate::domain::roles::ActorKind::ApiKey)
-            {
-                crate::inbox::store::mark_read_by(tx, req.thread, user, true, now).await?;
-            }
-            let summary = match scheduled {
-                Some(t) => format!(
-                    "{} queued a text to {} for {} (quiet hours)",
-                    req.actor.name,
-                    info.to.display(),
-                    ctx.tz.date_time(t)
-                ),
-                None => format!("{} queued a text from {}", req.actor.name, info.number.e164.display()),
-            };
-            audit::append(
-                tx,
-                req.org,
-                &req.actor,
-                Event::new("message.queued", "message", message_id, summary)
-                    .thread(req.thread.0)
-                    .message(message_id)
-                    .number(info.number.id.0)
-                    .payload(serde_json::json!({ "client_id": info.client_id, "segments": sms::analyze(&req.body).segments, "scheduled_for": scheduled.map(ms) })),
-            )
-            .await?;
-            Ok(SendOutcome::Queued { message_id: MessageId(message_id), scheduled_for: scheduled })
+            Ok(queue(tx, req, &info, &ctx, &hits, policy_overridden, &logged_hits, not_before, now).await?)
         }
     }
+}
+
+/// A text the policy blocked or held: stored (never sent) with its
+/// violation, a note, an alert and the audit event.
+async fn refuse_for_policy(
+    tx: &mut Tx,
+    req: &SendRequest,
+    info: &ThreadInfo,
+    r: Refusal,
+    now: DateTime<Utc>,
+) -> Result<SendOutcome, sqlx::Error> {
+    let (status, outcome, hits) = match &r {
+        Refusal::PolicyBlocked { hits } => ("blocked", "blocked", hits.clone()),
+        Refusal::PolicyHeld { hits } => ("held", "held", hits.clone()),
+        _ => unreachable!("matched above"),
+    };
+    let message_id = insert_message(tx, req, info, status, None, &hits, now).await?;
+    let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, "open", now).await?;
+    let reason = r.message();
+    store::note(
+        tx,
+        req.org,
+        req.thread,
+        &format!("A message from {} was {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
+        now,
+    )
+    .await?;
+    let redacted = policy::redact(&req.body, &hits);
+    alerts::raise(
+        tx,
+        req.org,
+        Raise {
+            rule: "policy_violation",
+            cause_key: format!("policy:{violation_id}"),
+            severity: Severity::Warning,
+            title: format!("{} tried to share {}", req.actor.name, outbound::describe_hits(&hits)),
+            body: format!("\"{redacted}\" was {status}. Review it in Audit → Violations."),
+            thread_id: Some(req.thread.0),
+            number_id: Some(info.number.id.0),
+        },
+        now,
+    )
+    .await?;
+    audit::append(
+        tx,
+        req.org,
+        &req.actor,
+        Event::new(
+            if status == "blocked" { "policy.blocked" } else { "policy.held" },
+            "message",
+            message_id,
+            format!("Message from {} {status}: {}", req.actor.name, outbound::describe_hits(&hits)),
+        )
+        .thread(req.thread.0)
+        .message(message_id)
+        .payload(serde_json::json!({ "violation_id": violation_id, "redacted": redacted, "kinds": hits.iter().map(|h| h.kind.as_str()).collect::<Vec<_>>() })),
+    )
+    .await?;
+    Ok(SendOutcome::Refused { reason, message_id: Some(MessageId(message_id)), violation_id: Some(violation_id) })
+}
+
+/// A text that may go: stored as queued (held for quiet hours when an
+/// automation sends it, or until `not_before`), its delivery job queued,
+/// the thread and number touched, and its audit event.
+#[allow(clippy::too_many_arguments)]
+async fn queue(
+    tx: &mut Tx,
+    req: &SendRequest,
+    info: &ThreadInfo,
+    ctx: &OrgContext,
+    hits: &[Hit],
+    policy_overridden: bool,
+    logged_hits: &[Hit],
+    not_before: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<SendOutcome, sqlx::Error> {
+    let automated = matches!(req.sender, Sender::Automation);
+    let scheduled = if automated {
+        automation::defer_until(now, ctx.tz, ctx.settings.quiet_hours)
+    } else {
+        not_before.filter(|t| *t > now)
+    };
+    let message_id = insert_message(tx, req, info, "queued", scheduled, hits, now).await?;
+    if policy_overridden {
+        let vid = record_violation(tx, req, Some(message_id), hits, "owner_override", "approved", now).await?;
+        audit::append(
+            tx,
+            req.org,
+            &req.actor,
+            Event::new(
+                "policy.overridden",
+                "message",
+                message_id,
+                format!("{} sent a flagged message anyway", req.actor.name),
+            )
+            .thread(req.thread.0)
+            .message(message_id)
+            .payload(serde_json::json!({ "violation_id": vid, "redacted": policy::redact(&req.body, hits) })),
+        )
+        .await?;
+    }
+    if !logged_hits.is_empty() {
+        record_violation(tx, req, Some(message_id), logged_hits, "logged", "open", now).await?;
+    }
+    jobs::enqueue(
+        tx,
+        NewJob::now(Some(req.org), "send", serde_json::json!({ "message_id": message_id }))
+            .at(scheduled.unwrap_or(now))
+            .attempts(ctx.settings.delivery.max_attempts as i64)
+            .dedupe(format!("send:{message_id}")),
+    )
+    .await?;
+    let human = matches!(req.sender, Sender::Owner | Sender::Sitter { .. });
+    sqlx::query(
+        "UPDATE threads SET last_message_at = $1, last_message_preview = $2,
+            awaiting_reply_since = CASE WHEN $3 = 1 THEN NULL ELSE awaiting_reply_since END
+         WHERE id = $4",
+    )
+    .bind(ms(now))
+    .bind(req.body.chars().take(120).collect::<String>())
+    .bind(i64::from(human))
+    .bind(req.thread.0)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE numbers SET last_used_at = $1 WHERE id = $2")
+        .bind(ms(now))
+        .bind(info.number.id.0)
+        .execute(&mut **tx)
+        .await?;
+    // Whoever answers has read the thread; nobody else's unread changes.
+    if let (true, Some(user), false) = (human, req.actor.id, req.actor.kind == crate::domain::roles::ActorKind::ApiKey)
+    {
+        super::store::mark_read_by(tx, req.thread, user, true, now).await?;
+    }
+    let summary = match scheduled {
+        Some(t) => format!(
+            "{} queued a text to {} for {} (quiet hours)",
+            req.actor.name,
+            info.to.display(),
+            ctx.tz.date_time(t)
+        ),
+        None => format!("{} queued a text from {}", req.actor.name, info.number.e164.display()),
+    };
+    audit::append(
+        tx,
+        req.org,
+        &req.actor,
+        Event::new("message.queued", "message", message_id, summary)
+            .thread(req.thread.0)
+            .message(message_id)
+            .number(info.number.id.0)
+            .payload(serde_json::json!({ "client_id": info.client_id, "segments": sms::analyze(&req.body).segments, "scheduled_for": scheduled.map(ms) })),
+    )
+    .await?;
+    Ok(SendOutcome::Queued { message_id: MessageId(message_id), scheduled_for: scheduled })
 }
 
 #[allow(clippy::too_many_arguments)]

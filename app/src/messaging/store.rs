@@ -353,12 +353,17 @@ pub async fn set_opt_out(
     Ok(())
 }
 
-/// The assignment windows of a thread (not deleted) within a week of `at`:
-/// enough for the decision and for its reason ("Maya's window starts at…").
+/// A week either side of a moment: enough windows for a routing decision
+/// and for its reason ("Maya's window starts at…").
+pub const DECISION_SPAN: Duration = Duration::days(7);
+
+/// The assignment windows of a thread (not deleted) that overlap `span`
+/// either side of `at`, in start order.
 pub async fn windows_near(
     c: &mut AnyConnection,
     thread: ThreadId,
     at: DateTime<Utc>,
+    span: Duration,
 ) -> Result<Vec<WindowSnapshot>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT w.id, w.sitter_id, s.first_name, s.active, w.starts_at, w.ends_at
@@ -367,8 +372,8 @@ pub async fn windows_near(
          ORDER BY w.starts_at, w.id",
     )
     .bind(thread.0)
-    .bind(ms(at - Duration::days(7)))
-    .bind(ms(at + Duration::days(7)))
+    .bind(ms(at - span))
+    .bind(ms(at + span))
     .fetch_all(&mut *c)
     .await?;
     rows.iter()
@@ -457,7 +462,9 @@ pub async fn snapshot(
     opted_out: bool,
 ) -> Result<RoutingSnapshot, sqlx::Error> {
     let (participants, windows, overrides, id) = match thread {
-        Some(t) => (participants(c, t).await?, windows_near(c, t, at).await?, overrides_at(c, t, at).await?, t),
+        Some(t) => {
+            (participants(c, t).await?, windows_near(c, t, at, DECISION_SPAN).await?, overrides_at(c, t, at).await?, t)
+        }
         None => (Vec::new(), Vec::new(), Vec::new(), ThreadId(0)),
     };
     let client_name = match thread {
@@ -539,4 +546,30 @@ pub async fn hookup_base_of(
             .transpose()?
             .flatten();
     Ok(base.unwrap_or_else(|| default.to_string()))
+}
+
+/// Records that `user` has read `thread` now (or marked it unread);
+/// reading it also clears the shared count of texts nobody has read.
+pub async fn mark_read_by(
+    c: &mut AnyConnection,
+    thread: ThreadId,
+    user: i64,
+    read: bool,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO thread_reads (thread_id, user_id, read_at, marked_unread) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (thread_id, user_id) DO UPDATE SET read_at = excluded.read_at, marked_unread = excluded.marked_unread",
+    )
+    .bind(thread.0)
+    .bind(user)
+    .bind(ms(now))
+    .bind(i16::from(!read))
+    .execute(&mut *c)
+    .await?;
+    if read {
+        // The shared count (what the API reports): texts nobody has read yet.
+        sqlx::query("UPDATE threads SET unread_count = 0 WHERE id = $1").bind(thread.0).execute(&mut *c).await?;
+    }
+    Ok(())
 }

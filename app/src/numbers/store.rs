@@ -10,7 +10,7 @@ use crate::domain::phone::E164;
 use crate::domain::provider_errors;
 use crate::domain::time::relative;
 use crate::error::AppResult;
-use crate::messaging::provider::{self, Provider};
+use crate::messaging::provider;
 use crate::messaging::store::{self as mstore, OrgContext};
 use crate::platform::audit::{self, Event};
 use crate::platform::ctx::request_id;
@@ -459,19 +459,21 @@ struct ThreadToMove {
     existing: Option<i64>,
 }
 
+struct QuarantinePlan {
+    until: DateTime<Utc>,
+    reason: numbers::QuarantineReason,
+    note: String,
+    dest: Option<ThreadMove>,
+    dest_display: String,
+    moves: Vec<ThreadToMove>,
+    /// The destination becomes this sitter's number.
+    dest_sitter: Option<i64>,
+    /// Windows closed because their conversations go to the owner inbox: (id, starts_at).
+    close: Vec<(i64, i64)>,
+}
+
 enum Change {
-    Quarantine {
-        until: DateTime<Utc>,
-        reason: numbers::QuarantineReason,
-        note: String,
-        dest: Option<ThreadMove>,
-        dest_display: String,
-        moves: Vec<ThreadToMove>,
-        /// The destination becomes this sitter's number.
-        dest_sitter: Option<i64>,
-        /// Windows closed because their conversations go to the owner inbox: (id, starts_at).
-        close: Vec<(i64, i64)>,
-    },
+    Quarantine(QuarantinePlan),
     ReleaseFromQuarantine,
     ReleaseToPool,
     KeepQuarantined {
@@ -566,7 +568,6 @@ async fn plan_for(
     now: DateTime<Utc>,
     leaving: bool,
 ) -> AppResult<Plan> {
-    let tz = ctx.tz;
     let all = number_facts(c, ctx.id).await?;
     let n = all
         .iter()
@@ -575,263 +576,333 @@ async fn plan_for(
         .ok_or_else(|| AppError::NotFound("That number isn't in your inventory.".into()))?;
     let shown = n.e164.display();
     let windows = unfinished_windows(c, ctx.id, now).await?;
+    let p = PlanInput { ctx, n: &n, all: &all, windows: &windows, now, leaving, shown: &shown };
     let mut lines = Vec::new();
     let change = match action {
-        NumberAction::Quarantine { reason, note } => {
-            let until =
-                numbers::quarantine(&n, &all, *reason, note, now, ctx.settings.cooldown_days).map_err(refuse)?;
-            let reason = reason.ok_or_else(|| refuse(numbers::LifecycleError::ReasonMissing))?;
-            // Pool numbers lent to an unfinished booking aren't free to take over.
-            let candidates: Vec<NumberFacts> = all
-                .iter()
-                .filter(|o| !(o.class == NumberClass::Pool && windows.contains_key(&o.id.0)))
-                .cloned()
-                .collect();
-            // A leaving sitter's numbers all go; a released number is gone:
-            // their conversations go to the owner inbox on a Front Desk number.
-            let dest = if leaving {
-                candidates
-                    .iter()
-                    .filter(|o| o.id != n.id && o.class == NumberClass::FrontDesk && o.status == NumberStatus::Active)
-                    .min_by(|a, b| a.e164.cmp(&b.e164))
-                    .map(|fd| ThreadMove::ToOwnerInbox(fd.id))
-            } else {
-                numbers::quarantine_destination(&n, &candidates, now)
-            };
-            lines.push(format!(
-                "{shown} goes into quarantine until {} ({}): nobody gets it before then, and the cooldown can't be shortened.",
-                tz.date(until),
-                plural(ctx.settings.cooldown_days as usize, "day", "days")
-            ));
-            lines.push(format!(
-                "Reason recorded: {}{}.",
-                reason.label(),
-                Some(note.trim()).filter(|t| !t.is_empty()).map(|t| format!(" — {t}")).unwrap_or_default()
-            ));
-            let threads = current_threads(c, n.id).await?;
-            let dest_id = match &dest {
-                Some(ThreadMove::ToNumber(d)) | Some(ThreadMove::ToOwnerInbox(d)) => Some(*d),
-                None => None,
-            };
-            let dest_display =
-                dest_id.and_then(|d| all.iter().find(|o| o.id == d)).map(|o| o.e164.display()).unwrap_or_default();
-            let mut moves = Vec::new();
-            for (tid, client, name) in &threads {
-                let existing = match dest_id {
-                    Some(d) => sqlx::query("SELECT id FROM threads WHERE client_id = $1 AND number_id = $2")
-                        .bind(client)
-                        .bind(d.0)
-                        .fetch_optional(&mut *c)
-                        .await?
-                        .map(|r| r.try_get::<i64, _>("id"))
-                        .transpose()?,
-                    None => None,
-                };
-                moves.push(ThreadToMove { id: *tid, client: name.clone(), existing });
-            }
-            let who: Vec<String> = moves.iter().map(|m| m.client.clone()).collect();
-            let mut dest_sitter = None;
-            let mut close = Vec::new();
-            match (&dest, moves.is_empty()) {
-                (_, true) => lines.push("No conversations use it, so nothing moves.".into()),
-                (Some(ThreadMove::ToNumber(_)), false) => {
-                    let class = n.class.label();
-                    if n.class == NumberClass::Sitter && !leaving {
-                        dest_sitter = n.sitter_id.map(|s| s.0);
-                    }
-                    lines.push(format!(
-                        "{} {} to {dest_display}, another {class} number: {}. Their history comes along.",
-                        plural(moves.len(), "conversation", "conversations"),
-                        if moves.len() == 1 { "moves" } else { "move" },
-                        names(&who)
-                    ));
-                }
-                (Some(ThreadMove::ToOwnerInbox(_)), false) => {
-                    let moving = format!(
-                        "{} {} to the owner inbox on the Front Desk number {dest_display}: {}.",
-                        plural(moves.len(), "conversation", "conversations"),
-                        if moves.len() == 1 { "moves" } else { "move" },
-                        names(&who)
-                    );
-                    lines.push(if leaving {
-                        moving
-                    } else {
-                        format!("No other {} number is free, so {moving}", n.class.label())
-                    });
-                    let ids = moves.iter().map(|m| m.id.to_string()).collect::<Vec<_>>().join(", ");
-                    close = sqlx::query(&format!(
-                        "SELECT id, starts_at FROM assignment_windows WHERE thread_id IN ({ids}) AND deleted_at IS NULL AND ends_at > $1"
-                    ))
-                    .bind(ms(now))
-                    .fetch_all(&mut *c)
-                    .await?
-                    .iter()
-                    .map(|r| Ok((r.try_get("id")?, r.try_get("starts_at")?)))
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-                    if !close.is_empty() {
-                        lines.push(format!(
-                            "{} on them close (the owner answers those clients); book them again in Assignments.",
-                            plural(close.len(), "open window", "open windows")
-                        ));
-                    }
-                }
-                (None, false) => lines.push(format!(
-                    "There's no Front Desk number to move {} to: texts to {shown} reach the owner inbox, but replies wait until you add one.",
-                    plural(moves.len(), "conversation", "conversations")
-                )),
-            }
-            if let (Some(s), Some(_)) = (dest_sitter, &dest) {
-                if let Some(r) = sitter_row(c, ctx.id, s).await? {
-                    let first: String = r.try_get("first_name")?;
-                    lines.push(format!("{dest_display} becomes {first}'s number from now on."));
-                }
-            }
-            let merged = moves.iter().filter(|m| m.existing.is_some()).count();
-            if merged > 0 {
-                lines.push(format!(
-                    "{} already had a conversation on {dest_display}; they continue there and the old one stays readable.",
-                    plural(merged, "client", "clients")
-                ));
-            }
-            if !moves.is_empty() {
-                lines.push("Each moved conversation gets a note saying why.".into());
-            }
-            Change::Quarantine {
-                until,
-                reason,
-                note: note.trim().to_string(),
-                dest,
-                dest_display,
-                moves,
-                dest_sitter,
-                close,
-            }
-        }
-        NumberAction::ReleaseFromQuarantine => {
-            numbers::release_from_quarantine(&n, now, tz).map_err(refuse)?;
-            lines.push(format!("{shown} leaves quarantine and joins the pool: one-time bookings can borrow it."));
-            lines.push("Its old conversations stay readable; someone who texts it now reaches the owner inbox until it is lent again.".into());
-            Change::ReleaseFromQuarantine
-        }
-        NumberAction::KeepQuarantined { keep } => {
-            if n.status != NumberStatus::Quarantined {
-                return Err(refuse(numbers::LifecycleError::NotQuarantined(shown)));
-            }
-            let until = n.cooldown_until.map(|u| tz.date(u)).unwrap_or_else(|| "the end of its cooldown".into());
-            lines.push(if *keep {
-                format!("{shown} stays quarantined after its cooldown ends ({until}); only releasing it by hand brings it back.")
-            } else {
-                format!("{shown} returns to the pool by itself when its cooldown ends ({until}).")
-            });
-            Change::KeepQuarantined { keep: *keep }
-        }
-        NumberAction::ReleaseToProvider => {
-            numbers::release_to_provider(&n, &all).map_err(refuse)?;
-            no_open_windows(&shown, windows.get(&id))?;
-            let cost: Option<i64> = sqlx::query("SELECT monthly_cost_cents FROM numbers WHERE id = $1")
-                .bind(id)
-                .fetch_one(&mut *c)
-                .await?
-                .try_get("monthly_cost_cents")?;
-            lines.push(format!(
-                "{shown} goes back to the provider: it stops receiving texts at once, and someone else may buy it."
-            ));
-            lines.push(match cost {
-                Some(cents) => format!("Saves {} a month.", money(cents)),
-                None => "Its monthly cost isn't known, so the saving can't be shown.".into(),
-            });
-            let carried = current_threads(c, n.id).await?;
-            let moves = if n.status == NumberStatus::Active && !carried.is_empty() {
-                let q = NumberAction::Quarantine {
-                    reason: Some(numbers::QuarantineReason::ManualReview),
-                    note: "released to the provider".into(),
-                };
-                let q = Box::pin(plan_for(c, ctx, id, &q, now, true)).await?;
-                lines.extend(
-                    q.lines
-                        .iter()
-                        .filter(|l| !l.contains("goes into quarantine") && !l.starts_with("Reason recorded"))
-                        .cloned(),
-                );
-                Some(Box::new(q))
-            } else {
-                lines.push(match carried.len() {
-                    0 => "No conversations use it now; its old ones stay readable.".to_string(),
-                    k => format!(
-                        "{} still on it can't be answered from it any more (no other number could take them); they stay readable.",
-                        plural(k, "conversation", "conversations")
-                    ),
-                });
-                None
-            };
-            lines.push("This can't be undone from Leashline.".into());
-            Change::Release { moves, cost }
-        }
-        NumberAction::ReleaseToPool => {
-            numbers::release_to_pool(&n, now, tz).map_err(refuse)?;
-            no_open_windows(&shown, windows.get(&id))?;
-            match n.sitter_id {
-                Some(s) => {
-                    let first = match sitter_row(c, ctx.id, s.0).await? {
-                        Some(r) => r.try_get::<String, _>("first_name")?,
-                        None => "The sitter".into(),
-                    };
-                    lines.push(format!(
-                        "{shown} stops being {first}'s number and joins the pool: one-time bookings can borrow it."
-                    ));
-                    lines.push(format!("{first} has no sitter number until you assign one."));
-                }
-                None => lines.push(format!("{shown} joins the pool: one-time bookings can borrow it.")),
-            }
-            let threads = current_threads(c, n.id).await?.len();
-            if threads > 0 {
-                lines.push(format!(
-                    "Its {} stay readable; a client who texts it again reaches the owner inbox and is told to text the Front Desk.",
-                    plural(threads, "conversation", "conversations")
-                ));
-            }
-            Change::ReleaseToPool
-        }
+        NumberAction::Quarantine { reason, note } => plan_quarantine(c, &p, reason, note, &mut lines).await?,
+        NumberAction::ReleaseFromQuarantine => plan_release_from_quarantine(&p, &mut lines)?,
+        NumberAction::KeepQuarantined { keep } => plan_keep_quarantined(&p, *keep, &mut lines)?,
+        NumberAction::ReleaseToProvider => plan_release_to_provider(c, &p, &mut lines).await?,
+        NumberAction::ReleaseToPool => plan_release_to_pool(c, &p, &mut lines).await?,
         NumberAction::AssignToSitter { sitter, confirm_unregistered } => {
-            let r = sitter_row(c, ctx.id, *sitter)
-                .await?
-                .ok_or_else(|| AppError::field("sitter", "Pick a sitter from the list."))?;
-            let (name, first): (String, String) = (r.try_get("name")?, r.try_get("first_name")?);
-            if r.try_get::<i64, _>("active")? != 1 {
-                return Err(refuse(format!("{name} is inactive. Activate them in People first.")));
-            }
-            if n.sitter_id == Some(SitterId(*sitter)) && n.class == NumberClass::Sitter {
-                return Err(refuse(format!("{shown} is already {first}'s number.")));
-            }
-            if let (Some(other), NumberClass::Sitter) = (n.sitter_id, n.class) {
-                let holder = match sitter_row(c, ctx.id, other.0).await? {
-                    Some(r) => r.try_get::<String, _>("first_name")?,
-                    None => "another sitter".into(),
-                };
-                return Err(refuse(format!("{shown} is {holder}'s number. Release it to the pool first.")));
-            }
-            numbers::assign_to_sitter(&n, SitterId(*sitter), &first, &all, now, tz, *confirm_unregistered)
-                .map_err(refuse)?;
-            if let (NumberClass::Pool, Some(w)) = (n.class, windows.get(&id)) {
-                let (client, until) = &w[0];
-                return Err(refuse(format!(
-                    "{shown} is lent to {client}'s booking until {}. It can be given to a sitter after that.",
-                    tz.date_time(from_ms(*until))
-                )));
-            }
-            lines.push(format!("{shown} becomes {first}'s number: clients in {first}'s weekly bookings text it."));
-            if n.class == NumberClass::Pool {
-                lines.push("It leaves the pool; its past loans stay readable.".into());
-            }
-            if n.registration == Registration::Unregistered {
-                lines.push(format!(
-                    "{shown} isn't registered with the carriers (A2P 10DLC): texts from it may be filtered until it is."
-                ));
-            }
-            Change::Assign { sitter: *sitter, sitter_name: name }
+            plan_assign(c, &p, sitter, confirm_unregistered, &mut lines).await?
         }
     };
     Ok(Plan { number: n, lines, change })
+}
+
+/// What every action's plan reads.
+#[derive(Clone, Copy)]
+struct PlanInput<'a> {
+    ctx: &'a OrgContext,
+    n: &'a NumberFacts,
+    all: &'a [NumberFacts],
+    windows: &'a HashMap<i64, Vec<(String, i64)>>,
+    now: DateTime<Utc>,
+    leaving: bool,
+    shown: &'a str,
+}
+
+/// Quarantine: where its conversations go, which windows close, and what
+/// the owner is told.
+async fn plan_quarantine(
+    c: &mut AnyConnection,
+    p: &PlanInput<'_>,
+    reason: &Option<numbers::QuarantineReason>,
+    note: &str,
+    lines: &mut Vec<String>,
+) -> AppResult<Change> {
+    let PlanInput { ctx, n, all, windows, now, leaving, shown, .. } = *p;
+    let tz = ctx.tz;
+    let until = numbers::quarantine(n, all, *reason, note, now, ctx.settings.cooldown_days).map_err(refuse)?;
+    let reason = reason.ok_or_else(|| refuse(numbers::LifecycleError::ReasonMissing))?;
+    // Pool numbers lent to an unfinished booking aren't free to take over.
+    let candidates: Vec<NumberFacts> =
+        all.iter().filter(|o| !(o.class == NumberClass::Pool && windows.contains_key(&o.id.0))).cloned().collect();
+    // A leaving sitter's numbers all go; a released number is gone:
+    // their conversations go to the owner inbox on a Front Desk number.
+    let dest = if leaving {
+        candidates
+            .iter()
+            .filter(|o| o.id != n.id && o.class == NumberClass::FrontDesk && o.status == NumberStatus::Active)
+            .min_by(|a, b| a.e164.cmp(&b.e164))
+            .map(|fd| ThreadMove::ToOwnerInbox(fd.id))
+    } else {
+        numbers::quarantine_destination(n, &candidates, now)
+    };
+    lines.push(format!(
+        "{shown} goes into quarantine until {} ({}): nobody gets it before then, and the cooldown can't be shortened.",
+        tz.date(until),
+        plural(ctx.settings.cooldown_days as usize, "day", "days")
+    ));
+    lines.push(format!(
+        "Reason recorded: {}{}.",
+        reason.label(),
+        Some(note.trim()).filter(|t| !t.is_empty()).map(|t| format!(" — {t}")).unwrap_or_default()
+    ));
+    let dest_id = match &dest {
+        Some(ThreadMove::ToNumber(d)) | Some(ThreadMove::ToOwnerInbox(d)) => Some(*d),
+        None => None,
+    };
+    let dest_display =
+        dest_id.and_then(|d| all.iter().find(|o| o.id == d)).map(|o| o.e164.display()).unwrap_or_default();
+    let moves = threads_to_move(c, n.id, dest_id).await?;
+    let who: Vec<String> = moves.iter().map(|m| m.client.clone()).collect();
+    let mut dest_sitter = None;
+    let mut close = Vec::new();
+    match (&dest, moves.is_empty()) {
+        (_, true) => lines.push("No conversations use it, so nothing moves.".into()),
+        (Some(ThreadMove::ToNumber(_)), false) => {
+            let class = n.class.label();
+            if n.class == NumberClass::Sitter && !leaving {
+                dest_sitter = n.sitter_id.map(|s| s.0);
+            }
+            lines.push(format!(
+                "{} {} to {dest_display}, another {class} number: {}. Their history comes along.",
+                plural(moves.len(), "conversation", "conversations"),
+                if moves.len() == 1 { "moves" } else { "move" },
+                names(&who)
+            ));
+        }
+        (Some(ThreadMove::ToOwnerInbox(_)), false) => {
+            let moving = format!(
+                "{} {} to the owner inbox on the Front Desk number {dest_display}: {}.",
+                plural(moves.len(), "conversation", "conversations"),
+                if moves.len() == 1 { "moves" } else { "move" },
+                names(&who)
+            );
+            lines.push(if leaving {
+                moving
+            } else {
+                format!("No other {} number is free, so {moving}", n.class.label())
+            });
+            let ids = moves.iter().map(|m| m.id.to_string()).collect::<Vec<_>>().join(", ");
+            close = sqlx::query(&format!(
+                "SELECT id, starts_at FROM assignment_windows WHERE thread_id IN ({ids}) AND deleted_at IS NULL AND ends_at > $1"
+            ))
+            .bind(ms(now))
+            .fetch_all(&mut *c)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("id")?, r.try_get("starts_at")?)))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            if !close.is_empty() {
+                lines.push(format!(
+                    "{} on them close (the owner answers those clients); book them again in Assignments.",
+                    plural(close.len(), "open window", "open windows")
+                ));
+            }
+        }
+        (None, false) => lines.push(format!(
+            "There's no Front Desk number to move {} to: texts to {shown} reach the owner inbox, but replies wait until you add one.",
+            plural(moves.len(), "conversation", "conversations")
+        )),
+    }
+    if let (Some(s), Some(_)) = (dest_sitter, &dest) {
+        if let Some(r) = sitter_row(c, ctx.id, s).await? {
+            let first: String = r.try_get("first_name")?;
+            lines.push(format!("{dest_display} becomes {first}'s number from now on."));
+        }
+    }
+    let merged = moves.iter().filter(|m| m.existing.is_some()).count();
+    if merged > 0 {
+        lines.push(format!(
+            "{} already had a conversation on {dest_display}; they continue there and the old one stays readable.",
+            plural(merged, "client", "clients")
+        ));
+    }
+    if !moves.is_empty() {
+        lines.push("Each moved conversation gets a note saying why.".into());
+    }
+    Ok(Change::Quarantine(QuarantinePlan {
+        until,
+        reason,
+        note: note.trim().to_string(),
+        dest,
+        dest_display,
+        moves,
+        dest_sitter,
+        close,
+    }))
+}
+
+/// The number's current conversations, each with the one its client
+/// already has on `dest` (they continue there), if any.
+async fn threads_to_move(
+    c: &mut AnyConnection,
+    number: NumberId,
+    dest: Option<NumberId>,
+) -> Result<Vec<ThreadToMove>, sqlx::Error> {
+    let mut moves = Vec::new();
+    for (tid, client, name) in current_threads(c, number).await? {
+        let existing = match dest {
+            Some(d) => sqlx::query("SELECT id FROM threads WHERE client_id = $1 AND number_id = $2")
+                .bind(client)
+                .bind(d.0)
+                .fetch_optional(&mut *c)
+                .await?
+                .map(|r| r.try_get::<i64, _>("id"))
+                .transpose()?,
+            None => None,
+        };
+        moves.push(ThreadToMove { id: tid, client: name, existing });
+    }
+    Ok(moves)
+}
+
+fn plan_release_from_quarantine(p: &PlanInput<'_>, lines: &mut Vec<String>) -> AppResult<Change> {
+    let PlanInput { ctx, n, now, shown, .. } = *p;
+    numbers::release_from_quarantine(n, now, ctx.tz).map_err(refuse)?;
+    lines.push(format!("{shown} leaves quarantine and joins the pool: one-time bookings can borrow it."));
+    lines.push(
+        "Its old conversations stay readable; someone who texts it now reaches the owner inbox until it is lent again."
+            .into(),
+    );
+    Ok(Change::ReleaseFromQuarantine)
+}
+
+fn plan_keep_quarantined(p: &PlanInput<'_>, keep: bool, lines: &mut Vec<String>) -> AppResult<Change> {
+    let PlanInput { ctx, n, shown, .. } = *p;
+    let tz = ctx.tz;
+    if n.status != NumberStatus::Quarantined {
+        return Err(refuse(numbers::LifecycleError::NotQuarantined(shown.to_string())));
+    }
+    let until = n.cooldown_until.map(|u| tz.date(u)).unwrap_or_else(|| "the end of its cooldown".into());
+    lines.push(if keep {
+        format!(
+            "{shown} stays quarantined after its cooldown ends ({until}); only releasing it by hand brings it back."
+        )
+    } else {
+        format!("{shown} returns to the pool by itself when its cooldown ends ({until}).")
+    });
+    Ok(Change::KeepQuarantined { keep })
+}
+
+/// Back to the provider: an active number's conversations move first, as
+/// in a quarantine.
+async fn plan_release_to_provider(
+    c: &mut AnyConnection,
+    p: &PlanInput<'_>,
+    lines: &mut Vec<String>,
+) -> AppResult<Change> {
+    let PlanInput { ctx, n, all, windows, now, shown, .. } = *p;
+    let id = n.id.0;
+    numbers::release_to_provider(n, all).map_err(refuse)?;
+    no_open_windows(shown, windows.get(&id))?;
+    let cost: Option<i64> = sqlx::query("SELECT monthly_cost_cents FROM numbers WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *c)
+        .await?
+        .try_get("monthly_cost_cents")?;
+    lines.push(format!(
+        "{shown} goes back to the provider: it stops receiving texts at once, and someone else may buy it."
+    ));
+    lines.push(match cost {
+        Some(cents) => format!("Saves {} a month.", money(cents)),
+        None => "Its monthly cost isn't known, so the saving can't be shown.".into(),
+    });
+    let carried = current_threads(c, n.id).await?;
+    let moves = if n.status == NumberStatus::Active && !carried.is_empty() {
+        let q = NumberAction::Quarantine {
+            reason: Some(numbers::QuarantineReason::ManualReview),
+            note: "released to the provider".into(),
+        };
+        let q = Box::pin(plan_for(c, ctx, id, &q, now, true)).await?;
+        lines.extend(
+            q.lines
+                .iter()
+                .filter(|l| !l.contains("goes into quarantine") && !l.starts_with("Reason recorded"))
+                .cloned(),
+        );
+        Some(Box::new(q))
+    } else {
+        lines.push(match carried.len() {
+            0 => "No conversations use it now; its old ones stay readable.".to_string(),
+            k => format!(
+                "{} still on it can't be answered from it any more (no other number could take them); they stay readable.",
+                plural(k, "conversation", "conversations")
+            ),
+        });
+        None
+    };
+    lines.push("This can't be undone from Leashline.".into());
+    Ok(Change::Release { moves, cost })
+}
+
+async fn plan_release_to_pool(c: &mut AnyConnection, p: &PlanInput<'_>, lines: &mut Vec<String>) -> AppResult<Change> {
+    let PlanInput { ctx, n, windows, now, shown, .. } = *p;
+    let tz = ctx.tz;
+    let id = n.id.0;
+    numbers::release_to_pool(n, now, tz).map_err(refuse)?;
+    no_open_windows(shown, windows.get(&id))?;
+    match n.sitter_id {
+        Some(s) => {
+            let first = match sitter_row(c, ctx.id, s.0).await? {
+                Some(r) => r.try_get::<String, _>("first_name")?,
+                None => "The sitter".into(),
+            };
+            lines.push(format!(
+                "{shown} stops being {first}'s number and joins the pool: one-time bookings can borrow it."
+            ));
+            lines.push(format!("{first} has no sitter number until you assign one."));
+        }
+        None => lines.push(format!("{shown} joins the pool: one-time bookings can borrow it.")),
+    }
+    let threads = current_threads(c, n.id).await?.len();
+    if threads > 0 {
+        lines.push(format!(
+            "Its {} stay readable; a client who texts it again reaches the owner inbox and is told to text the Front Desk.",
+            plural(threads, "conversation", "conversations")
+        ));
+    }
+    Ok(Change::ReleaseToPool)
+}
+
+async fn plan_assign(
+    c: &mut AnyConnection,
+    p: &PlanInput<'_>,
+    sitter: &i64,
+    confirm_unregistered: &bool,
+    lines: &mut Vec<String>,
+) -> AppResult<Change> {
+    let PlanInput { ctx, n, all, windows, now, shown, .. } = *p;
+    let tz = ctx.tz;
+    let id = n.id.0;
+    let r = sitter_row(c, ctx.id, *sitter)
+        .await?
+        .ok_or_else(|| AppError::field("sitter", "Pick a sitter from the list."))?;
+    let (name, first): (String, String) = (r.try_get("name")?, r.try_get("first_name")?);
+    if r.try_get::<i64, _>("active")? != 1 {
+        return Err(refuse(format!("{name} is inactive. Activate them in People first.")));
+    }
+    if n.sitter_id == Some(SitterId(*sitter)) && n.class == NumberClass::Sitter {
+        return Err(refuse(format!("{shown} is already {first}'s number.")));
+    }
+    if let (Some(other), NumberClass::Sitter) = (n.sitter_id, n.class) {
+        let holder = match sitter_row(c, ctx.id, other.0).await? {
+            Some(r) => r.try_get::<String, _>("first_name")?,
+            None => "another sitter".into(),
+        };
+        return Err(refuse(format!("{shown} is {holder}'s number. Release it to the pool first.")));
+    }
+    numbers::assign_to_sitter(n, SitterId(*sitter), &first, all, now, tz, *confirm_unregistered).map_err(refuse)?;
+    if let (NumberClass::Pool, Some(w)) = (n.class, windows.get(&id)) {
+        let (client, until) = &w[0];
+        return Err(refuse(format!(
+            "{shown} is lent to {client}'s booking until {}. It can be given to a sitter after that.",
+            tz.date_time(from_ms(*until))
+        )));
+    }
+    lines.push(format!("{shown} becomes {first}'s number: clients in {first}'s weekly bookings text it."));
+    if n.class == NumberClass::Pool {
+        lines.push("It leaves the pool; its past loans stay readable.".into());
+    }
+    if n.registration == Registration::Unregistered {
+        lines.push(format!(
+            "{shown} isn't registered with the carriers (A2P 10DLC): texts from it may be filtered until it is."
+        ));
+    }
+    Ok(Change::Assign { sitter: *sitter, sitter_name: name })
 }
 
 fn impact_of(id: i64, shown: String, r: AppResult<Plan>) -> ItemImpact {
@@ -890,7 +961,7 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
     let mut touched = Vec::new();
     if matches!(action, NumberAction::ReleaseToProvider) {
         // Checked before anything changes: a release needs a working provider.
-        provider_for(u).await?;
+        provider::for_user(u).await?;
     }
     for &id in ids {
         let mut tx = st.db.begin().await?;
@@ -971,133 +1042,7 @@ async fn execute(
     let n = &p.number;
     let shown = n.e164.display();
     let (kind, summary, payload) = match &p.change {
-        Change::Quarantine { until, reason, note, dest, dest_display, moves, dest_sitter, close } => {
-            let r = sqlx::query(
-                "UPDATE numbers SET status = 'quarantined', quarantined_at = $1, quarantine_reason = $2, quarantine_note = $3,
-                     cooldown_until = $4, sitter_id = NULL WHERE id = $5 AND status = 'active'",
-            )
-            .bind(ms(now))
-            .bind(reason.as_str())
-            .bind(Some(note.clone()).filter(|t| !t.is_empty()))
-            .bind(ms(*until))
-            .bind(n.id.0)
-            .execute(&mut *tx)
-            .await?;
-            if r.rows_affected() == 0 {
-                return Err(AppError::Conflict(format!("{shown} is no longer active; someone changed it first.")));
-            }
-            sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-                .bind(ms(now))
-                .bind(n.id.0)
-                .execute(&mut *tx)
-                .await?;
-            let dest_id = match dest {
-                Some(ThreadMove::ToNumber(d)) | Some(ThreadMove::ToOwnerInbox(d)) => Some(*d),
-                None => None,
-            };
-            if let (Some(d), Some(s)) = (dest_id, dest_sitter) {
-                sqlx::query("UPDATE numbers SET class = 'sitter', sitter_id = $1 WHERE id = $2")
-                    .bind(s)
-                    .bind(d.0)
-                    .execute(&mut *tx)
-                    .await?;
-                start_assignment(
-                    tx,
-                    ctx.id,
-                    d,
-                    NumberClass::Sitter,
-                    Some(*s),
-                    &format!("replaces quarantined {shown}"),
-                    now,
-                )
-                .await?;
-            }
-            if let Some(d) = dest_id {
-                let to_pool = matches!(dest, Some(ThreadMove::ToNumber(_))) && n.class == NumberClass::Pool;
-                if to_pool && !moves.is_empty() {
-                    sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1")
-                        .bind(d.0)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                let why = match note.trim() {
-                    "" => format!("{shown} was quarantined ({})", reason.label().to_lowercase()),
-                    n => format!("{shown} was quarantined ({}: {n})", reason.label().to_lowercase()),
-                };
-                for m in moves {
-                    match m.existing {
-                        None => {
-                            sqlx::query("UPDATE threads SET number_id = $1, is_current = 1 WHERE id = $2")
-                                .bind(d.0)
-                                .bind(m.id)
-                                .execute(&mut *tx)
-                                .await?;
-                            mstore::note(
-                                &mut *tx,
-                                ctx.id,
-                                ThreadId(m.id),
-                                &format!("{why}; this conversation now uses {dest_display}."),
-                                now,
-                            )
-                            .await?;
-                            touched.push(m.id);
-                        }
-                        Some(e) => {
-                            sqlx::query("UPDATE threads SET is_current = 0 WHERE id = $1")
-                                .bind(m.id)
-                                .execute(&mut *tx)
-                                .await?;
-                            sqlx::query("UPDATE threads SET is_current = 1 WHERE id = $1")
-                                .bind(e)
-                                .execute(&mut *tx)
-                                .await?;
-                            sqlx::query(
-                                "UPDATE assignment_windows SET thread_id = $1 WHERE thread_id = $2 AND deleted_at IS NULL AND ends_at > $3",
-                            )
-                            .bind(e)
-                            .bind(m.id)
-                            .bind(ms(now))
-                            .execute(&mut *tx)
-                            .await?;
-                            mstore::note(
-                                &mut *tx,
-                                ctx.id,
-                                ThreadId(m.id),
-                                &format!("{why}; this conversation continues in the one on {dest_display}."),
-                                now,
-                            )
-                            .await?;
-                            mstore::note(
-                                &mut *tx,
-                                ctx.id,
-                                ThreadId(e),
-                                &format!("{why}; its conversation with this client continues here."),
-                                now,
-                            )
-                            .await?;
-                            touched.extend([m.id, e]);
-                        }
-                    }
-                }
-            }
-            for (w, starts) in close {
-                let sql = if *starts >= ms(now) {
-                    "UPDATE assignment_windows SET deleted_at = $1, closed_reason = 'number quarantined' WHERE id = $2"
-                } else {
-                    "UPDATE assignment_windows SET ends_at = $1, closed_reason = 'number quarantined' WHERE id = $2"
-                };
-                sqlx::query(sql).bind(ms(now)).bind(w).execute(&mut *tx).await?;
-            }
-            (
-                "number.quarantined",
-                format!("{shown} quarantined until {}. {}", ctx.tz.date(*until), p.lines[2..].join(" ")),
-                serde_json::json!({
-                    "reason": reason.as_str(), "note": note, "cooldown_until": ms(*until),
-                    "moved_to": dest_id.map(|d| d.0), "threads": moves.iter().map(|m| m.id).collect::<Vec<_>>(),
-                    "windows_closed": close.len(),
-                }),
-            )
-        }
+        Change::Quarantine(q) => execute_quarantine(tx, ctx, n, q, &p.lines, now, touched).await?,
         Change::ReleaseFromQuarantine => {
             let r = sqlx::query(
                 "UPDATE numbers SET status = 'active', class = 'pool', sitter_id = NULL, quarantined_at = NULL,
@@ -1139,51 +1084,7 @@ async fn execute(
                 serde_json::json!({ "keep": keep }),
             )
         }
-        Change::Release { moves, cost } => {
-            if let Some(q) = moves {
-                Box::pin(execute(tx, ctx, actor, q, now, touched)).await?;
-            }
-            let r = sqlx::query(
-                "UPDATE numbers SET status = 'inactive', released_at = $1, sitter_id = NULL, keep_quarantined = 0
-                 WHERE id = $2 AND status <> 'inactive'",
-            )
-            .bind(ms(now))
-            .bind(n.id.0)
-            .execute(&mut *tx)
-            .await?;
-            if r.rows_affected() == 0 {
-                return Err(AppError::Conflict(format!("{shown} has already been released.")));
-            }
-            sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-                .bind(ms(now))
-                .bind(n.id.0)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1")
-                .bind(n.id.0)
-                .execute(&mut *tx)
-                .await?;
-            // The provider is told by a job once this commits: the guards
-            // above decided under the writer, and no network call holds it.
-            crate::platform::jobs::enqueue(
-                tx,
-                crate::platform::jobs::NewJob::now(
-                    Some(ctx.id),
-                    RELEASE_JOB,
-                    serde_json::json!({ "number_id": n.id.0 }),
-                )
-                .dedupe(format!("{RELEASE_JOB}:{}", n.id.0)),
-            )
-            .await?;
-            (
-                "number.released",
-                format!(
-                    "{shown} released to the provider{}",
-                    cost.map(|c| format!(", saving {} a month", money(c))).unwrap_or_default()
-                ),
-                serde_json::json!({ "previous_status": n.status.as_str(), "monthly_cost_cents": cost }),
-            )
-        }
+        Change::Release { moves, cost } => execute_release(tx, ctx, actor, n, (moves, cost), now, touched).await?,
         Change::ReleaseToPool => {
             sqlx::query("UPDATE numbers SET class = 'pool', sitter_id = NULL WHERE id = $1")
                 .bind(n.id.0)
@@ -1229,6 +1130,196 @@ async fn execute(
     )
     .await?;
     Ok(summary)
+}
+
+/// Releases the number to the provider (its conversations moved first, as
+/// planned); the provider is told by a job once this commits.
+async fn execute_release(
+    tx: &mut AnyConnection,
+    ctx: &OrgContext,
+    actor: &audit::Actor,
+    n: &NumberFacts,
+    (moves, cost): (&Option<Box<Plan>>, &Option<i64>),
+    now: DateTime<Utc>,
+    touched: &mut Vec<i64>,
+) -> AppResult<(&'static str, String, serde_json::Value)> {
+    let shown = n.e164.display();
+    if let Some(q) = moves {
+        Box::pin(execute(tx, ctx, actor, q, now, touched)).await?;
+    }
+    let r = sqlx::query(
+        "UPDATE numbers SET status = 'inactive', released_at = $1, sitter_id = NULL, keep_quarantined = 0
+         WHERE id = $2 AND status <> 'inactive'",
+    )
+    .bind(ms(now))
+    .bind(n.id.0)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::Conflict(format!("{shown} has already been released.")));
+    }
+    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
+        .bind(ms(now))
+        .bind(n.id.0)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1").bind(n.id.0).execute(&mut *tx).await?;
+    // The provider is told by a job once this commits: the guards
+    // above decided under the writer, and no network call holds it.
+    crate::platform::jobs::enqueue(
+        tx,
+        crate::platform::jobs::NewJob::now(Some(ctx.id), RELEASE_JOB, serde_json::json!({ "number_id": n.id.0 }))
+            .dedupe(format!("{RELEASE_JOB}:{}", n.id.0)),
+    )
+    .await?;
+    Ok((
+        "number.released",
+        format!(
+            "{shown} released to the provider{}",
+            cost.map(|c| format!(", saving {} a month", money(c))).unwrap_or_default()
+        ),
+        serde_json::json!({ "previous_status": n.status.as_str(), "monthly_cost_cents": cost }),
+    ))
+}
+
+/// Quarantines the number and moves its conversations as planned.
+async fn execute_quarantine(
+    tx: &mut AnyConnection,
+    ctx: &OrgContext,
+    n: &NumberFacts,
+    q: &QuarantinePlan,
+    lines: &[String],
+    now: DateTime<Utc>,
+    touched: &mut Vec<i64>,
+) -> AppResult<(&'static str, String, serde_json::Value)> {
+    let QuarantinePlan { until, reason, note, dest, dest_display, moves, dest_sitter, close } = q;
+    let shown = n.e164.display();
+    let r = sqlx::query(
+        "UPDATE numbers SET status = 'quarantined', quarantined_at = $1, quarantine_reason = $2, quarantine_note = $3,
+             cooldown_until = $4, sitter_id = NULL WHERE id = $5 AND status = 'active'",
+    )
+    .bind(ms(now))
+    .bind(reason.as_str())
+    .bind(Some(note.clone()).filter(|t| !t.is_empty()))
+    .bind(ms(*until))
+    .bind(n.id.0)
+    .execute(&mut *tx)
+    .await?;
+    if r.rows_affected() == 0 {
+        return Err(AppError::Conflict(format!("{shown} is no longer active; someone changed it first.")));
+    }
+    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
+        .bind(ms(now))
+        .bind(n.id.0)
+        .execute(&mut *tx)
+        .await?;
+    let dest_id = match dest {
+        Some(ThreadMove::ToNumber(d)) | Some(ThreadMove::ToOwnerInbox(d)) => Some(*d),
+        None => None,
+    };
+    if let (Some(d), Some(s)) = (dest_id, dest_sitter) {
+        sqlx::query("UPDATE numbers SET class = 'sitter', sitter_id = $1 WHERE id = $2")
+            .bind(s)
+            .bind(d.0)
+            .execute(&mut *tx)
+            .await?;
+        start_assignment(tx, ctx.id, d, NumberClass::Sitter, Some(*s), &format!("replaces quarantined {shown}"), now)
+            .await?;
+    }
+    if let Some(d) = dest_id {
+        let to_pool = matches!(dest, Some(ThreadMove::ToNumber(_))) && n.class == NumberClass::Pool;
+        if to_pool && !moves.is_empty() {
+            sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1").bind(d.0).execute(&mut *tx).await?;
+        }
+        let why = match note.trim() {
+            "" => format!("{shown} was quarantined ({})", reason.label().to_lowercase()),
+            n => format!("{shown} was quarantined ({}: {n})", reason.label().to_lowercase()),
+        };
+        for m in moves {
+            move_thread(tx, ctx.id, m, d, &why, dest_display, now, touched).await?;
+        }
+    }
+    for (w, starts) in close {
+        let sql = if *starts >= ms(now) {
+            "UPDATE assignment_windows SET deleted_at = $1, closed_reason = 'number quarantined' WHERE id = $2"
+        } else {
+            "UPDATE assignment_windows SET ends_at = $1, closed_reason = 'number quarantined' WHERE id = $2"
+        };
+        sqlx::query(sql).bind(ms(now)).bind(w).execute(&mut *tx).await?;
+    }
+    Ok((
+        "number.quarantined",
+        format!("{shown} quarantined until {}. {}", ctx.tz.date(*until), lines[2..].join(" ")),
+        serde_json::json!({
+            "reason": reason.as_str(), "note": note, "cooldown_until": ms(*until),
+            "moved_to": dest_id.map(|d| d.0), "threads": moves.iter().map(|m| m.id).collect::<Vec<_>>(),
+            "windows_closed": close.len(),
+        }),
+    ))
+}
+
+/// Moves one conversation off a quarantined number: onto the destination,
+/// or, when the client already has a conversation there, into that one
+/// (the old one stays readable). Each gets a note saying why.
+#[allow(clippy::too_many_arguments)]
+async fn move_thread(
+    tx: &mut AnyConnection,
+    org: OrgId,
+    m: &ThreadToMove,
+    d: NumberId,
+    why: &str,
+    dest_display: &str,
+    now: DateTime<Utc>,
+    touched: &mut Vec<i64>,
+) -> AppResult<()> {
+    match m.existing {
+        None => {
+            sqlx::query("UPDATE threads SET number_id = $1, is_current = 1 WHERE id = $2")
+                .bind(d.0)
+                .bind(m.id)
+                .execute(&mut *tx)
+                .await?;
+            mstore::note(
+                &mut *tx,
+                org,
+                ThreadId(m.id),
+                &format!("{why}; this conversation now uses {dest_display}."),
+                now,
+            )
+            .await?;
+            touched.push(m.id);
+        }
+        Some(e) => {
+            sqlx::query("UPDATE threads SET is_current = 0 WHERE id = $1").bind(m.id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE threads SET is_current = 1 WHERE id = $1").bind(e).execute(&mut *tx).await?;
+            sqlx::query(
+                "UPDATE assignment_windows SET thread_id = $1 WHERE thread_id = $2 AND deleted_at IS NULL AND ends_at > $3",
+            )
+            .bind(e)
+            .bind(m.id)
+            .bind(ms(now))
+            .execute(&mut *tx)
+            .await?;
+            mstore::note(
+                &mut *tx,
+                org,
+                ThreadId(m.id),
+                &format!("{why}; this conversation continues in the one on {dest_display}."),
+                now,
+            )
+            .await?;
+            mstore::note(
+                &mut *tx,
+                org,
+                ThreadId(e),
+                &format!("{why}; its conversation with this client continues here."),
+                now,
+            )
+            .await?;
+            touched.extend([m.id, e]);
+        }
+    }
+    Ok(())
 }
 
 /// The job that gives a released number back to the provider.
@@ -1431,20 +1522,6 @@ pub async fn return_cooled_down(st: &crate::platform::AppState) -> AppResult<usi
 
 // ---- buying and importing --------------------------------------------
 
-pub(crate) async fn provider_for(u: &SessionUser) -> AppResult<(Provider, OrgContext)> {
-    let st = state()?;
-    let mut c = st.db.read.acquire().await?;
-    let ctx = mstore::org_context(&mut c, u.org_id).await?;
-    drop(c);
-    let p = provider::for_org(&st, u.org_id, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| {
-        tracing::error!(error = %e, "loading the provider");
-        AppError::Unavailable(
-            "The texting provider isn't connected properly. Check Settings → Provider and test the connection.".into(),
-        )
-    })?;
-    Ok((p, ctx))
-}
-
 pub(crate) fn area_code(input: &str) -> AppResult<String> {
     let a = input.trim();
     if a.len() == 3 && a.bytes().all(|b| b.is_ascii_digit()) && !a.starts_with(['0', '1']) {
@@ -1465,7 +1542,7 @@ pub async fn search(u: &SessionUser, area: &str) -> AppResult<Vec<Offer>> {
 /// Up to `limit` numbers for sale in the area code.
 pub async fn search_n(u: &SessionUser, area: &str, limit: usize) -> AppResult<Vec<Offer>> {
     let area = area_code(area)?;
-    let (p, _) = provider_for(u).await?;
+    let (p, _) = provider::for_user(u).await?;
     let found = p.available_numbers(&area, limit).await.map_err(provider_refusal)?;
     Ok(found
         .into_iter()
@@ -1561,7 +1638,7 @@ pub async fn buy(u: &SessionUser, e164: &str, class: &str) -> AppResult<Acquired
         .ok_or_else(|| AppError::field("e164", "Pick a number from the search results."))?;
     let st = state()?;
     already_ours(&mut *st.db.read.acquire().await?, &number).await?;
-    let (p, ctx) = provider_for(u).await?;
+    let (p, ctx) = provider::for_user(u).await?;
     // The offer as the provider lists it now: its price and registration.
     let offer = match number.area_code() {
         Some(a) => p.available_numbers(a, 100).await.ok().and_then(|l| l.into_iter().find(|o| o.e164 == number)),
@@ -1591,7 +1668,7 @@ pub async fn import(u: &SessionUser, q: &str, class: &str) -> AppResult<Acquired
     if q.is_empty() {
         return Err(AppError::field("number", "Enter the number (like +1 512 555 0123) or its Twilio id (PN…)."));
     }
-    let (p, ctx) = provider_for(u).await?;
+    let (p, ctx) = provider::for_user(u).await?;
     let owned = p.find_owned(q).await.map_err(provider_refusal)?;
     let st = state()?;
     already_ours(&mut *st.db.read.acquire().await?, &owned.e164).await?;

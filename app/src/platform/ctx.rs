@@ -17,7 +17,7 @@ pub fn state() -> AppResult<AppState> {
     })
 }
 
-fn parts() -> Option<Parts> {
+pub(crate) fn parts() -> Option<Parts> {
     use_context::<Parts>()
 }
 
@@ -89,6 +89,13 @@ pub fn set_header(name: http::header::HeaderName, value: &str) {
     }
 }
 
+/// What the current request was doing ("POST /api/save_rules_settings…",
+/// "GET /api/v1/clients"), so an internal error's log line names the
+/// operation as well as the line (`at`) where it failed.
+fn operation() -> String {
+    parts().map(|p| format!("{} {}", p.method, p.uri.path())).unwrap_or_else(|| "background work".into())
+}
+
 /// Runs a server function body: errors set the HTTP status that matches
 /// them, so a sitter calling an owner function gets a real 403.
 pub async fn run<T>(body: impl Future<Output = AppResult<T>>) -> AppResult<T> {
@@ -102,59 +109,31 @@ pub async fn run<T>(body: impl Future<Output = AppResult<T>>) -> AppResult<T> {
 }
 
 impl From<sqlx::Error> for AppError {
+    #[track_caller]
     fn from(e: sqlx::Error) -> Self {
         let id = request_id();
-        tracing::error!(request_id = %id, error = %e, "database error");
+        let at = std::panic::Location::caller();
+        tracing::error!(request_id = %id, operation = %operation(), %at, error = %e, "database error");
         AppError::Internal(id)
     }
 }
 
 impl From<ServerFnError> for AppError {
+    #[track_caller]
     fn from(e: ServerFnError) -> Self {
         let id = request_id();
-        tracing::error!(request_id = %id, error = %e, "server function error");
+        let at = std::panic::Location::caller();
+        tracing::error!(request_id = %id, operation = %operation(), %at, error = %e, "server function error");
         AppError::Internal(id)
     }
 }
 
 impl From<serde_json::Error> for AppError {
+    #[track_caller]
     fn from(e: serde_json::Error) -> Self {
         let id = request_id();
-        tracing::error!(request_id = %id, error = %e, "stored JSON could not be read");
+        let at = std::panic::Location::caller();
+        tracing::error!(request_id = %id, operation = %operation(), %at, error = %e, "stored JSON could not be read");
         AppError::Internal(id)
-    }
-}
-
-/// The session the page request was made with, as worked out before
-/// rendering; requests that didn't pass through that step are signed out.
-pub fn page_session() -> crate::auth::PageSession {
-    parts()
-        .and_then(|p| p.extensions.get::<crate::auth::PageSession>().cloned())
-        .unwrap_or(crate::auth::PageSession::SignedOut)
-}
-
-/// Works out who a page request is for: used by the server before it
-/// renders a page, so the page can be built once with `Me` in hand.
-pub async fn resolve_page_session(st: &AppState, cookie_header: Option<&str>) -> crate::auth::PageSession {
-    use crate::auth::PageSession;
-    let Some(token) = cookie_header.and_then(sessions::token_from_cookie_header) else {
-        return PageSession::SignedOut;
-    };
-    let user = match sessions::lookup(&st.db, &token, now()).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return PageSession::SignedOut,
-        Err(e) => {
-            tracing::error!(error = %e, "page session lookup failed");
-            return PageSession::Failed(
-                "We couldn't check your sign-in: the database didn't answer. Try again in a moment.".into(),
-            );
-        }
-    };
-    match crate::auth::load_me(&st.db, user).await {
-        Ok(me) => PageSession::SignedIn(me),
-        Err(e) => {
-            tracing::error!(error = %e, "loading the signed-in user failed");
-            PageSession::Failed("We couldn't load your account. Try again in a moment.".into())
-        }
     }
 }

@@ -4,7 +4,7 @@
 //! by zxcvbn, whose dictionaries ship inside the crate.
 
 /// Shortest password accepted.
-pub const MIN_CHARS: usize = crate::auth::MIN_PASSWORD;
+pub const MIN_CHARS: usize = crate::domain::accounts::MIN_PASSWORD;
 
 /// zxcvbn's score runs 0–4; 3 is "safely unguessable" against throttled
 /// online attacks and slow offline ones.

@@ -216,7 +216,7 @@ pub async fn check_rate_limit(
     if n - own >= ACCOUNT_LIMIT {
         return Err(AppError::TooManyRequests(format!(
             "{} For safety it is locked for {} more minute(s). To get in sooner, text yourself an unlock code below, or ask the business owner to unlock it.",
-            crate::auth::LOCKED_PREFIX,
+            crate::domain::accounts::LOCKED_PREFIX,
             wait_minutes(first, now)
         )));
     }

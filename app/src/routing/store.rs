@@ -4,7 +4,7 @@
 use super::*;
 use crate::domain::ids::{ClientId, NumberId, OrgId};
 use crate::domain::phone::E164;
-use crate::domain::routing::{decide, OverrideSnapshot, OverrideState, OverrideTarget, WindowSnapshot};
+use crate::domain::routing::{decide, OverrideSnapshot, OverrideState, OverrideTarget};
 use crate::domain::time::BusinessTz;
 use crate::error::AppResult;
 use crate::messaging::store::{self as mstore, NumberRow, OrgContext};
@@ -202,38 +202,6 @@ async fn override_rows(
     Ok(out)
 }
 
-/// Every window and override of a thread (windows within 90 days of now),
-/// so the simulator can try any time without asking again.
-async fn all_windows(
-    c: &mut AnyConnection,
-    thread: ThreadId,
-    now: DateTime<Utc>,
-) -> Result<Vec<WindowSnapshot>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT w.id, w.sitter_id, s.first_name, s.active, w.starts_at, w.ends_at
-         FROM assignment_windows w JOIN sitters s ON s.id = w.sitter_id
-         WHERE w.thread_id = $1 AND w.deleted_at IS NULL AND w.ends_at > $2 AND w.starts_at < $3
-         ORDER BY w.starts_at, w.id",
-    )
-    .bind(thread.0)
-    .bind(ms(now - Duration::days(90)))
-    .bind(ms(now + Duration::days(90)))
-    .fetch_all(&mut *c)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(WindowSnapshot {
-                id: Some(crate::domain::ids::WindowId(r.try_get("id")?)),
-                sitter_id: SitterId(r.try_get("sitter_id")?),
-                sitter_name: r.try_get("first_name")?,
-                sitter_active: r.try_get::<i64, _>("active")? == 1,
-                starts_at: from_ms(r.try_get("starts_at")?),
-                ends_at: from_ms(r.try_get("ends_at")?),
-            })
-        })
-        .collect()
-}
-
 async fn all_overrides(c: &mut AnyConnection, thread: ThreadId) -> Result<Vec<OverrideSnapshot>, sqlx::Error> {
     mstore::overrides(c, thread, None).await
 }
@@ -329,7 +297,7 @@ pub async fn simulator_base(thread: Option<ThreadId>, client: Option<ClientId>) 
         .collect();
     senders.push((format!("Someone else ({})", stranger.display()), stranger.as_str().to_string()));
     let (windows, overrides) = match sub.thread {
-        Some(t) => (all_windows(&mut c, t, now).await?, all_overrides(&mut c, t).await?),
+        Some(t) => (mstore::windows_near(&mut c, t, now, Duration::days(90)).await?, all_overrides(&mut c, t).await?),
         None => (Vec::new(), Vec::new()),
     };
     let snapshot = RoutingSnapshot {

@@ -7,13 +7,53 @@
 mod health;
 mod operations;
 mod rules;
+#[cfg(feature = "ssr")]
+mod service;
+#[cfg(feature = "ssr")]
+mod store;
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
 pub use health::{FailedJobs, HealthChecks, ResolveFailedJob};
 use leptos::prelude::*;
-pub use operations::{LoadOperationsSettings, OperationsForm, OperationsSettings, SaveOperationsSettings};
-pub use rules::{LoadRulesSettings, RulesForm, SaveRulesSettings};
+pub use operations::{LoadOperationsSettings, OperationsSettings, SaveOperationsSettings};
+pub use rules::{LoadRulesSettings, SaveRulesSettings};
 use serde::{Deserialize, Serialize};
+
+/// The editable settings, as typed (numbers as text so nothing is lost).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OperationsForm {
+    pub max_attempts: String,
+    pub backoff_seconds: String,
+    pub timeout_seconds: String,
+    pub cooldown_days: String,
+    pub yellow_at: String,
+    pub red_at: String,
+    pub pool_low_watermark: String,
+    pub diagnostics_mode: bool,
+}
+
+/// The messaging rules form, as typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RulesForm {
+    pub time_zone: String,
+    pub quiet_enabled: bool,
+    /// "21:00"
+    pub quiet_start: String,
+    pub quiet_end: String,
+    /// (rule, action) for sitters, e.g. ("phone", "block").
+    pub sitter_actions: Vec<(String, String)>,
+    pub owner_warnings: bool,
+    pub response_target_minutes: String,
+    /// Dollars, as typed.
+    pub low_balance: String,
+    /// Automated texts one conversation may get in an hour, as typed.
+    pub automation_rate_per_thread_hour: String,
+    /// Numbers anyone may share (the vet, an emergency line), one per
+    /// line, "Label: number", as typed.
+    pub allowlist: String,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyView {

@@ -3,42 +3,16 @@
 //! with the domain's rules (a cooldown under 30 days is refused) and saves
 //! the change with an audit event listing what changed.
 
+use super::OperationsForm;
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Card};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-/// The editable settings, as typed (numbers as text so nothing is lost).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct OperationsForm {
-    pub max_attempts: String,
-    pub backoff_seconds: String,
-    pub timeout_seconds: String,
-    pub cooldown_days: String,
-    pub yellow_at: String,
-    pub red_at: String,
-    pub pool_low_watermark: String,
-    pub diagnostics_mode: bool,
-}
 
 #[server]
 pub async fn load_operations_settings() -> Result<OperationsForm, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        let st = crate::platform::state()?;
-        let mut c = st.db.read.acquire().await?;
-        let s = crate::messaging::store::org_context(&mut c, u.org_id).await?.settings;
-        Ok(OperationsForm {
-            max_attempts: s.delivery.max_attempts.to_string(),
-            backoff_seconds: s.delivery.backoff_seconds.to_string(),
-            timeout_seconds: s.delivery.timeout_seconds.to_string(),
-            cooldown_days: s.cooldown_days.to_string(),
-            yellow_at: s.health.yellow_at.to_string(),
-            red_at: s.health.red_at.to_string(),
-            pool_low_watermark: s.pool_low_watermark.to_string(),
-            diagnostics_mode: s.diagnostics_mode,
-        })
+        super::service::load_operations(&u).await
     })
     .await
 }
@@ -47,72 +21,8 @@ pub async fn load_operations_settings() -> Result<OperationsForm, AppError> {
 #[server]
 pub async fn save_operations_settings(form: OperationsForm) -> Result<Vec<String>, AppError> {
     crate::platform::run(async move {
-        use crate::platform::audit::{self, Event};
         let u = crate::platform::ctx::require_owner().await?;
-        let st = crate::platform::state()?;
-        fn whole(field: &str, label: &str, v: &str) -> Result<u32, AppError> {
-            v.trim()
-                .parse::<u32>()
-                .map_err(|_| AppError::field(field, format!("{label}: enter a whole number, like 30.")))
-        }
-        let mut tx = st.db.begin().await?;
-        let old = crate::messaging::store::org_context(&mut tx, u.org_id).await?.settings;
-        let mut s = old.clone();
-        s.delivery.max_attempts = whole("max_attempts", "Delivery attempts", &form.max_attempts)?;
-        s.delivery.backoff_seconds = whole("backoff_seconds", "Retry delay", &form.backoff_seconds)?;
-        s.delivery.timeout_seconds = whole("timeout_seconds", "Provider timeout", &form.timeout_seconds)?;
-        s.cooldown_days = whole("cooldown_days", "Cooldown", &form.cooldown_days)?.into();
-        s.health.yellow_at = whole("yellow_at", "Yellow health", &form.yellow_at)?;
-        s.health.red_at = whole("red_at", "Red health", &form.red_at)?;
-        s.pool_low_watermark = whole("pool_low_watermark", "Pool warning", &form.pool_low_watermark)?;
-        s.diagnostics_mode = form.diagnostics_mode;
-        s.validate_fields().map_err(|(f, e)| {
-            let f = if f == "red_at" && s.health.yellow_at == 0 { "yellow_at" } else { f };
-            AppError::field(f, e)
-        })?;
-        let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
-        let changes: Vec<String> = [
-            ("Delivery attempts", old.delivery.max_attempts.to_string(), s.delivery.max_attempts.to_string()),
-            ("Retry delay (seconds)", old.delivery.backoff_seconds.to_string(), s.delivery.backoff_seconds.to_string()),
-            (
-                "Provider timeout (seconds)",
-                old.delivery.timeout_seconds.to_string(),
-                s.delivery.timeout_seconds.to_string(),
-            ),
-            ("Cooldown (days)", old.cooldown_days.to_string(), s.cooldown_days.to_string()),
-            ("Yellow health at (failures)", old.health.yellow_at.to_string(), s.health.yellow_at.to_string()),
-            ("Red health at (failures)", old.health.red_at.to_string(), s.health.red_at.to_string()),
-            ("Pool warning below", old.pool_low_watermark.to_string(), s.pool_low_watermark.to_string()),
-            ("Diagnostics mode", onoff(old.diagnostics_mode), onoff(s.diagnostics_mode)),
-        ]
-        .into_iter()
-        .filter(|(_, a, b)| a != b)
-        .map(|(name, a, b)| format!("{name}: {a} → {b}"))
-        .collect();
-        if changes.is_empty() {
-            return Ok(changes);
-        }
-        let json = serde_json::to_string(&s).map_err(|e| AppError::Internal(e.to_string()))?;
-        sqlx::query("UPDATE organisations SET settings = $1 WHERE id = $2")
-            .bind(json)
-            .bind(u.org_id.0)
-            .execute(&mut *tx)
-            .await?;
-        audit::append(
-            &mut tx,
-            u.org_id,
-            &u.actor(crate::platform::ctx::request_id()),
-            Event::new(
-                "settings.changed",
-                "organisation",
-                u.org_id.0,
-                format!("Settings changed. {}", changes.join("; ")),
-            )
-            .payload(serde_json::json!({ "changes": changes })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(changes)
+        super::service::save_operations(&u, &form).await
     })
     .await
 }

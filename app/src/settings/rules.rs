@@ -5,59 +5,17 @@
 //! share (the allow-list), the response-time target
 //! and the low-balance warning. Saved in one transaction with its audit.
 
+use super::RulesForm;
 use crate::domain::policy::{HitKind, PolicyAction};
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Card};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
-
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RulesForm {
-    pub time_zone: String,
-    pub quiet_enabled: bool,
-    /// "21:00"
-    pub quiet_start: String,
-    pub quiet_end: String,
-    /// (rule, action) for sitters, e.g. ("phone", "block").
-    pub sitter_actions: Vec<(String, String)>,
-    pub owner_warnings: bool,
-    pub response_target_minutes: String,
-    /// Dollars, as typed.
-    pub low_balance: String,
-    /// Automated texts one conversation may get in an hour, as typed.
-    pub automation_rate_per_thread_hour: String,
-    /// Numbers anyone may share (the vet, an emergency line), one per
-    /// line, "Label: number", as typed.
-    pub allowlist: String,
-}
 
 #[server]
 pub async fn load_rules_settings() -> Result<RulesForm, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        let st = crate::platform::state()?;
-        let mut c = st.db.read.acquire().await?;
-        let ctx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
-        let s = ctx.settings;
-        Ok(RulesForm {
-            time_zone: ctx.tz.name().to_string(),
-            quiet_enabled: s.quiet_hours.enabled,
-            quiet_start: s.quiet_hours.start.format("%H:%M").to_string(),
-            quiet_end: s.quiet_hours.end.format("%H:%M").to_string(),
-            sitter_actions: HitKind::ALL
-                .into_iter()
-                .map(|k| {
-                    let a = s.policy.sitter_actions.get(&k).copied().unwrap_or(PolicyAction::Block);
-                    (k.as_str().to_string(), a.as_str().to_string())
-                })
-                .collect(),
-            owner_warnings: s.policy.owner_warnings,
-            response_target_minutes: s.response_target_minutes.to_string(),
-            low_balance: format!("{}.{:02}", s.low_balance_cents / 100, s.low_balance_cents % 100),
-            automation_rate_per_thread_hour: s.automation_rate_per_thread_hour.to_string(),
-            allowlist: s.policy.allowlist_text(),
-        })
+        super::service::load_rules(&u).await
     })
     .await
 }
@@ -66,157 +24,8 @@ pub async fn load_rules_settings() -> Result<RulesForm, AppError> {
 #[server]
 pub async fn save_rules_settings(form: RulesForm) -> Result<Vec<String>, AppError> {
     crate::platform::run(async move {
-        use crate::domain::time::BusinessTz;
-        use crate::platform::audit::{self, Event};
-        use chrono::NaiveTime;
         let u = crate::platform::ctx::require_owner().await?;
-        let st = crate::platform::state()?;
-        let tz = BusinessTz::offered(&form.time_zone).map_err(|e| AppError::field("time_zone", e))?;
-        let time = |field: &str, v: &str| {
-            NaiveTime::parse_from_str(v.trim(), "%H:%M").map_err(|_| {
-                AppError::field(field, format!("\"{}\" isn't a time: use 24-hour HH:MM, like 21:00.", v.trim()))
-            })
-        };
-        let start = time("quiet_start", &form.quiet_start)?;
-        let end = time("quiet_end", &form.quiet_end)?;
-        if form.quiet_enabled && start == end {
-            return Err(AppError::field("quiet_end", "Quiet hours need to end at a different time than they start."));
-        }
-        let target = form.response_target_minutes.trim().parse::<u32>().map_err(|_| {
-            AppError::field("response_target_minutes", "Response-time target: enter whole minutes, like 15.")
-        })?;
-        let rate = form.automation_rate_per_thread_hour.trim().parse::<u32>().map_err(|_| {
-            AppError::field(
-                "automation_rate_per_thread_hour",
-                "Automated texts per conversation: enter a whole number per hour, like 3.",
-            )
-        })?;
-        let balance = form.low_balance.trim().trim_start_matches('$');
-        let cents = match balance.split_once('.') {
-            None => balance.parse::<i64>().ok().map(|d| d * 100),
-            Some((d, c)) if c.len() <= 2 => {
-                let d = if d.is_empty() { Some(0) } else { d.parse::<i64>().ok() };
-                let c = format!("{c:0<2}").parse::<i64>().ok();
-                d.zip(c).map(|(d, c)| d * 100 + c)
-            }
-            _ => None,
-        }
-        .filter(|c| *c >= 0)
-        .ok_or_else(|| AppError::field("low_balance", "Low-balance warning: enter dollars, like 20 or 12.50."))?;
-
-        let mut tx = st.db.begin().await?;
-        let ctx = crate::messaging::store::org_context(&mut tx, u.org_id).await?;
-        let old = ctx.settings.clone();
-        let mut s = old.clone();
-        s.quiet_hours.enabled = form.quiet_enabled;
-        s.quiet_hours.start = start;
-        s.quiet_hours.end = end;
-        s.policy.owner_warnings = form.owner_warnings;
-        s.policy.allowlist = crate::domain::policy::parse_allowlist(&form.allowlist, &ctx.region)
-            .map_err(|e| AppError::field("allowlist", e))?;
-        for (k, a) in &form.sitter_actions {
-            let kind = HitKind::parse(k)
-                .ok_or_else(|| AppError::field("policy", format!("There is no rule called \"{k}\".")))?;
-            let action = PolicyAction::parse(a)
-                .ok_or_else(|| AppError::field(format!("policy_{k}").as_str(), "Choose Block, Hold or Log only."))?;
-            s.policy.sitter_actions.insert(kind, action);
-        }
-        if let Err(e) = s.policy.validate() {
-            let bad = HitKind::ALL
-                .into_iter()
-                .find(|k| k.is_core() && s.policy.sitter_actions.get(k) == Some(&PolicyAction::Log))
-                .map(|k| format!("policy_{}", k.as_str()))
-                .unwrap_or_else(|| "policy".into());
-            return Err(AppError::field(&bad, e));
-        }
-        s.response_target_minutes = target;
-        s.low_balance_cents = cents;
-        s.automation_rate_per_thread_hour = rate;
-        s.validate_fields().map_err(|(f, e)| AppError::field(f, e))?;
-
-        let onoff = |b: bool| if b { "on" } else { "off" }.to_string();
-        let mut changes: Vec<String> = Vec::new();
-        if tz.name() != ctx.tz.name() {
-            changes.push(format!("Time zone: {} → {}", ctx.tz.name(), tz.name()));
-        }
-        if old.quiet_hours != s.quiet_hours {
-            let show = |q: &crate::domain::automation::quiet_hours::QuietHours| {
-                if q.enabled {
-                    format!("{}–{}", q.start.format("%H:%M"), q.end.format("%H:%M"))
-                } else {
-                    "off".to_string()
-                }
-            };
-            changes.push(format!("Quiet hours: {} → {}", show(&old.quiet_hours), show(&s.quiet_hours)));
-        }
-        for k in HitKind::ALL {
-            let (a, b) = (old.policy.sitter_actions.get(&k), s.policy.sitter_actions.get(&k));
-            if a != b {
-                let label = |x: Option<&PolicyAction>| x.map(|x| x.label()).unwrap_or("Block");
-                changes.push(format!("Sitters sharing {}: {} → {}", k.label(), label(a), label(b)));
-            }
-        }
-        if old.policy.owner_warnings != s.policy.owner_warnings {
-            changes.push(format!(
-                "Warnings for owners: {} → {}",
-                onoff(old.policy.owner_warnings),
-                onoff(s.policy.owner_warnings)
-            ));
-        }
-        let shown = |a: &crate::domain::policy::AllowedNumber| {
-            if a.label.is_empty() {
-                a.e164.display()
-            } else {
-                format!("{} ({})", a.label, a.e164.display())
-            }
-        };
-        for a in s.policy.allowlist.iter().filter(|a| !old.policy.allowlist.contains(a)) {
-            changes.push(format!("Allowed to share: {} added", shown(a)));
-        }
-        for a in old.policy.allowlist.iter().filter(|a| !s.policy.allowlist.contains(a)) {
-            changes.push(format!("Allowed to share: {} removed", shown(a)));
-        }
-        if old.response_target_minutes != s.response_target_minutes {
-            changes.push(format!(
-                "Response-time target (minutes): {} → {}",
-                old.response_target_minutes, s.response_target_minutes
-            ));
-        }
-        if old.low_balance_cents != s.low_balance_cents {
-            let d = |c: i64| format!("${}.{:02}", c / 100, c % 100);
-            changes.push(format!("Low-balance warning: {} → {}", d(old.low_balance_cents), d(s.low_balance_cents)));
-        }
-        if old.automation_rate_per_thread_hour != s.automation_rate_per_thread_hour {
-            changes.push(format!(
-                "Automated texts per conversation per hour: {} → {}",
-                old.automation_rate_per_thread_hour, s.automation_rate_per_thread_hour
-            ));
-        }
-        if changes.is_empty() {
-            return Ok(changes);
-        }
-        let json = serde_json::to_string(&s).map_err(|e| AppError::Internal(e.to_string()))?;
-        sqlx::query("UPDATE organisations SET settings = $1, time_zone = $2 WHERE id = $3")
-            .bind(json)
-            .bind(tz.name())
-            .bind(u.org_id.0)
-            .execute(&mut *tx)
-            .await?;
-        audit::append(
-            &mut tx,
-            u.org_id,
-            &u.actor(crate::platform::ctx::request_id()),
-            Event::new(
-                "settings.changed",
-                "organisation",
-                u.org_id.0,
-                format!("Settings changed. {}", changes.join("; ")),
-            )
-            .payload(serde_json::json!({ "changes": changes })),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(changes)
+        super::service::save_rules(&u, &form).await
     })
     .await
 }

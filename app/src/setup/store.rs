@@ -317,7 +317,7 @@ pub async fn verify(u: &SessionUser) -> AppResult<SetupState> {
             return Err(AppError::Conflict("Connect your texting provider first (step 1).".into()));
         }
     }
-    let (p, ctx) = crate::numbers::store::provider_for(u).await?;
+    let (p, ctx) = crate::messaging::provider::for_user(u).await?;
     let account = account_view(p.account().await.map_err(provider_failure)?, ctx.settings.low_balance_cents);
     let mut tx = st.db.begin().await?;
     let (mut p, mut saved) = progress(&mut tx, org).await?;
@@ -458,7 +458,7 @@ pub async fn hookup(u: &SessionUser, base: &str) -> AppResult<HookupRun> {
             "There are no numbers to connect yet: buy a Front Desk number first (step 3).".into(),
         ));
     }
-    let (p, _) = crate::numbers::store::provider_for(u).await?;
+    let (p, _) = crate::messaging::provider::for_user(u).await?;
     let (sms, status) = provider::webhook_urls(&base);
     let mut results = Vec::with_capacity(rows.len());
     for r in rows {

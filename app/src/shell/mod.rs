@@ -139,7 +139,7 @@ fn SignedIn() -> impl IntoView {
     let session = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
         {
-            crate::platform::ctx::page_session()
+            crate::auth::page_session()
         }
         #[cfg(not(feature = "ssr"))]
         {

@@ -2,6 +2,7 @@
 //! are E.164; ids are integers. These are the API's own shapes, stable
 //! across UI changes.
 
+use app::inbox::{InboxFilter, InboxSort};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -294,35 +295,13 @@ pub struct ThreadDetail {
     pub opted_out: bool,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ThreadFilter {
-    #[default]
-    All,
-    Unread,
-    Assigned,
-    Unassigned,
-    Violations,
-    Failures,
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ThreadSort {
-    #[default]
-    Recent,
-    UnreadFirst,
-    ClientName,
-    Assignment,
-}
-
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ThreadParams {
     #[param(inline)]
-    pub filter: Option<ThreadFilter>,
+    pub filter: Option<InboxFilter>,
     #[param(inline)]
-    pub sort: Option<ThreadSort>,
+    pub sort: Option<InboxSort>,
     /// Client name, message text, sitter name or a phone number.
     pub q: Option<String>,
     /// YYYY-MM-DD (business time zone): threads with a message on or after.

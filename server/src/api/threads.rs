@@ -6,7 +6,7 @@ use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
 use super::{json, ApiResult, Caller, Problem};
 use app::domain::ids::{OrgId, ThreadId};
-use app::inbox::{InboxFilter, InboxSort, SendResult, ThreadQuery};
+use app::inbox::{SendResult, ThreadQuery};
 use app::platform::{ms, now, AppState};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -69,20 +69,8 @@ async fn list_threads(
     ApiQuery(p): ApiQuery<ThreadParams>,
 ) -> ApiResult<Response> {
     let query = ThreadQuery {
-        filter: match p.filter.unwrap_or_default() {
-            ThreadFilter::All => InboxFilter::All,
-            ThreadFilter::Unread => InboxFilter::Unread,
-            ThreadFilter::Assigned => InboxFilter::Assigned,
-            ThreadFilter::Unassigned => InboxFilter::Unassigned,
-            ThreadFilter::Violations => InboxFilter::Violations,
-            ThreadFilter::Failures => InboxFilter::Failures,
-        },
-        sort: match p.sort.unwrap_or_default() {
-            ThreadSort::Recent => InboxSort::Recent,
-            ThreadSort::UnreadFirst => InboxSort::UnreadFirst,
-            ThreadSort::ClientName => InboxSort::ClientName,
-            ThreadSort::Assignment => InboxSort::Assignment,
-        },
+        filter: p.filter.unwrap_or_default(),
+        sort: p.sort.unwrap_or_default(),
         q: p.q.unwrap_or_default(),
         from: p.from.unwrap_or_default(),
         to: p.to.unwrap_or_default(),

@@ -5,8 +5,8 @@
 //! somebody answers.
 
 use crate::helpers::*;
-use app::alerts::rules::store::sweep_at;
 use app::alerts::rules::{ListAlertRules, SaveAlertRule};
+use app::alerts::sweep::sweep_at;
 use app::domain::alerts::RuleForm;
 use app::inbox::SendMessage;
 use app::platform::from_ms;

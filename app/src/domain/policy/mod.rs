@@ -12,7 +12,6 @@ pub use detect::{check, check_conversation, check_thread, check_with, redact, re
 pub use normalize::{normalize, NChar};
 pub use sitters::{edge_fragments, hidden_spans, merge as merge_spans};
 
-use crate::domain::outbound::Sender;
 use crate::domain::phone::E164;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -148,27 +147,6 @@ impl Default for PolicySettings {
 }
 
 impl PolicySettings {
-    pub fn action_for(&self, kind: HitKind, sender: Sender) -> PolicyAction {
-        match sender {
-            Sender::Sitter { .. } => {
-                let a = self.sitter_actions.get(&kind).copied().unwrap_or(PolicyAction::Block);
-                if kind.is_core() && a == PolicyAction::Log {
-                    PolicyAction::Block
-                } else {
-                    a
-                }
-            }
-            Sender::Owner => {
-                if self.owner_warnings {
-                    PolicyAction::Block
-                } else {
-                    PolicyAction::Log
-                }
-            }
-            Sender::Automation | Sender::System => PolicyAction::Block,
-        }
-    }
-
     /// Refuses settings that would switch anti-poaching off for sitters.
     pub fn validate(&self) -> Result<(), String> {
         for kind in HitKind::ALL {

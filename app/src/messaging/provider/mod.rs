@@ -222,6 +222,24 @@ pub fn is_demo(state: &AppState, ctx: &crate::messaging::store::OrgContext) -> b
     ctx.demo && state.config.env_twilio.is_none()
 }
 
+/// The signed-in owner's provider, with their business's settings; a
+/// provider that can't be loaded is a clear "check Settings → Provider".
+pub async fn for_user(
+    u: &crate::platform::sessions::SessionUser,
+) -> crate::error::AppResult<(Provider, crate::messaging::store::OrgContext)> {
+    let st = crate::platform::state()?;
+    let mut c = st.db.read.acquire().await?;
+    let ctx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
+    drop(c);
+    let p = for_org(&st, u.org_id, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| {
+        tracing::error!(error = %e, "loading the provider");
+        crate::error::AppError::Unavailable(
+            "The texting provider isn't connected properly. Check Settings → Provider and test the connection.".into(),
+        )
+    })?;
+    Ok((p, ctx))
+}
+
 /// The provider an organisation uses. Environment credentials
 /// (PROVIDER=twilio) win over anything stored.
 pub async fn for_org(state: &AppState, org: OrgId, timeout_secs: u64) -> Result<Provider, LoadError> {
