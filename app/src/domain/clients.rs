@@ -88,8 +88,8 @@ pub fn notes(raw: &str) -> Result<Option<String>, Refused> {
 /// (Server only: number metadata stays out of the browser's download.)
 #[cfg(feature = "ssr")]
 pub fn phone(raw: &str, region: &str) -> Result<E164, Refused> {
-    E164::parse(raw, region)
-        .map_err(|e| refuse(Part::Phones, format!("\"{}\" isn't a phone number we can text: {e}", raw.trim())))
+    // The parser's sentence already names what was typed.
+    E164::parse(raw, region).map_err(|e| refuse(Part::Phones, e.to_string()))
 }
 
 /// At most `CONTACTS_MAX` phone numbers per client.
@@ -138,6 +138,7 @@ mod tests {
         assert!(contact_count(10).is_ok());
         let e = phone("call me", "US").unwrap_err();
         assert!(e.message.starts_with("\"call me\" isn't a phone number we can text"), "{e:?}");
+        assert_eq!(e.message.matches("isn't a phone number").count(), 1, "said once: {e:?}");
         assert_eq!(phone("(512) 555-0100", "US").unwrap().as_str(), "+15125550100");
     }
 

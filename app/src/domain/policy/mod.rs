@@ -193,8 +193,7 @@ pub fn parse_allowlist(text: &str, region: &str) -> Result<Vec<AllowedNumber>, S
             Some((label, raw)) => (label.trim(), raw.trim()),
             None => ("", line.trim()),
         };
-        let e164 = E164::parse(raw, region)
-            .map_err(|e| format!("Line {}: \"{raw}\" isn't a phone number we can text: {e}", i + 1))?;
+        let e164 = E164::parse(raw, region).map_err(|e| format!("Line {}: {e}", i + 1))?;
         if label.chars().count() > ALLOWLIST_LABEL_MAX {
             return Err(format!("Line {}: keep the label under {ALLOWLIST_LABEL_MAX} characters.", i + 1));
         }

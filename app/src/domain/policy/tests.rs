@@ -214,6 +214,7 @@ fn the_allow_list_reads_one_labelled_number_per_line() {
     assert_eq!(parse_allowlist(&s.allowlist_text(), "US").unwrap(), list, "what is shown reads back the same");
     let e = parse_allowlist("Vet: 512 555 0100\nEmergency: call the office", "US").unwrap_err();
     assert!(e.starts_with("Line 2: \"call the office\" isn't a phone number"), "{e}");
+    assert_eq!(e.matches("isn't a phone number").count(), 1, "said once: {e}");
     let long = format!("{}: 512 555 0100", "x".repeat(61));
     assert!(parse_allowlist(&long, "US").unwrap_err().contains("under 60 characters"));
     let many: String = (0..51).map(|i| format!("512 555 {:04}\n", 1000 + i)).collect();
