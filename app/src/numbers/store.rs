@@ -1003,6 +1003,20 @@ pub async fn apply(u: &SessionUser, ids: &[i64], action: &NumberAction) -> AppRe
     Ok(out)
 }
 
+/// Ends the number's current assignment (who or what holds it), if any.
+pub(crate) async fn end_assignment(
+    c: &mut AnyConnection,
+    number: NumberId,
+    now: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
+        .bind(ms(now))
+        .bind(number.0)
+        .execute(&mut *c)
+        .await?;
+    Ok(())
+}
+
 async fn start_assignment(
     c: &mut AnyConnection,
     org: OrgId,
@@ -1012,11 +1026,7 @@ async fn start_assignment(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-        .bind(ms(now))
-        .bind(number.0)
-        .execute(&mut *c)
-        .await?;
+    end_assignment(c, number, now).await?;
     sqlx::query(
         "INSERT INTO number_assignments (org_id, number_id, sitter_id, class, started_at, reason) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -1158,11 +1168,7 @@ async fn execute_release(
     if r.rows_affected() == 0 {
         return Err(AppError::Conflict(format!("{shown} has already been released.")));
     }
-    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-        .bind(ms(now))
-        .bind(n.id.0)
-        .execute(&mut *tx)
-        .await?;
+    end_assignment(tx, n.id, now).await?;
     sqlx::query("UPDATE threads SET is_current = 0 WHERE number_id = $1").bind(n.id.0).execute(&mut *tx).await?;
     // The provider is told by a job once this commits: the guards
     // above decided under the writer, and no network call holds it.
@@ -1208,11 +1214,7 @@ async fn execute_quarantine(
     if r.rows_affected() == 0 {
         return Err(AppError::Conflict(format!("{shown} is no longer active; someone changed it first.")));
     }
-    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-        .bind(ms(now))
-        .bind(n.id.0)
-        .execute(&mut *tx)
-        .await?;
+    end_assignment(tx, n.id, now).await?;
     let dest_id = match dest {
         Some(ThreadMove::ToNumber(d)) | Some(ThreadMove::ToOwnerInbox(d)) => Some(*d),
         None => None,

@@ -113,11 +113,7 @@ async fn assign_number(
     sitter: SitterId,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE number_assignments SET ended_at = $1 WHERE number_id = $2 AND ended_at IS NULL")
-        .bind(ms(now))
-        .bind(n.0)
-        .execute(&mut *c)
-        .await?;
+    crate::numbers::store::end_assignment(c, n, now).await?;
     sqlx::query("UPDATE numbers SET class = 'sitter', sitter_id = $1, cooldown_until = NULL WHERE id = $2")
         .bind(sitter.0)
         .bind(n.0)
