@@ -129,9 +129,6 @@ pub fn EscalationSection() -> impl IntoView {
             changed.update(|v| *v += 1);
         }
     });
-    let error = move |name: &'static str| {
-        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
-    };
     view! {
         <section class="mt-10" data-testid="escalations">
             <div class="mb-3 flex items-end justify-between gap-3">
@@ -142,50 +139,7 @@ pub fn EscalationSection() -> impl IntoView {
                 <button type="button" class=btn::SECONDARY data-testid="escalation-add" on:click=move |_| { save.clear(); adding.update(|a| *a = !*a); }>"Add rule"</button>
             </div>
             <Show when=move || adding.get()>
-                <form class="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2" data-testid="escalation-form"
-                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
-                    <label class="block sm:col-span-2">
-                        <span class=field::LABEL>"Name"</span>
-                        <input class=field::INPUT data-testid="escalation-name" placeholder="e.g. Wake the owner" prop:value=move || form.get().name
-                            on:input=move |ev| form.update(|f| f.name = event_target_value(&ev)) />
-                        {move || error("name").map(|e| view! { <span class="mt-1 block text-xs text-red-700">{e}</span> })}
-                    </label>
-                    <label class="block">
-                        <span class=field::LABEL>"When a … alert"</span>
-                        <select class=field::INPUT data-testid="escalation-severity" prop:value=move || form.get().severity
-                            on:change=move |ev| form.update(|f| f.severity = event_target_value(&ev))>
-                            <option value="critical">"Critical"</option>
-                            <option value="warning">"Warning"</option>
-                            <option value="info">"Info"</option>
-                        </select>
-                    </label>
-                    <label class="block">
-                        <span class=field::LABEL>"is still open after (minutes)"</span>
-                        <input type="number" min="1" max="1440" class=field::INPUT data-testid="escalation-minutes" prop:value=move || form.get().after_minutes
-                            on:input=move |ev| form.update(|f| f.after_minutes = event_target_value(&ev)) />
-                        {move || error("after_minutes").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-minutes-error">{e}</span> })}
-                    </label>
-                    <label class="block">
-                        <span class=field::LABEL>"then"</span>
-                        <select class=field::INPUT data-testid="escalation-action" prop:value=move || form.get().action
-                            on:change=move |ev| form.update(|f| f.action = event_target_value(&ev))>
-                            <option value="text">"Text a phone from the Front Desk number"</option>
-                            <option value="notify">"Notify the owner in the app"</option>
-                        </select>
-                    </label>
-                    <Show when=move || form.get().action == "text">
-                        <label class="block">
-                            <span class=field::LABEL>"Phone to text"</span>
-                            <input class=field::INPUT type="tel" data-testid="escalation-target" placeholder="+1 512 555 0199" prop:value=move || form.get().target
-                                on:input=move |ev| form.update(|f| f.target = event_target_value(&ev)) />
-                            {move || error("target").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-target-error">{e}</span> })}
-                        </label>
-                    </Show>
-                    <div class="flex justify-end gap-2 sm:col-span-2">
-                        <button type="button" class=btn::GHOST on:click=move |_| adding.set(false)>"Cancel"</button>
-                        <button type="submit" class=btn::PRIMARY data-testid="escalation-save" disabled=move || save.pending().get()>"Add rule"</button>
-                    </div>
-                </form>
+                <EscalationEditor form=form save=save adding=adding />
             </Show>
             <Transition fallback=|| view! { <Loading label="Loading escalation rules" /> }>
                 {move || Suspend::new(async move {
@@ -240,5 +194,63 @@ pub fn EscalationSection() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The form for a new escalation rule.
+#[component]
+fn EscalationEditor(
+    form: RwSignal<EscalationForm>,
+    save: Action<EscalationForm, Result<i64, AppError>>,
+    adding: RwSignal<bool>,
+) -> impl IntoView {
+    let error = move |name: &'static str| {
+        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
+    };
+    view! {
+        <form class="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2" data-testid="escalation-form"
+            on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+            <label class="block sm:col-span-2">
+                <span class=field::LABEL>"Name"</span>
+                <input class=field::INPUT data-testid="escalation-name" placeholder="e.g. Wake the owner" prop:value=move || form.get().name
+                    on:input=move |ev| form.update(|f| f.name = event_target_value(&ev)) />
+                {move || error("name").map(|e| view! { <span class="mt-1 block text-xs text-red-700">{e}</span> })}
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"When a … alert"</span>
+                <select class=field::INPUT data-testid="escalation-severity" prop:value=move || form.get().severity
+                    on:change=move |ev| form.update(|f| f.severity = event_target_value(&ev))>
+                    <option value="critical">"Critical"</option>
+                    <option value="warning">"Warning"</option>
+                    <option value="info">"Info"</option>
+                </select>
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"is still open after (minutes)"</span>
+                <input type="number" min="1" max="1440" class=field::INPUT data-testid="escalation-minutes" prop:value=move || form.get().after_minutes
+                    on:input=move |ev| form.update(|f| f.after_minutes = event_target_value(&ev)) />
+                {move || error("after_minutes").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-minutes-error">{e}</span> })}
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"then"</span>
+                <select class=field::INPUT data-testid="escalation-action" prop:value=move || form.get().action
+                    on:change=move |ev| form.update(|f| f.action = event_target_value(&ev))>
+                    <option value="text">"Text a phone from the Front Desk number"</option>
+                    <option value="notify">"Notify the owner in the app"</option>
+                </select>
+            </label>
+            <Show when=move || form.get().action == "text">
+                <label class="block">
+                    <span class=field::LABEL>"Phone to text"</span>
+                    <input class=field::INPUT type="tel" data-testid="escalation-target" placeholder="+1 512 555 0199" prop:value=move || form.get().target
+                        on:input=move |ev| form.update(|f| f.target = event_target_value(&ev)) />
+                    {move || error("target").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="escalation-target-error">{e}</span> })}
+                </label>
+            </Show>
+            <div class="flex justify-end gap-2 sm:col-span-2">
+                <button type="button" class=btn::GHOST on:click=move |_| adding.set(false)>"Cancel"</button>
+                <button type="submit" class=btn::PRIMARY data-testid="escalation-save" disabled=move || save.pending().get()>"Add rule"</button>
+            </div>
+        </form>
     }
 }

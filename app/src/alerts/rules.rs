@@ -84,9 +84,6 @@ pub fn AlertRulesSection() -> impl IntoView {
             changed.update(|v| *v += 1);
         }
     });
-    let error = move |name: &'static str| {
-        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
-    };
     view! {
         <section class="mt-10" data-testid="alert-rules">
             <div class="mb-3">
@@ -138,52 +135,7 @@ pub fn AlertRulesSection() -> impl IntoView {
                                                 })}
                                             </div>
                                             <Show when=is_open.clone()>
-                                                <form class="mt-3 grid gap-3 rounded-lg border border-slate-200 bg-slate-50 p-3 sm:grid-cols-2" data-testid="alert-rule-form"
-                                                    on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
-                                                    <label class="flex items-center gap-2 text-sm text-slate-800">
-                                                        <input type="checkbox" data-testid="alert-rule-enabled" disabled=locked
-                                                            prop:checked=move || form.get().enabled
-                                                            on:change=move |ev| form.update(|f| f.enabled = event_target_checked(&ev)) />
-                                                        "Raise this alert"
-                                                    </label>
-                                                    <label class="block">
-                                                        <span class=field::LABEL>"Severity"</span>
-                                                        <select class=field::INPUT data-testid="alert-rule-severity" disabled=locked prop:value=move || form.get().severity
-                                                            on:change=move |ev| form.update(|f| f.severity = event_target_value(&ev))>
-                                                            <option value="critical">"Critical"</option>
-                                                            <option value="warning">"Warning"</option>
-                                                            <option value="info">"Info"</option>
-                                                        </select>
-                                                    </label>
-                                                    {value_label(threshold).map(|(label, hint)| view! {
-                                                        <label class="block">
-                                                            <span class=field::LABEL>{label}</span>
-                                                            <input class=field::INPUT inputmode="numeric" data-testid="alert-rule-value" placeholder=hint
-                                                                prop:value=move || form.get().value
-                                                                on:input=move |ev| form.update(|f| f.value = event_target_value(&ev)) />
-                                                            <span class="mt-1 block text-xs text-slate-500">{hint}</span>
-                                                            {move || error("value").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="alert-rule-value-error">{e}</span> })}
-                                                        </label>
-                                                    })}
-                                                    {(threshold == Threshold::FailureRate).then(|| view! {
-                                                        <label class="block">
-                                                            <span class=field::LABEL>"Only once at least this many texts were sent"</span>
-                                                            <input class=field::INPUT inputmode="numeric" data-testid="alert-rule-min-sent"
-                                                                prop:value=move || form.get().min_sent
-                                                                on:input=move |ev| form.update(|f| f.min_sent = event_target_value(&ev)) />
-                                                            {move || error("min_sent").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="alert-rule-min-sent-error">{e}</span> })}
-                                                        </label>
-                                                    })}
-                                                    {(threshold == Threshold::Health).then(|| view! {
-                                                        <p class="text-sm text-slate-600 sm:col-span-2">"The red threshold is a number health setting: "
-                                                            <a class="font-medium text-indigo-700 hover:underline" href="/settings">"change it in Settings"</a>"."</p>
-                                                    })}
-                                                    {move || error("enabled").map(|e| view! { <p class="text-sm text-red-700 sm:col-span-2">{e}</p> })}
-                                                    <div class="flex justify-end gap-2 sm:col-span-2">
-                                                        <button type="button" class=btn::GHOST on:click=move |_| editing.set(None)>"Cancel"</button>
-                                                        <button type="submit" class=btn::PRIMARY data-testid="alert-rule-save" disabled=move || save.pending().get()>"Save rule"</button>
-                                                    </div>
-                                                </form>
+                                                <RuleEditor threshold=threshold locked=locked form=form save=save editing=editing />
                                             </Show>
                                         </li>
                                     }
@@ -194,5 +146,67 @@ pub fn AlertRulesSection() -> impl IntoView {
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// The form under a rule while it is being changed.
+#[component]
+fn RuleEditor(
+    threshold: Threshold,
+    locked: bool,
+    form: RwSignal<RuleForm>,
+    save: Action<RuleForm, Result<(), AppError>>,
+    editing: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let error = move |name: &'static str| {
+        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
+    };
+    view! {
+        <form class="mt-3 grid gap-3 rounded-lg border border-slate-200 bg-slate-50 p-3 sm:grid-cols-2" data-testid="alert-rule-form"
+            on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+            <label class="flex items-center gap-2 text-sm text-slate-800">
+                <input type="checkbox" data-testid="alert-rule-enabled" disabled=locked
+                    prop:checked=move || form.get().enabled
+                    on:change=move |ev| form.update(|f| f.enabled = event_target_checked(&ev)) />
+                "Raise this alert"
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"Severity"</span>
+                <select class=field::INPUT data-testid="alert-rule-severity" disabled=locked prop:value=move || form.get().severity
+                    on:change=move |ev| form.update(|f| f.severity = event_target_value(&ev))>
+                    <option value="critical">"Critical"</option>
+                    <option value="warning">"Warning"</option>
+                    <option value="info">"Info"</option>
+                </select>
+            </label>
+            {value_label(threshold).map(|(label, hint)| view! {
+                <label class="block">
+                    <span class=field::LABEL>{label}</span>
+                    <input class=field::INPUT inputmode="numeric" data-testid="alert-rule-value" placeholder=hint
+                        prop:value=move || form.get().value
+                        on:input=move |ev| form.update(|f| f.value = event_target_value(&ev)) />
+                    <span class="mt-1 block text-xs text-slate-500">{hint}</span>
+                    {move || error("value").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="alert-rule-value-error">{e}</span> })}
+                </label>
+            })}
+            {(threshold == Threshold::FailureRate).then(|| view! {
+                <label class="block">
+                    <span class=field::LABEL>"Only once at least this many texts were sent"</span>
+                    <input class=field::INPUT inputmode="numeric" data-testid="alert-rule-min-sent"
+                        prop:value=move || form.get().min_sent
+                        on:input=move |ev| form.update(|f| f.min_sent = event_target_value(&ev)) />
+                    {move || error("min_sent").map(|e| view! { <span class="mt-1 block text-xs text-red-700" data-testid="alert-rule-min-sent-error">{e}</span> })}
+                </label>
+            })}
+            {(threshold == Threshold::Health).then(|| view! {
+                <p class="text-sm text-slate-600 sm:col-span-2">"The red threshold is a number health setting: "
+                    <a class="font-medium text-indigo-700 hover:underline" href="/settings">"change it in Settings"</a>"."</p>
+            })}
+            {move || error("enabled").map(|e| view! { <p class="text-sm text-red-700 sm:col-span-2">{e}</p> })}
+            <div class="flex justify-end gap-2 sm:col-span-2">
+                <button type="button" class=btn::GHOST on:click=move |_| editing.set(None)>"Cancel"</button>
+                <button type="submit" class=btn::PRIMARY data-testid="alert-rule-save" disabled=move || save.pending().get()>"Save rule"</button>
+            </div>
+        </form>
     }
 }

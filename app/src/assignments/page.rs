@@ -363,30 +363,7 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
     });
     let rows = d.windows.clone();
     view! {
-        <div class="mb-3 flex flex-wrap items-end gap-3 text-sm" data-testid="list-filters">
-            <label class="flex flex-col gap-1 text-xs text-slate-600">
-                "Sitter"
-                <select class=field::INPUT data-testid="filter-sitter" on:change=move |ev| f.sitter.set(event_target_value(&ev))>
-                    <option value="" selected=move || f.sitter.get().is_empty()>"Everyone"</option>
-                    {sitters.into_iter().map(|s| { let v = s.id.to_string(); let v2 = v.clone(); view! { <option value=v selected=move || f.sitter.get() == v2>{s.name}</option> } }).collect_view()}
-                </select>
-            </label>
-            <label class="flex flex-col gap-1 text-xs text-slate-600">
-                "Client"
-                <input class=field::INPUT data-testid="filter-client" placeholder="Name" prop:value=move || f.client.get() on:change=move |ev| f.client.set(event_target_value(&ev)) />
-            </label>
-            <label class="flex flex-col gap-1 text-xs text-slate-600">
-                "Status"
-                <select class=field::INPUT data-testid="filter-status" on:change=move |ev| f.status.set(event_target_value(&ev))>
-                    {[("", "Any"), ("active", "Active"), ("future", "Upcoming"), ("past", "Past"), ("conflicting", "Conflict")]
-                        .into_iter()
-                        .map(|(v, label)| view! { <option value=v selected=move || f.status.get() == v>{label}</option> })
-                        .collect_view()}
-                </select>
-            </label>
-            <label class="flex flex-col gap-1 text-xs text-slate-600">"From"<input type="date" class=field::INPUT data-testid="filter-from" prop:value=move || f.from.get() on:change=move |ev| f.from.set(event_target_value(&ev)) /></label>
-            <label class="flex flex-col gap-1 text-xs text-slate-600">"To"<input type="date" class=field::INPUT data-testid="filter-to" prop:value=move || f.to.get() on:change=move |ev| f.to.set(event_target_value(&ev)) /></label>
-        </div>
+        <ListFilters sitters=sitters f=f />
         {(d.truncated).then(|| view! { <p class="mb-2 text-sm text-amber-800">"Showing the first 500 windows. Narrow the dates or pick a sitter."</p> })}
         {if rows.is_empty() {
             view! { <EmptyState title="No windows match" body="Change the filters, or assign a sitter to a client." /> }.into_any()
@@ -439,37 +416,7 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                                                 }>"Delete"</button>
                                             </td>
                                         </tr>
-                                        <Show when=move || editing.with(|e| e.as_ref().is_some_and(|(w, _, _)| w.id == id))>
-                                            <tr class="bg-slate-50" data-testid="window-edit-row">
-                                                <td colspan="7" class="px-4 py-3">
-                                                    <div class="flex flex-wrap items-end gap-3">
-                                                        <label class="flex flex-col gap-1 text-xs text-slate-600">"Starts"
-                                                            <input type="datetime-local" class=field::INPUT data-testid="edit-starts"
-                                                                prop:value=move || editing.with(|e| e.as_ref().map(|x| x.1.clone()).unwrap_or_default())
-                                                                on:input=move |ev| editing.update(|e| if let Some(x) = e { x.1 = event_target_value(&ev) }) />
-                                                        </label>
-                                                        <label class="flex flex-col gap-1 text-xs text-slate-600">"Ends"
-                                                            <input type="datetime-local" class=field::INPUT data-testid="edit-ends"
-                                                                prop:value=move || editing.with(|e| e.as_ref().map(|x| x.2.clone()).unwrap_or_default())
-                                                                on:input=move |ev| editing.update(|e| if let Some(x) = e { x.2 = event_target_value(&ev) }) />
-                                                        </label>
-                                                        <button type="button" class=btn::PRIMARY data-testid="edit-save" disabled=move || save.pending().get() on:click=move |_| {
-                                                            if let Some((w, s, e)) = editing.get_untracked() {
-                                                                save.dispatch((w.id, s, e));
-                                                            }
-                                                        }>"Save"</button>
-                                                        <button type="button" class=btn::SECONDARY on:click=move |_| editing.set(None)>"Cancel"</button>
-                                                    </div>
-                                                    <p class="mt-2 text-sm text-slate-700" data-testid="edit-impact">
-                                                        {move || editing.with(|e| e.as_ref().map(|(w, s, en)| format!(
-                                                            "{} will get {}'s texts from {} to {} instead of {} – {}. Overlaps with another window are refused.",
-                                                            w.sitter, w.client, s.replace('T', " "), en.replace('T', " "), w.starts, w.ends
-                                                        )))}
-                                                    </p>
-                                                    {move || edit_error.get().map(|e| view! { <p class="mt-2 text-sm text-red-700" role="alert" data-testid="edit-error">{e}</p> })}
-                                                </td>
-                                            </tr>
-                                        </Show>
+                                        <WindowEditRow id=id editing=editing edit_error=edit_error save=save />
                                     }
                                 })
                                 .collect_view()}
@@ -502,6 +449,79 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
                 }
             })
         />
+    }
+}
+
+#[component]
+fn ListFilters(sitters: Vec<super::Choice>, f: Filters) -> impl IntoView {
+    view! {
+        <div class="mb-3 flex flex-wrap items-end gap-3 text-sm" data-testid="list-filters">
+            <label class="flex flex-col gap-1 text-xs text-slate-600">
+                "Sitter"
+                <select class=field::INPUT data-testid="filter-sitter" on:change=move |ev| f.sitter.set(event_target_value(&ev))>
+                    <option value="" selected=move || f.sitter.get().is_empty()>"Everyone"</option>
+                    {sitters.into_iter().map(|s| { let v = s.id.to_string(); let v2 = v.clone(); view! { <option value=v selected=move || f.sitter.get() == v2>{s.name}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label class="flex flex-col gap-1 text-xs text-slate-600">
+                "Client"
+                <input class=field::INPUT data-testid="filter-client" placeholder="Name" prop:value=move || f.client.get() on:change=move |ev| f.client.set(event_target_value(&ev)) />
+            </label>
+            <label class="flex flex-col gap-1 text-xs text-slate-600">
+                "Status"
+                <select class=field::INPUT data-testid="filter-status" on:change=move |ev| f.status.set(event_target_value(&ev))>
+                    {[("", "Any"), ("active", "Active"), ("future", "Upcoming"), ("past", "Past"), ("conflicting", "Conflict")]
+                        .into_iter()
+                        .map(|(v, label)| view! { <option value=v selected=move || f.status.get() == v>{label}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <label class="flex flex-col gap-1 text-xs text-slate-600">"From"<input type="date" class=field::INPUT data-testid="filter-from" prop:value=move || f.from.get() on:change=move |ev| f.from.set(event_target_value(&ev)) /></label>
+            <label class="flex flex-col gap-1 text-xs text-slate-600">"To"<input type="date" class=field::INPUT data-testid="filter-to" prop:value=move || f.to.get() on:change=move |ev| f.to.set(event_target_value(&ev)) /></label>
+        </div>
+    }
+}
+
+/// The form under a window's row while its times are being changed.
+#[component]
+fn WindowEditRow(
+    id: crate::domain::ids::WindowId,
+    editing: RwSignal<Option<(WindowRow, String, String)>>,
+    edit_error: RwSignal<Option<String>>,
+    save: Action<(crate::domain::ids::WindowId, String, String), Result<(), crate::error::AppError>>,
+) -> impl IntoView {
+    view! {
+        <Show when=move || editing.with(|e| e.as_ref().is_some_and(|(w, _, _)| w.id == id))>
+            <tr class="bg-slate-50" data-testid="window-edit-row">
+                <td colspan="7" class="px-4 py-3">
+                    <div class="flex flex-wrap items-end gap-3">
+                        <label class="flex flex-col gap-1 text-xs text-slate-600">"Starts"
+                            <input type="datetime-local" class=field::INPUT data-testid="edit-starts"
+                                prop:value=move || editing.with(|e| e.as_ref().map(|x| x.1.clone()).unwrap_or_default())
+                                on:input=move |ev| editing.update(|e| if let Some(x) = e { x.1 = event_target_value(&ev) }) />
+                        </label>
+                        <label class="flex flex-col gap-1 text-xs text-slate-600">"Ends"
+                            <input type="datetime-local" class=field::INPUT data-testid="edit-ends"
+                                prop:value=move || editing.with(|e| e.as_ref().map(|x| x.2.clone()).unwrap_or_default())
+                                on:input=move |ev| editing.update(|e| if let Some(x) = e { x.2 = event_target_value(&ev) }) />
+                        </label>
+                        <button type="button" class=btn::PRIMARY data-testid="edit-save" disabled=move || save.pending().get() on:click=move |_| {
+                            if let Some((w, s, e)) = editing.get_untracked() {
+                                save.dispatch((w.id, s, e));
+                            }
+                        }>"Save"</button>
+                        <button type="button" class=btn::SECONDARY on:click=move |_| editing.set(None)>"Cancel"</button>
+                    </div>
+                    <p class="mt-2 text-sm text-slate-700" data-testid="edit-impact">
+                        {move || editing.with(|e| e.as_ref().map(|(w, s, en)| format!(
+                            "{} will get {}'s texts from {} to {} instead of {} – {}. Overlaps with another window are refused.",
+                            w.sitter, w.client, s.replace('T', " "), en.replace('T', " "), w.starts, w.ends
+                        )))}
+                    </p>
+                    {move || edit_error.get().map(|e| view! { <p class="mt-2 text-sm text-red-700" role="alert" data-testid="edit-error">{e}</p> })}
+                </td>
+            </tr>
+        </Show>
     }
 }
 

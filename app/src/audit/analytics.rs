@@ -258,83 +258,89 @@ pub fn AnalyticsPage() -> impl IntoView {
                     Ok(a) if a.days.iter().all(|d| d.front_desk + d.sitter + d.pool == 0) => view! {
                         <EmptyState title="No texts in these dates" body="Pick a wider date range; charts fill in as clients and sitters text." />
                     }.into_any(),
-                    Ok(a) => {
-                        let every = (a.days.len() / 7).max(1);
-                        let trend: Vec<(String, f64)> = a.days.iter().map(|d| (d.label.clone(), d.median_seconds.unwrap_or(0) as f64 / 60.0)).collect();
-                        let sitter_bars: Vec<(String, f64)> = a.by_sitter.iter().map(|r| (r.label.clone(), r.median_seconds.unwrap_or(0) as f64 / 60.0)).collect();
-                        let peak: Vec<(String, f64)> = a.peak.iter().enumerate().map(|(h, n)| (format!("{h}"), *n as f64)).collect();
-                        let days = a.days.clone();
-                        view! {
-                            <div class="grid gap-4 sm:grid-cols-3" data-testid="analytics-summary">
-                                <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-                                    <p class="text-xs font-medium uppercase tracking-wide text-slate-500">"Median first reply"</p>
-                                    <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-median">{minutes(a.overall.median_seconds)}</p>
-                                </div>
-                                <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-                                    <p class="text-xs font-medium uppercase tracking-wide text-slate-500">{format!("Within {} min", a.target_minutes)}</p>
-                                    <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-within">{a.overall.within_pct.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())}</p>
-                                </div>
-                                <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-                                    <p class="text-xs font-medium uppercase tracking-wide text-slate-500">"Replies measured"</p>
-                                    <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-replies">{a.overall.responses}</p>
-                                </div>
-                            </div>
-                            <div class="mt-6 grid gap-6 xl:grid-cols-2">
-                                <Panel title="Response time by sitter".to_string() note="Median minutes from a client's text to the first reply by a person; automated replies don't count.">
-                                    <Bars title="Median response time by sitter, minutes".to_string() values=sitter_bars every=1 unit="min" testid="chart-sitters" />
-                                    <div class="mt-4 overflow-x-auto">{response_table(a.by_sitter.clone(), "Sitter", "table-sitters")}</div>
-                                </Panel>
-                                <Panel title="Response time per day".to_string() note="Median of the replies to texts that arrived that day.">
-                                    <Bars title="Median response time per day, minutes".to_string() values=trend every=every unit="min" testid="chart-trend" />
-                                    <details class="mt-4">
-                                        <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
-                                        <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-trend">
-                                            <thead><tr><th class=TH scope="col">"Day"</th><th class=format!("{TH} text-right") scope="col">"Replies"</th><th class=format!("{TH} text-right") scope="col">"Median"</th></tr></thead>
-                                            <tbody class="divide-y divide-slate-100">
-                                                {a.days.iter().map(|d| view! { <tr><td class=TD>{d.label.clone()}</td><td class=TDN>{d.responses}</td><td class=TDN>{minutes(d.median_seconds)}</td></tr> }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </details>
-                                </Panel>
-                                <Panel title="Message volume".to_string() note="Texts in and out per day, by the kind of business number.">
-                                    <Stacked days=days.clone() />
-                                    <details class="mt-4">
-                                        <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
-                                        <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-volume">
-                                            <thead><tr>
-                                                <th class=TH scope="col">"Day"</th>
-                                                <th class=format!("{TH} text-right") scope="col">"Front Desk"</th>
-                                                <th class=format!("{TH} text-right") scope="col">"Sitter numbers"</th>
-                                                <th class=format!("{TH} text-right") scope="col">"Pool"</th>
-                                            </tr></thead>
-                                            <tbody class="divide-y divide-slate-100">
-                                                {days.into_iter().map(|d| view! { <tr><td class=TD>{d.label}</td><td class=TDN>{d.front_desk}</td><td class=TDN>{d.sitter}</td><td class=TDN>{d.pool}</td></tr> }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </details>
-                                </Panel>
-                                <Panel title="Peak hours".to_string() note="Client texts by hour of the day, business time.">
-                                    <Bars title="Client texts by hour of the day".to_string() values=peak every=3 unit="texts" testid="chart-peak" />
-                                    <details class="mt-4">
-                                        <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
-                                        <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-peak">
-                                            <thead><tr><th class=TH scope="col">"Hour"</th><th class=format!("{TH} text-right") scope="col">"Client texts"</th></tr></thead>
-                                            <tbody class="divide-y divide-slate-100">
-                                                {a.peak.iter().enumerate().map(|(h, n)| view! { <tr><td class=TD>{format!("{h:02}:00")}</td><td class=TDN>{*n}</td></tr> }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </details>
-                                </Panel>
-                            </div>
-                            <div class="mt-6">
-                                <Panel title="Slowest conversations".to_string() note="The 20 conversations with the slowest median reply in these dates.">
-                                    <div class="overflow-x-auto">{response_table(a.by_thread.clone(), "Conversation", "table-threads")}</div>
-                                </Panel>
-                            </div>
-                        }.into_any()
-                    }
+                    Ok(a) => figures(a),
                 }
             })}
         </Transition>
     }
+}
+
+/// The summary, the four charts with their tables, and the slowest
+/// conversations.
+fn figures(a: Analytics) -> AnyView {
+    let every = (a.days.len() / 7).max(1);
+    let trend: Vec<(String, f64)> =
+        a.days.iter().map(|d| (d.label.clone(), d.median_seconds.unwrap_or(0) as f64 / 60.0)).collect();
+    let sitter_bars: Vec<(String, f64)> =
+        a.by_sitter.iter().map(|r| (r.label.clone(), r.median_seconds.unwrap_or(0) as f64 / 60.0)).collect();
+    let peak: Vec<(String, f64)> = a.peak.iter().enumerate().map(|(h, n)| (format!("{h}"), *n as f64)).collect();
+    let days = a.days.clone();
+    view! {
+        <div class="grid gap-4 sm:grid-cols-3" data-testid="analytics-summary">
+            <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+                <p class="text-xs font-medium uppercase tracking-wide text-slate-500">"Median first reply"</p>
+                <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-median">{minutes(a.overall.median_seconds)}</p>
+            </div>
+            <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+                <p class="text-xs font-medium uppercase tracking-wide text-slate-500">{format!("Within {} min", a.target_minutes)}</p>
+                <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-within">{a.overall.within_pct.map(|p| format!("{p}%")).unwrap_or_else(|| "—".into())}</p>
+            </div>
+            <div class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
+                <p class="text-xs font-medium uppercase tracking-wide text-slate-500">"Replies measured"</p>
+                <p class="mt-1 text-2xl font-bold text-slate-900" data-testid="analytics-replies">{a.overall.responses}</p>
+            </div>
+        </div>
+        <div class="mt-6 grid gap-6 xl:grid-cols-2">
+            <Panel title="Response time by sitter".to_string() note="Median minutes from a client's text to the first reply by a person; automated replies don't count.">
+                <Bars title="Median response time by sitter, minutes".to_string() values=sitter_bars every=1 unit="min" testid="chart-sitters" />
+                <div class="mt-4 overflow-x-auto">{response_table(a.by_sitter.clone(), "Sitter", "table-sitters")}</div>
+            </Panel>
+            <Panel title="Response time per day".to_string() note="Median of the replies to texts that arrived that day.">
+                <Bars title="Median response time per day, minutes".to_string() values=trend every=every unit="min" testid="chart-trend" />
+                <details class="mt-4">
+                    <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
+                    <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-trend">
+                        <thead><tr><th class=TH scope="col">"Day"</th><th class=format!("{TH} text-right") scope="col">"Replies"</th><th class=format!("{TH} text-right") scope="col">"Median"</th></tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {a.days.iter().map(|d| view! { <tr><td class=TD>{d.label.clone()}</td><td class=TDN>{d.responses}</td><td class=TDN>{minutes(d.median_seconds)}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            </Panel>
+            <Panel title="Message volume".to_string() note="Texts in and out per day, by the kind of business number.">
+                <Stacked days=days.clone() />
+                <details class="mt-4">
+                    <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
+                    <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-volume">
+                        <thead><tr>
+                            <th class=TH scope="col">"Day"</th>
+                            <th class=format!("{TH} text-right") scope="col">"Front Desk"</th>
+                            <th class=format!("{TH} text-right") scope="col">"Sitter numbers"</th>
+                            <th class=format!("{TH} text-right") scope="col">"Pool"</th>
+                        </tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {days.into_iter().map(|d| view! { <tr><td class=TD>{d.label}</td><td class=TDN>{d.front_desk}</td><td class=TDN>{d.sitter}</td><td class=TDN>{d.pool}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            </Panel>
+            <Panel title="Peak hours".to_string() note="Client texts by hour of the day, business time.">
+                <Bars title="Client texts by hour of the day".to_string() values=peak every=3 unit="texts" testid="chart-peak" />
+                <details class="mt-4">
+                    <summary class="cursor-pointer text-xs font-medium text-slate-600">"Show the numbers"</summary>
+                    <table class="mt-2 min-w-full divide-y divide-slate-200 text-sm" data-testid="table-peak">
+                        <thead><tr><th class=TH scope="col">"Hour"</th><th class=format!("{TH} text-right") scope="col">"Client texts"</th></tr></thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {a.peak.iter().enumerate().map(|(h, n)| view! { <tr><td class=TD>{format!("{h:02}:00")}</td><td class=TDN>{*n}</td></tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                </details>
+            </Panel>
+        </div>
+        <div class="mt-6">
+            <Panel title="Slowest conversations".to_string() note="The 20 conversations with the slowest median reply in these dates.">
+                <div class="overflow-x-auto">{response_table(a.by_thread.clone(), "Conversation", "table-threads")}</div>
+            </Panel>
+        </div>
+    }.into_any()
 }

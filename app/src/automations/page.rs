@@ -130,20 +130,7 @@ pub fn AutomationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <section class="mt-8">
-            <h2 class="text-sm font-semibold text-slate-900">"Start from a template"</h2>
-            <p class="mt-0.5 text-sm text-slate-500">"Each opens in the builder as a draft; nothing sends until you test it and switch it on."</p>
-            <div class="mt-3 grid gap-3 md:grid-cols-3">
-                {templates().into_iter().map(|(key, d)| view! {
-                    <a href=format!("/automations/new?template={key}") data-testid="automation-template"
-                        class="block rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:border-emerald-300 hover:shadow">
-                        <p class="font-medium text-slate-900">{d.name.clone()}</p>
-                        <p class="mt-1 text-sm text-slate-600">{d.description.clone()}</p>
-                        <p class="mt-2 text-xs font-medium text-emerald-700">"Use this template →"</p>
-                    </a>
-                }).collect_view()}
-            </div>
-        </section>
+        {template_gallery()}
         <ConfirmDialog
             open=confirm_open
             title=Signal::derive(move || target.get().map(|(r, to)| match to {
@@ -159,6 +146,26 @@ pub fn AutomationsPage() -> impl IntoView {
             pending=set.pending()
             error=Signal::derive(move || match set.value().get() { Some(Err(e)) => Some(e.to_string()), _ => None })
         />
+    }
+}
+
+/// Ready-made automations, each opened in the builder as a draft.
+fn template_gallery() -> impl IntoView {
+    view! {
+        <section class="mt-8">
+            <h2 class="text-sm font-semibold text-slate-900">"Start from a template"</h2>
+            <p class="mt-0.5 text-sm text-slate-500">"Each opens in the builder as a draft; nothing sends until you test it and switch it on."</p>
+            <div class="mt-3 grid gap-3 md:grid-cols-3">
+                {templates().into_iter().map(|(key, d)| view! {
+                    <a href=format!("/automations/new?template={key}") data-testid="automation-template"
+                        class="block rounded-xl border border-slate-200 bg-white p-4 shadow-sm hover:border-emerald-300 hover:shadow">
+                        <p class="font-medium text-slate-900">{d.name.clone()}</p>
+                        <p class="mt-1 text-sm text-slate-600">{d.description.clone()}</p>
+                        <p class="mt-2 text-xs font-medium text-emerald-700">"Use this template →"</p>
+                    </a>
+                }).collect_view()}
+            </div>
+        </section>
     }
 }
 
@@ -704,7 +711,6 @@ fn StatusPanel(
     let threads = Resource::new(|| (), |_| sample_threads());
     let chosen = RwSignal::new(String::new());
     let log_version = RwSignal::new(0u32);
-    let log = Resource::new(move || log_version.get(), move |_| automation_executions(id));
     let test = Action::new(move |thread: &i64| test_automation(id, *thread));
     let set = Action::new(move |s: &AutomationStatus| set_automation_status(id, *s));
     let archive_open = RwSignal::new(false);
@@ -794,6 +800,24 @@ fn StatusPanel(
                 _ => None,
             }}
         </section>
+        <ExecutionLog id=id log_version=log_version />
+        <ConfirmDialog
+            open=archive_open
+            title="Archive this automation?"
+            impact=vec!["It stops running and can't be switched on again.".to_string(), "Its run history is kept; you'll find it under Archived.".to_string()]
+            confirm_label="Archive"
+            destructive=true
+            on_confirm=Callback::new(move |_| go(AutomationStatus::Archived))
+            pending=set.pending()
+        />
+    }
+}
+
+/// Every run of the automation, tests included, newest first.
+#[component]
+fn ExecutionLog(id: i64, log_version: RwSignal<u32>) -> impl IntoView {
+    let log = Resource::new(move || log_version.get(), move |_| automation_executions(id));
+    view! {
         <section class="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="execution-log">
             <div class="flex items-center justify-between border-b border-slate-100 px-5 py-3">
                 <h2 class="text-sm font-semibold text-slate-900">"Execution log"</h2>
@@ -813,15 +837,6 @@ fn StatusPanel(
                 </Transition>
             </div>
         </section>
-        <ConfirmDialog
-            open=archive_open
-            title="Archive this automation?"
-            impact=vec!["It stops running and can't be switched on again.".to_string(), "Its run history is kept; you'll find it under Archived.".to_string()]
-            confirm_label="Archive"
-            destructive=true
-            on_confirm=Callback::new(move |_| go(AutomationStatus::Archived))
-            pending=set.pending()
-        />
     }
 }
 

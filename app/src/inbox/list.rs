@@ -80,43 +80,7 @@ pub fn ThreadList(selected: Memo<Option<ThreadId>>) -> impl IntoView {
                     })
                     .collect_view()}
             </div>
-            <div class="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600">
-                {(!sitter)
-                    .then(|| {
-                        view! {
-                            <label class="flex items-center gap-1">
-                                "Sort"
-                                <select
-                                    class="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs"
-                                    data-testid="inbox-sort"
-                                    on:change=move |ev| st.sort.set(InboxSort::parse(&event_target_value(&ev)))
-                                >
-                                    {InboxSort::ALL
-                                        .into_iter()
-                                        .map(|s| view! { <option value=s.as_str() selected=move || st.sort.get() == s>{s.label()}</option> })
-                                        .collect_view()}
-                                </select>
-                            </label>
-                            <label class="flex items-center gap-1">
-                                "From"
-                                <input type="date" class="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs" data-testid="inbox-from" on:change=move |ev| st.from.set(event_target_value(&ev)) />
-                            </label>
-                            <label class="flex items-center gap-1">
-                                "to"
-                                <input type="date" class="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs" data-testid="inbox-to" on:change=move |ev| st.to.set(event_target_value(&ev)) />
-                            </label>
-                        }
-                    })}
-                {sitter
-                    .then(|| {
-                        view! {
-                            <label class="flex items-center gap-1.5">
-                                <input type="checkbox" data-testid="show-past" on:change=move |ev| st.past.set(event_target_checked(&ev)) />
-                                "Show past visits (read-only)"
-                            </label>
-                        }
-                    })}
-            </div>
+            {list_options(st, sitter)}
         </div>
         <div class="min-h-0 flex-1 overflow-y-auto" data-testid="thread-list">
             <Transition fallback=|| view! { <div class="p-4"><crate::ui::Loading label="Loading conversations" /></div> }>
@@ -127,6 +91,49 @@ pub fn ThreadList(selected: Memo<Option<ThreadId>>) -> impl IntoView {
                     }
                 })}
             </Transition>
+        </div>
+    }
+}
+
+/// Sort and dates for the owner; past visits for a sitter.
+fn list_options(st: ListState, sitter: bool) -> impl IntoView {
+    view! {
+        <div class="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+            {(!sitter)
+                .then(|| {
+                    view! {
+                        <label class="flex items-center gap-1">
+                            "Sort"
+                            <select
+                                class="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs"
+                                data-testid="inbox-sort"
+                                on:change=move |ev| st.sort.set(InboxSort::parse(&event_target_value(&ev)))
+                            >
+                                {InboxSort::ALL
+                                    .into_iter()
+                                    .map(|s| view! { <option value=s.as_str() selected=move || st.sort.get() == s>{s.label()}</option> })
+                                    .collect_view()}
+                            </select>
+                        </label>
+                        <label class="flex items-center gap-1">
+                            "From"
+                            <input type="date" class="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs" data-testid="inbox-from" on:change=move |ev| st.from.set(event_target_value(&ev)) />
+                        </label>
+                        <label class="flex items-center gap-1">
+                            "to"
+                            <input type="date" class="rounded-md border border-slate-300 px-1.5 py-0.5 text-xs" data-testid="inbox-to" on:change=move |ev| st.to.set(event_target_value(&ev)) />
+                        </label>
+                    }
+                })}
+            {sitter
+                .then(|| {
+                    view! {
+                        <label class="flex items-center gap-1.5">
+                            <input type="checkbox" data-testid="show-past" on:change=move |ev| st.past.set(event_target_checked(&ev)) />
+                            "Show past visits (read-only)"
+                        </label>
+                    }
+                })}
         </div>
     }
 }

@@ -9,7 +9,7 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod store;
 
-use crate::domain::numbers::QuarantineReason;
+use crate::domain::numbers::{Health, NumberClass, NumberStatus, QuarantineReason, Registration};
 use crate::error::AppError;
 use leptos::prelude::*;
 pub use page::NumbersPage;
@@ -64,22 +64,18 @@ pub struct NumberRow {
     pub e164: String,
     /// "+1 (512) 555-0100"
     pub display: String,
-    pub class: String,
-    pub class_label: String,
-    pub status: String,
-    pub status_label: String,
+    pub class: NumberClass,
+    pub status: NumberStatus,
     pub sitter_id: Option<i64>,
     pub sitter: Option<String>,
-    pub health: String,
-    pub health_label: String,
+    pub health: Health,
     pub failures_7d: i64,
     /// "2 hours ago", or "Never".
     pub last_used: String,
     pub volume_7d: i64,
     /// Business-local date the cooldown ends, while it hasn't.
     pub cooldown_until: Option<String>,
-    /// registered, pending, unregistered, not_applicable
-    pub registration: String,
+    pub registration: Registration,
     /// Lent to an unfinished booking (pool numbers).
     pub lent_to: Option<String>,
 }

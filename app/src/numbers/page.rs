@@ -6,7 +6,7 @@ use super::{
     apply_number_action, buy_number, import_number, list_numbers, number_card, preview_number_action,
     search_numbers_for_sale, Choice, ItemImpact, ItemResult, NumberAction, NumberFilter, NumberRow, Offer,
 };
-use crate::domain::numbers::QuarantineReason;
+use crate::domain::numbers::{Health, NumberClass, NumberStatus, QuarantineReason, Registration};
 use crate::ui::{btn, field, use_toaster, Badge, Card, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
 
@@ -45,27 +45,27 @@ struct Page {
     sitters: RwSignal<Vec<Choice>>,
 }
 
-fn class_tone(class: &str) -> Tone {
+fn class_tone(class: NumberClass) -> Tone {
     match class {
-        "front_desk" => Tone::Brand,
-        "sitter" => Tone::Info,
-        _ => Tone::Neutral,
+        NumberClass::FrontDesk => Tone::Brand,
+        NumberClass::Sitter => Tone::Info,
+        NumberClass::Pool => Tone::Neutral,
     }
 }
 
-fn status_tone(status: &str) -> Tone {
+fn status_tone(status: NumberStatus) -> Tone {
     match status {
-        "active" => Tone::Good,
-        "quarantined" => Tone::Warn,
-        _ => Tone::Neutral,
+        NumberStatus::Active => Tone::Good,
+        NumberStatus::Quarantined => Tone::Warn,
+        NumberStatus::Inactive => Tone::Neutral,
     }
 }
 
-fn health_dot(health: &str) -> &'static str {
+fn health_dot(health: Health) -> &'static str {
     match health {
-        "green" => "bg-emerald-500",
-        "yellow" => "bg-amber-400",
-        _ => "bg-red-500",
+        Health::Green => "bg-emerald-500",
+        Health::Yellow => "bg-amber-400",
+        Health::Red => "bg-red-500",
     }
 }
 
@@ -281,7 +281,7 @@ fn Row(row: NumberRow) -> impl IntoView {
     let page = expect_context::<Page>();
     let id = row.id;
     let checked = move || page.selected.get().contains(&id);
-    let unregistered = row.registration == "unregistered";
+    let unregistered = row.registration == Registration::Unregistered;
     let display = row.display.clone();
     view! {
         <tr class="hover:bg-slate-50" data-testid="number-row" data-number=row.e164.clone()>
@@ -299,9 +299,9 @@ fn Row(row: NumberRow) -> impl IntoView {
                 </button>
                 {unregistered.then(|| view! { <span class="ml-2"><Badge tone=Tone::Warn text="Not registered" title="Not registered with the carriers (A2P 10DLC): texts may be filtered" /></span> })}
             </td>
-            <td class="hidden px-3 py-2 sm:table-cell"><Badge tone=class_tone(&row.class) text=row.class_label.clone() /></td>
+            <td class="hidden px-3 py-2 sm:table-cell"><Badge tone=class_tone(row.class) text=row.class.label() /></td>
             <td class="whitespace-nowrap px-3 py-2">
-                <Badge tone=status_tone(&row.status) text=row.status_label.clone() />
+                <Badge tone=status_tone(row.status) text=row.status.label() />
                 {row.cooldown_until.clone().map(|u| view! { <span class="ml-1 text-xs text-slate-500">{format!("until {u}")}</span> })}
             </td>
             <td class="hidden whitespace-nowrap px-3 py-2 md:table-cell">
@@ -312,8 +312,8 @@ fn Row(row: NumberRow) -> impl IntoView {
                 }}
             </td>
             <td class="whitespace-nowrap px-3 py-2" title=format!("{} failed deliveries in the last 7 days", row.failures_7d)>
-                <span class=format!("mr-1.5 inline-block h-2 w-2 rounded-full {}", health_dot(&row.health))></span>
-                <span class="hidden text-slate-700 sm:inline">{row.health_label.clone()}</span>
+                <span class=format!("mr-1.5 inline-block h-2 w-2 rounded-full {}", health_dot(row.health))></span>
+                <span class="hidden text-slate-700 sm:inline">{row.health.label()}</span>
             </td>
             <td class="hidden whitespace-nowrap px-3 py-2 text-slate-600 lg:table-cell">{row.last_used.clone()}</td>
             <td class="hidden px-3 py-2 text-right tabular-nums text-slate-700 sm:table-cell">{row.volume_7d}</td>
@@ -337,23 +337,23 @@ fn Detail(id: i64) -> impl IntoView {
                         match data.await {
                             Ok(d) => {
                                 let r = d.row.clone();
-                                let active = r.status == "active";
-                                let quarantined = r.status == "quarantined";
+                                let active = r.status == NumberStatus::Active;
+                                let quarantined = r.status == NumberStatus::Quarantined;
                                 view! {
                                     <div class="flex items-start justify-between border-b border-slate-100 px-6 py-4">
                                         <div>
                                             <h2 class="text-lg font-semibold text-slate-900" data-testid="detail-number">{r.display.clone()}</h2>
                                             <div class="mt-1 flex flex-wrap gap-1.5">
-                                                <Badge tone=class_tone(&r.class) text=r.class_label.clone() />
-                                                <Badge tone=status_tone(&r.status) text=r.status_label.clone() />
-                                                <span class="inline-flex items-center text-xs text-slate-600"><span class=format!("mr-1 inline-block h-2 w-2 rounded-full {}", health_dot(&r.health))></span>{format!("{} · {} failures in 7 days", r.health_label, r.failures_7d)}</span>
+                                                <Badge tone=class_tone(r.class) text=r.class.label() />
+                                                <Badge tone=status_tone(r.status) text=r.status.label() />
+                                                <span class="inline-flex items-center text-xs text-slate-600"><span class=format!("mr-1 inline-block h-2 w-2 rounded-full {}", health_dot(r.health))></span>{format!("{} · {} failures in 7 days", r.health.label(), r.failures_7d)}</span>
                                             </div>
                                         </div>
                                         <button type="button" class=btn::GHOST aria-label="Close" on:click=move |_| page.detail.set(None)>"✕"</button>
                                     </div>
                                     <div class="flex flex-wrap gap-2 border-b border-slate-100 px-6 py-3" data-testid="detail-actions">
-                                        {(active && r.class != "front_desk").then(|| view! { <button type="button" class=btn::SMALL data-testid="action-assign" on:click=act(Kind::Assign)>"Assign to sitter"</button> })}
-                                        {(active && r.class != "pool").then(|| view! { <button type="button" class=btn::SMALL data-testid="action-release-pool" on:click=act(Kind::ReleaseToPool)>"Release to pool"</button> })}
+                                        {(active && r.class != NumberClass::FrontDesk).then(|| view! { <button type="button" class=btn::SMALL data-testid="action-assign" on:click=act(Kind::Assign)>"Assign to sitter"</button> })}
+                                        {(active && r.class != NumberClass::Pool).then(|| view! { <button type="button" class=btn::SMALL data-testid="action-release-pool" on:click=act(Kind::ReleaseToPool)>"Release to pool"</button> })}
                                         {active.then(|| view! { <button type="button" class="inline-flex items-center rounded-md border border-red-300 bg-white px-2.5 py-1 text-xs font-semibold text-red-700 hover:bg-red-50" data-testid="action-quarantine" on:click=act(Kind::Quarantine)>"Quarantine"</button> })}
                                         {quarantined.then(|| view! { <button type="button" class=btn::SMALL data-testid="action-release-quarantine" on:click=act(Kind::ReleaseFromQuarantine)>"Release from quarantine"</button> })}
                                         {(quarantined && !d.keep_quarantined).then(|| view! { <button type="button" class=btn::SMALL data-testid="action-keep-quarantined" on:click=act(Kind::KeepQuarantined)>"Keep quarantined"</button> })}
@@ -505,37 +505,13 @@ fn ActionDialog(ids: Vec<i64>, kind: Kind) -> impl IntoView {
     };
     let count = ids.with_value(|i| i.len());
     let title = if count == 1 { kind.verb().to_string() } else { format!("{} {count} numbers", kind.verb()) };
-    let sitters = page.sitters;
     view! {
         <div class="fixed inset-0 z-40 flex items-end justify-center bg-slate-900/50 sm:items-center sm:p-4" role="dialog" aria-modal="true" data-testid="action-dialog">
             <div class="max-h-full w-full max-w-xl overflow-y-auto rounded-t-2xl bg-white shadow-xl sm:rounded-2xl">
                 <div class="px-6 pt-6">
                     <h2 class="text-lg font-semibold text-slate-900">{title}</h2>
                     <Show when=move || results.get().is_none()>
-                        {(kind == Kind::Quarantine).then(|| view! {
-                            <div class="mt-4 grid gap-3 sm:grid-cols-2">
-                                <label class="block">
-                                    <span class=field::LABEL>"Reason"</span>
-                                    <select class=field::INPUT data-testid="quarantine-reason" prop:value=move || reason.get() on:change=move |ev| reason.set(event_target_value(&ev))>
-                                        <option value="">"Choose a reason"</option>
-                                        {QuarantineReason::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
-                                    </select>
-                                </label>
-                                <label class="block">
-                                    <span class=field::LABEL>{move || if reason.get() == "other" { "What happened (required)" } else { "Note (optional)" }}</span>
-                                    <input class=field::INPUT data-testid="quarantine-note" placeholder="e.g. carrier filtering since Monday" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
-                                </label>
-                            </div>
-                        })}
-                        {(kind == Kind::Assign).then(|| view! {
-                            <label class="mt-4 block">
-                                <span class=field::LABEL>"Sitter"</span>
-                                <select class=field::INPUT data-testid="assign-sitter" prop:value=move || sitter.get() on:change=move |ev| { confirm_unregistered.set(false); sitter.set(event_target_value(&ev)); }>
-                                    <option value="">"Choose a sitter"</option>
-                                    {move || sitters.get().into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
-                                </select>
-                            </label>
-                        })}
+                        <ActionFields kind=kind reason=reason note=note sitter=sitter confirm_unregistered=confirm_unregistered />
                         <div class="mt-4">
                             <Transition fallback=|| view! { <Loading label="Working out what would happen" /> }>
                                 {move || Suspend::new(async move {
@@ -548,16 +524,7 @@ fn ActionDialog(ids: Vec<i64>, kind: Kind) -> impl IntoView {
                             </Transition>
                         </div>
                     </Show>
-                    {move || results.get().map(|r| view! {
-                        <ul class="mt-4 space-y-2" data-testid="action-results">
-                            {r.into_iter().map(|x| view! {
-                                <li class=if x.ok { "rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" } else { "rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" } data-testid="action-result" data-ok=x.ok.to_string()>
-                                    <b>{format!("{} — {}", x.number, if x.ok { "done" } else { "not changed" })}</b>
-                                    <span class="block">{x.message}</span>
-                                </li>
-                            }).collect_view()}
-                        </ul>
-                    })}
+                    {move || results.get().map(action_results)}
                     {move || error.get().map(|e| view! { <p class="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert">{e}</p> })}
                 </div>
                 <div class="mt-6 flex flex-col-reverse gap-2 rounded-b-2xl border-t border-slate-100 bg-slate-50 px-6 py-4 sm:flex-row sm:justify-end">
@@ -582,6 +549,58 @@ fn ActionDialog(ids: Vec<i64>, kind: Kind) -> impl IntoView {
                 </div>
             </div>
         </div>
+    }
+}
+
+/// What the action needs to be told: a quarantine's reason and note, or
+/// the sitter a number goes to.
+#[component]
+fn ActionFields(
+    kind: Kind,
+    reason: RwSignal<String>,
+    note: RwSignal<String>,
+    sitter: RwSignal<String>,
+    confirm_unregistered: RwSignal<bool>,
+) -> impl IntoView {
+    let sitters = expect_context::<Page>().sitters;
+    view! {
+        {(kind == Kind::Quarantine).then(|| view! {
+            <div class="mt-4 grid gap-3 sm:grid-cols-2">
+                <label class="block">
+                    <span class=field::LABEL>"Reason"</span>
+                    <select class=field::INPUT data-testid="quarantine-reason" prop:value=move || reason.get() on:change=move |ev| reason.set(event_target_value(&ev))>
+                        <option value="">"Choose a reason"</option>
+                        {QuarantineReason::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                    </select>
+                </label>
+                <label class="block">
+                    <span class=field::LABEL>{move || if reason.get() == "other" { "What happened (required)" } else { "Note (optional)" }}</span>
+                    <input class=field::INPUT data-testid="quarantine-note" placeholder="e.g. carrier filtering since Monday" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
+                </label>
+            </div>
+        })}
+        {(kind == Kind::Assign).then(|| view! {
+            <label class="mt-4 block">
+                <span class=field::LABEL>"Sitter"</span>
+                <select class=field::INPUT data-testid="assign-sitter" prop:value=move || sitter.get() on:change=move |ev| { confirm_unregistered.set(false); sitter.set(event_target_value(&ev)); }>
+                    <option value="">"Choose a sitter"</option>
+                    {move || sitters.get().into_iter().map(|s| view! { <option value=s.id.to_string()>{s.name}</option> }).collect_view()}
+                </select>
+            </label>
+        })}
+    }
+}
+
+fn action_results(r: Vec<ItemResult>) -> impl IntoView {
+    view! {
+        <ul class="mt-4 space-y-2" data-testid="action-results">
+            {r.into_iter().map(|x| view! {
+                <li class=if x.ok { "rounded-lg border border-emerald-200 bg-emerald-50 px-3 py-2 text-sm text-emerald-900" } else { "rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800" } data-testid="action-result" data-ok=x.ok.to_string()>
+                    <b>{format!("{} — {}", x.number, if x.ok { "done" } else { "not changed" })}</b>
+                    <span class="block">{x.message}</span>
+                </li>
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -5,10 +5,10 @@
 use super::*;
 use crate::assignments::store::number_facts;
 use crate::domain::ids::{NumberId, OrgId, SitterId, ThreadId};
-use crate::domain::numbers::{self, Health, NumberClass, NumberFacts, NumberStatus, Registration, ThreadMove};
+use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus, Registration, ThreadMove};
 use crate::domain::phone::E164;
 use crate::domain::provider_errors;
-use crate::domain::time::relative;
+use crate::domain::time::{relative, BusinessTz};
 use crate::error::AppResult;
 use crate::messaging::provider;
 use crate::messaging::store::{self as mstore, OrgContext};
@@ -113,19 +113,16 @@ async fn load_all(c: &mut AnyConnection, ctx: &OrgContext, now: DateTime<Utc>) -
                 id,
                 e164,
                 display,
-                class: class.as_str().into(),
-                class_label: class.label().into(),
-                status: status.as_str().into(),
-                status_label: status.label().into(),
+                class,
+                status,
                 sitter_id: r.try_get("sitter_id")?,
                 sitter: r.try_get("sitter_name")?,
-                health: h.as_str().into(),
-                health_label: h.label().into(),
+                health: h,
                 failures_7d: failures,
                 last_used: last_used_ms.map(|t| relative(from_ms(t), now, ctx.tz)).unwrap_or_else(|| "Never".into()),
                 volume_7d: volume,
                 cooldown_until: cooldown.map(|u| ctx.tz.date(u)),
-                registration: Registration::parse(&r.try_get::<String, _>("registration")?).as_str().into(),
+                registration: Registration::parse(&r.try_get::<String, _>("registration")?),
                 lent_to,
             },
             last_used_ms,
@@ -174,9 +171,9 @@ async fn filtered(
     let total_all = all.len();
     let mut items: Vec<Full> = all
         .into_iter()
-        .filter(|n| class.is_empty() || n.row.class == class)
-        .filter(|n| status.is_empty() || n.row.status == status)
-        .filter(|n| health.is_empty() || n.row.health == health)
+        .filter(|n| class.is_empty() || n.row.class.as_str() == class)
+        .filter(|n| status.is_empty() || n.row.status.as_str() == status)
+        .filter(|n| health.is_empty() || n.row.health.as_str() == health)
         .filter(|n| sitter.is_none_or(|s| n.row.sitter_id == s))
         .filter(|n| match usage {
             "busy" => n.row.volume_7d > 0,
@@ -185,14 +182,13 @@ async fn filtered(
             _ => true,
         })
         .collect();
-    let health_rank = |h: &str| Health::parse(h).map(|h| h as u8).unwrap_or(0);
     items.sort_by(|a, b| {
         let (x, y) = (&a.row, &b.row);
         let primary = match sort {
-            "class" => x.class_label.cmp(&y.class_label),
-            "status" => x.status.cmp(&y.status),
+            "class" => x.class.label().cmp(y.class.label()),
+            "status" => x.status.as_str().cmp(y.status.as_str()),
             "sitter" => x.sitter.is_none().cmp(&y.sitter.is_none()).then_with(|| x.sitter.cmp(&y.sitter)),
-            "health" => health_rank(&x.health).cmp(&health_rank(&y.health)).then(x.failures_7d.cmp(&y.failures_7d)),
+            "health" => (x.health as u8).cmp(&(y.health as u8)).then(x.failures_7d.cmp(&y.failures_7d)),
             "last_used" => a.last_used_ms.cmp(&b.last_used_ms),
             "volume" => x.volume_7d.cmp(&y.volume_7d),
             _ => std::cmp::Ordering::Equal,
@@ -278,7 +274,73 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
     .bind(org.0)
     .fetch_one(&mut *c)
     .await?;
-    let assignments = sqlx::query(
+    let assignments = assignment_history(c, id, tz).await?;
+    let threads = thread_lines(c, id, now, tz).await?;
+    let failures = failure_lines(c, org, &row.e164, tz).await?;
+    let quarantined = row.status == NumberStatus::Quarantined;
+    let keep_quarantined = quarantined && r.try_get::<i64, _>("keep_quarantined")? == 1;
+    let cooldown = r.try_get::<Option<i64>, _>("cooldown_until")?.map(from_ms).filter(|u| *u > now).map(|u| {
+        let days = (u - now).num_hours().div_euclid(24) + i64::from((u - now).num_hours() % 24 > 0);
+        let then = match (quarantined, keep_quarantined) {
+            (false, _) => "",
+            (true, false) => ", then it returns to the pool by itself",
+            (true, true) => ", then it stays quarantined until released by hand",
+        };
+        format!("{} left (until {}){then}", plural(days.max(1) as usize, "day", "days"), tz.date(u))
+    });
+    let quarantine_reason = match r.try_get::<Option<String>, _>("quarantine_reason")? {
+        Some(reason) if quarantined => {
+            let label = numbers::QuarantineReason::parse(&reason).map(|q| q.label()).unwrap_or("Other");
+            let note: Option<String> = r.try_get("quarantine_note")?;
+            let since = r.try_get::<Option<i64>, _>("quarantined_at")?.map(|q| tz.date(from_ms(q)));
+            Some(format!(
+                "{label}{}{}",
+                note.filter(|n| !n.trim().is_empty()).map(|n| format!(": {n}")).unwrap_or_default(),
+                since.map(|s| format!(" (since {s})")).unwrap_or_default()
+            ))
+        }
+        _ => None,
+    };
+    let hookup = match r.try_get::<String, _>("hookup_status")?.as_str() {
+        "verified" => "Texts and delivery reports reach Leashline.".to_string(),
+        "failed" => format!(
+            "Not connected: {}",
+            r.try_get::<Option<String>, _>("hookup_error")?
+                .unwrap_or_else(|| "run the messaging hookup again in Setup.".into())
+        ),
+        _ => "Not checked yet: run the messaging hookup in Setup.".into(),
+    };
+    let registration_label = match row.registration {
+        Registration::Registered => "Registered with the carriers (A2P 10DLC)",
+        Registration::Pending => "Carrier registration pending",
+        Registration::Unregistered => "Not registered with the carriers: texts may be filtered",
+        Registration::NotApplicable => "Carrier registration not reported",
+    }
+    .to_string();
+    let purchased = r.try_get::<Option<i64>, _>("purchased_at")?.map(|p| tz.date(from_ms(p)));
+    let provider_id: Option<String> = r.try_get("provider_sid")?;
+    Ok(NumberDetail {
+        row,
+        assignments,
+        threads,
+        failures,
+        cooldown,
+        quarantine_reason,
+        keep_quarantined,
+        purchased: purchased.or_else(|| {
+            r.try_get::<i64, _>("created_at").ok().map(|c| format!("Added {} (imported)", tz.date(from_ms(c))))
+        }),
+        monthly_cost: r.try_get::<Option<i64>, _>("monthly_cost_cents")?.map(|c| format!("{} a month", money(c))),
+        hookup,
+        registration_label,
+        provider_id: if ctx.settings.diagnostics_mode { provider_id } else { None },
+        diagnostics: ctx.settings.diagnostics_mode,
+    })
+}
+
+/// The number's last 50 assignments, newest first, as history lines.
+async fn assignment_history(c: &mut AnyConnection, id: i64, tz: BusinessTz) -> AppResult<Vec<HistoryLine>> {
+    Ok(sqlx::query(
         "SELECT a.class, a.started_at, a.ended_at, a.reason, s.name FROM number_assignments a
          LEFT JOIN sitters s ON s.id = a.sitter_id WHERE a.number_id = $1 ORDER BY a.started_at DESC, a.id DESC LIMIT 50",
     )
@@ -308,8 +370,17 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
             ),
         })
     })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let threads = sqlx::query(
+    .collect::<Result<Vec<_>, sqlx::Error>>()?)
+}
+
+/// The conversations on the number: the current ones first, then by last message.
+async fn thread_lines(
+    c: &mut AnyConnection,
+    id: i64,
+    now: DateTime<Utc>,
+    tz: BusinessTz,
+) -> AppResult<Vec<ThreadLine>> {
+    Ok(sqlx::query(
         "SELECT t.id, cl.name, t.last_message_at, t.is_current FROM threads t JOIN clients cl ON cl.id = t.client_id
          WHERE t.number_id = $1 ORDER BY t.is_current DESC, t.last_message_at DESC, t.id DESC LIMIT 50",
     )
@@ -328,14 +399,18 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
             current: t.try_get::<i64, _>("is_current")? == 1,
         })
     })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let failures = sqlx::query(
+    .collect::<Result<Vec<_>, sqlx::Error>>()?)
+}
+
+/// The last 20 texts from the number that the carrier did not deliver.
+async fn failure_lines(c: &mut AnyConnection, org: OrgId, e164: &str, tz: BusinessTz) -> AppResult<Vec<HistoryLine>> {
+    Ok(sqlx::query(
         "SELECT m.created_at, m.error_code, cl.name FROM messages m JOIN threads t ON t.id = m.thread_id
          JOIN clients cl ON cl.id = t.client_id
          WHERE m.org_id = $1 AND m.from_e164 = $2 AND m.status IN ('failed', 'undelivered') ORDER BY m.created_at DESC, m.id DESC LIMIT 20",
     )
     .bind(org.0)
-    .bind(&row.e164)
+    .bind(e164)
     .fetch_all(&mut *c)
     .await?
     .iter()
@@ -347,65 +422,7 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
             text: format!("To {client}: {}", provider_errors::explain(code.as_deref()).what),
         })
     })
-    .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let keep_quarantined = row.status == "quarantined" && r.try_get::<i64, _>("keep_quarantined")? == 1;
-    let cooldown = r.try_get::<Option<i64>, _>("cooldown_until")?.map(from_ms).filter(|u| *u > now).map(|u| {
-        let days = (u - now).num_hours().div_euclid(24) + i64::from((u - now).num_hours() % 24 > 0);
-        let then = match (row.status == "quarantined", keep_quarantined) {
-            (false, _) => "",
-            (true, false) => ", then it returns to the pool by itself",
-            (true, true) => ", then it stays quarantined until released by hand",
-        };
-        format!("{} left (until {}){then}", plural(days.max(1) as usize, "day", "days"), tz.date(u))
-    });
-    let quarantine_reason = match r.try_get::<Option<String>, _>("quarantine_reason")? {
-        Some(reason) if row.status == "quarantined" => {
-            let label = numbers::QuarantineReason::parse(&reason).map(|q| q.label()).unwrap_or("Other");
-            let note: Option<String> = r.try_get("quarantine_note")?;
-            let since = r.try_get::<Option<i64>, _>("quarantined_at")?.map(|q| tz.date(from_ms(q)));
-            Some(format!(
-                "{label}{}{}",
-                note.filter(|n| !n.trim().is_empty()).map(|n| format!(": {n}")).unwrap_or_default(),
-                since.map(|s| format!(" (since {s})")).unwrap_or_default()
-            ))
-        }
-        _ => None,
-    };
-    let hookup = match r.try_get::<String, _>("hookup_status")?.as_str() {
-        "verified" => "Texts and delivery reports reach Leashline.".to_string(),
-        "failed" => format!(
-            "Not connected: {}",
-            r.try_get::<Option<String>, _>("hookup_error")?
-                .unwrap_or_else(|| "run the messaging hookup again in Setup.".into())
-        ),
-        _ => "Not checked yet: run the messaging hookup in Setup.".into(),
-    };
-    let registration_label = match Registration::parse(&row.registration) {
-        Registration::Registered => "Registered with the carriers (A2P 10DLC)",
-        Registration::Pending => "Carrier registration pending",
-        Registration::Unregistered => "Not registered with the carriers: texts may be filtered",
-        Registration::NotApplicable => "Carrier registration not reported",
-    }
-    .to_string();
-    let purchased = r.try_get::<Option<i64>, _>("purchased_at")?.map(|p| tz.date(from_ms(p)));
-    let provider_id: Option<String> = r.try_get("provider_sid")?;
-    Ok(NumberDetail {
-        row,
-        assignments,
-        threads,
-        failures,
-        cooldown,
-        quarantine_reason,
-        keep_quarantined,
-        purchased: purchased.or_else(|| {
-            r.try_get::<i64, _>("created_at").ok().map(|c| format!("Added {} (imported)", tz.date(from_ms(c))))
-        }),
-        monthly_cost: r.try_get::<Option<i64>, _>("monthly_cost_cents")?.map(|c| format!("{} a month", money(c))),
-        hookup,
-        registration_label,
-        provider_id: if ctx.settings.diagnostics_mode { provider_id } else { None },
-        diagnostics: ctx.settings.diagnostics_mode,
-    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// The filtered list as CSV (every page), with the row count.
@@ -434,15 +451,15 @@ pub async fn export_csv(
     for r in &rows {
         let cells = [
             r.e164.clone(),
-            r.class_label.clone(),
-            r.status_label.clone(),
+            r.class.label().to_string(),
+            r.status.label().to_string(),
             r.sitter.clone().unwrap_or_default(),
-            r.health_label.clone(),
+            r.health.label().to_string(),
             r.failures_7d.to_string(),
             r.last_used.clone(),
             r.volume_7d.to_string(),
             r.cooldown_until.clone().unwrap_or_default(),
-            r.registration.clone(),
+            r.registration.as_str().to_string(),
             r.lent_to.clone().unwrap_or_default(),
         ];
         out.row(&cells);

@@ -7,6 +7,8 @@
 pub mod clients;
 mod page;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use crate::domain::ids::SitterId;
@@ -14,8 +16,6 @@ use crate::error::AppError;
 use leptos::prelude::*;
 pub use page::PeoplePage;
 use serde::{Deserialize, Serialize};
-#[cfg(feature = "ssr")]
-pub use store::{activate, deactivate};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SitterRow {
@@ -68,7 +68,12 @@ pub async fn load_sitters() -> Result<Vec<SitterRow>, AppError> {
 
 #[server]
 pub async fn add_sitter(form: NewSitterForm) -> Result<SitterId, AppError> {
-    crate::platform::run(store::create(form)).await
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        service::create(&st.db, u.org_id, &u.actor(crate::platform::ctx::request_id()), form).await
+    })
+    .await
 }
 
 /// Unlocks a sitter's sign-in after too many failed attempts.
@@ -99,10 +104,13 @@ pub async fn unlock_sitter(id: SitterId) -> Result<String, AppError> {
 #[server]
 pub async fn change_sitter(id: SitterId, activate: bool, preview: bool) -> Result<SitterChange, AppError> {
     crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        let actor = u.actor(crate::platform::ctx::request_id());
         if activate {
-            store::activate(id, preview).await
+            service::activate(&st.db, u.org_id, &actor, id, preview).await
         } else {
-            store::deactivate(id, preview).await
+            service::deactivate(&st, u.org_id, &actor, id, preview).await
         }
     })
     .await

@@ -187,6 +187,26 @@ fn Overrides(
     thread: Signal<Option<ThreadId>>,
     changed: RwSignal<u64>,
 ) -> impl IntoView {
+    view! {
+        <Card title="Overrides" class="mt-6">
+            <div class="grid gap-6 p-5 lg:grid-cols-5">
+                <OverrideForm sitters=sitters thread=thread changed=changed />
+                <div class="lg:col-span-3">
+                    <OverrideList rows=o_overrides changed=changed />
+                </div>
+            </div>
+        </Card>
+    }
+}
+
+/// Where to send the conversation's texts, for how long and why; confirmed
+/// with the sentence the routing history will show.
+#[component]
+fn OverrideForm(
+    sitters: Vec<super::SitterOption>,
+    thread: Signal<Option<ThreadId>>,
+    changed: RwSignal<u64>,
+) -> impl IntoView {
     let toaster = use_toaster();
     let target = RwSignal::new("owner_inbox".to_string());
     let duration = RwSignal::new("4h".to_string());
@@ -238,6 +258,69 @@ fn Overrides(
             target_label()
         )
     };
+    view! {
+        <form
+            class="space-y-4 lg:col-span-2"
+            data-testid="override-form"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                if reason.get_untracked().trim().is_empty() {
+                    error.set(Some("Say why: the reason is shown in the history and the conversation header.".into()));
+                    return;
+                }
+                error.set(None);
+                open.set(true);
+            }
+        >
+            <p class="text-sm text-slate-600">"Send this conversation's texts somewhere else for a while — a sitter is sick, or you want to handle a client yourself."</p>
+            <div>
+                <label class=field::LABEL for="override-target">"Send texts to"</label>
+                <select id="override-target" class=field::INPUT data-testid="override-target" on:change=move |ev| target.set(event_target_value(&ev))>
+                    <option value="owner_inbox">"Owner inbox"</option>
+                    {sitter_names.into_iter().map(|(k, v)| view! { <option value=k>{v}</option> }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label class=field::LABEL for="override-duration">"For"</label>
+                <select id="override-duration" class=field::INPUT data-testid="override-duration" on:change=move |ev| duration.set(event_target_value(&ev))>
+                    {DURATIONS.iter().map(|(k, v)| view! { <option value=*k selected=*k == "4h">{*v}</option> }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label class=field::LABEL for="override-reason">"Reason"</label>
+                <input
+                    id="override-reason"
+                    class=field::INPUT
+                    data-testid="override-reason"
+                    placeholder="Maya is off sick today"
+                    prop:value=move || reason.get()
+                    on:input=move |ev| reason.set(event_target_value(&ev))
+                />
+            </div>
+            <p class="rounded-lg bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="override-preview">{preview}</p>
+            {move || (!open.get()).then(|| error.get()).flatten().map(|e| view! { <p class="text-sm text-red-700" role="alert" data-testid="override-error">{e}</p> })}
+            <button type="submit" class=btn::PRIMARY data-testid="override-set" disabled=move || thread.get().is_none()>"Set override…"</button>
+        </form>
+        <ConfirmDialog
+            open=open
+            title=Signal::derive(move || format!("Send texts to {}?", target_label()))
+            impact=Signal::derive(move || vec![preview(), "It shows as an owner override in the conversation header and the routing history.".to_string(), "It is recorded in the audit trail with your reason.".to_string()])
+            confirm_label="Set override"
+            pending=create.pending()
+            error=Signal::derive(move || error.get())
+            on_confirm=Callback::new(move |_| {
+                if let Some(t) = thread.get_untracked() {
+                    create.dispatch((t, target.get_untracked(), duration.get_untracked(), reason.get_untracked()));
+                }
+            })
+        />
+    }
+}
+
+/// The overrides set so far; an active one can be removed.
+#[component]
+fn OverrideList(rows: Vec<OverrideRow>, changed: RwSignal<u64>) -> impl IntoView {
+    let toaster = use_toaster();
     let remove_id = RwSignal::new(None::<OverrideRow>);
     let remove_open = RwSignal::new(false);
     let remove = Action::new(move |id: &i64| remove_override(*id));
@@ -255,104 +338,42 @@ fn Overrides(
             }
         }
     });
-    let rows = o_overrides;
     view! {
-        <Card title="Overrides" class="mt-6">
-            <div class="grid gap-6 p-5 lg:grid-cols-5">
-                <form
-                    class="space-y-4 lg:col-span-2"
-                    data-testid="override-form"
-                    on:submit=move |ev| {
-                        ev.prevent_default();
-                        if reason.get_untracked().trim().is_empty() {
-                            error.set(Some("Say why: the reason is shown in the history and the conversation header.".into()));
-                            return;
-                        }
-                        error.set(None);
-                        open.set(true);
-                    }
-                >
-                    <p class="text-sm text-slate-600">"Send this conversation's texts somewhere else for a while — a sitter is sick, or you want to handle a client yourself."</p>
-                    <div>
-                        <label class=field::LABEL for="override-target">"Send texts to"</label>
-                        <select id="override-target" class=field::INPUT data-testid="override-target" on:change=move |ev| target.set(event_target_value(&ev))>
-                            <option value="owner_inbox">"Owner inbox"</option>
-                            {sitter_names.into_iter().map(|(k, v)| view! { <option value=k>{v}</option> }).collect_view()}
-                        </select>
-                    </div>
-                    <div>
-                        <label class=field::LABEL for="override-duration">"For"</label>
-                        <select id="override-duration" class=field::INPUT data-testid="override-duration" on:change=move |ev| duration.set(event_target_value(&ev))>
-                            {DURATIONS.iter().map(|(k, v)| view! { <option value=*k selected=*k == "4h">{*v}</option> }).collect_view()}
-                        </select>
-                    </div>
-                    <div>
-                        <label class=field::LABEL for="override-reason">"Reason"</label>
-                        <input
-                            id="override-reason"
-                            class=field::INPUT
-                            data-testid="override-reason"
-                            placeholder="Maya is off sick today"
-                            prop:value=move || reason.get()
-                            on:input=move |ev| reason.set(event_target_value(&ev))
-                        />
-                    </div>
-                    <p class="rounded-lg bg-slate-50 px-3 py-2 text-sm text-slate-700" data-testid="override-preview">{preview}</p>
-                    {move || (!open.get()).then(|| error.get()).flatten().map(|e| view! { <p class="text-sm text-red-700" role="alert" data-testid="override-error">{e}</p> })}
-                    <button type="submit" class=btn::PRIMARY data-testid="override-set" disabled=move || thread.get().is_none()>"Set override…"</button>
-                </form>
-                <div class="lg:col-span-3">
-                    {if rows.is_empty() {
-                        view! { <p class="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500" data-testid="overrides-empty">"No overrides yet. Texts follow the rules above."</p> }.into_any()
-                    } else {
-                        view! {
-                            <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="overrides-list">
-                                {rows
-                                    .into_iter()
-                                    .map(|r| {
-                                        let tone = if r.active { Tone::Warn } else { Tone::Neutral };
-                                        let row = r.clone();
-                                        view! {
-                                            <li class="flex flex-wrap items-start justify-between gap-3 px-4 py-3" data-testid="override-row">
-                                                <div class="min-w-0">
-                                                    <div class="flex flex-wrap items-center gap-2">
-                                                        <Badge tone=tone text=r.state.clone() />
-                                                        <span class="text-sm font-medium text-slate-900">{format!("To {}", r.target)}</span>
-                                                    </div>
-                                                    <p class="mt-0.5 truncate text-sm text-slate-600">{r.thread_label.clone()}</p>
-                                                    <p class="text-xs text-slate-500">{format!("{} → {} · “{}” · set by {}", r.starts, r.ends, r.reason, r.created_by)}</p>
-                                                </div>
-                                                {r.active.then(|| view! {
-                                                    <button type="button" class=btn::SMALL data-testid="override-remove" on:click=move |_| {
-                                                        remove_id.set(Some(row.clone()));
-                                                        remove_error.set(None);
-                                                        remove_open.set(true);
-                                                    }>"Remove"</button>
-                                                })}
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        }
-                        .into_any()
-                    }}
-                </div>
-            </div>
-        </Card>
-        <ConfirmDialog
-            open=open
-            title=Signal::derive(move || format!("Send texts to {}?", target_label()))
-            impact=Signal::derive(move || vec![preview(), "It shows as an owner override in the conversation header and the routing history.".to_string(), "It is recorded in the audit trail with your reason.".to_string()])
-            confirm_label="Set override"
-            pending=create.pending()
-            error=Signal::derive(move || error.get())
-            on_confirm=Callback::new(move |_| {
-                if let Some(t) = thread.get_untracked() {
-                    create.dispatch((t, target.get_untracked(), duration.get_untracked(), reason.get_untracked()));
-                }
-            })
-        />
+        {if rows.is_empty() {
+            view! { <p class="rounded-lg border border-dashed border-slate-300 p-6 text-center text-sm text-slate-500" data-testid="overrides-empty">"No overrides yet. Texts follow the rules above."</p> }.into_any()
+        } else {
+            view! {
+                <ul class="divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="overrides-list">
+                    {rows
+                        .into_iter()
+                        .map(|r| {
+                            let tone = if r.active { Tone::Warn } else { Tone::Neutral };
+                            let row = r.clone();
+                            view! {
+                                <li class="flex flex-wrap items-start justify-between gap-3 px-4 py-3" data-testid="override-row">
+                                    <div class="min-w-0">
+                                        <div class="flex flex-wrap items-center gap-2">
+                                            <Badge tone=tone text=r.state.clone() />
+                                            <span class="text-sm font-medium text-slate-900">{format!("To {}", r.target)}</span>
+                                        </div>
+                                        <p class="mt-0.5 truncate text-sm text-slate-600">{r.thread_label.clone()}</p>
+                                        <p class="text-xs text-slate-500">{format!("{} → {} · “{}” · set by {}", r.starts, r.ends, r.reason, r.created_by)}</p>
+                                    </div>
+                                    {r.active.then(|| view! {
+                                        <button type="button" class=btn::SMALL data-testid="override-remove" on:click=move |_| {
+                                            remove_id.set(Some(row.clone()));
+                                            remove_error.set(None);
+                                            remove_open.set(true);
+                                        }>"Remove"</button>
+                                    })}
+                                </li>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            }
+            .into_any()
+        }}
         <ConfirmDialog
             open=remove_open
             title="Remove this override?"

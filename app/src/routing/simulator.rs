@@ -126,35 +126,7 @@ pub fn Simulator(base: SimBase, inputs: SimInputs) -> impl IntoView {
     let senders = base.with_value(|b| b.senders.clone());
     let verdict = move || {
         let current = sim.get().ok();
-        check.value().get().map(|r| match r {
-            Ok((asked, server)) => {
-                let stale = current.as_ref().is_none_or(|c| c.at != asked.at || c.sender != asked.sender || c.direction != asked.direction);
-                let same = asked.decision.target == server.target
-                    && asked.decision.sitter_id == server.sitter_id
-                    && asked.decision.rule == server.rule
-                    && asked.decision.reason == server.reason;
-                if stale {
-                    view! { <p class="text-sm text-slate-500" data-testid="server-check">"The inputs changed since the check. Check again."</p> }.into_any()
-                } else if same {
-                    view! {
-                        <p class="rounded-lg bg-emerald-50 px-3 py-2 text-sm font-medium text-emerald-800" data-testid="server-check">
-                            "The server agrees: same result, same rule, same reason."
-                        </p>
-                    }
-                    .into_any()
-                } else {
-                    view! {
-                        <div class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="server-check">
-                            <p class="font-semibold">"The server decided differently"</p>
-                            <p class="mt-1">"Server: " {server.reason.clone()}</p>
-                            <p class="mt-1 text-xs">"The server also reads windows and overrides changed since this page loaded. Reload the simulator to compare again."</p>
-                        </div>
-                    }
-                    .into_any()
-                }
-            }
-            Err(e) => view! { <p class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="server-check">{e.to_string()}</p> }.into_any(),
-        })
+        check.value().get().map(|r| server_verdict(current.as_ref(), r))
     };
     view! {
         {preview_note.map(|p| view! { <p class="mb-4 rounded-lg bg-sky-50 px-3 py-2 text-sm text-sky-900" data-testid="sim-preview">{p}</p> })}
@@ -171,32 +143,7 @@ pub fn Simulator(base: SimBase, inputs: SimInputs) -> impl IntoView {
                         on:change=move |ev| inputs.date.set(Some(event_target_value(&ev)))
                     />
                 </div>
-                <div>
-                    <div class="flex items-baseline justify-between">
-                        <label class=field::LABEL for="sim-time">"Time"</label>
-                        <span class="text-sm font-semibold text-slate-900" data-testid="sim-time-label">
-                            {move || format!("{} ({})", clock(minute()), tz.name())}
-                        </span>
-                    </div>
-                    <input
-                        id="sim-time"
-                        type="range"
-                        min="0"
-                        max="1439"
-                        step="5"
-                        class="w-full accent-emerald-600"
-                        data-testid="sim-time"
-                        prop:value=move || minute().to_string()
-                        on:input=move |ev| inputs.minute.set(event_target_value(&ev).parse().ok())
-                    />
-                    <div class="flex justify-between text-xs text-slate-400">
-                        <span>"12 AM"</span>
-                        <span>"6 AM"</span>
-                        <span>"12 PM"</span>
-                        <span>"6 PM"</span>
-                        <span>"11:59 PM"</span>
-                    </div>
-                </div>
+                {time_field(inputs, Signal::derive(minute), tz)}
                 <div class="grid gap-4 sm:grid-cols-2">
                     <div>
                         <label class=field::LABEL for="sim-direction">"Direction"</label>
@@ -260,6 +207,72 @@ pub fn Simulator(base: SimBase, inputs: SimInputs) -> impl IntoView {
                     }
                     Err(e) => view! { <p class="rounded-lg bg-amber-50 p-3 text-sm text-amber-900" role="alert">{e}</p> }.into_any(),
                 }}
+            </div>
+        </div>
+    }
+}
+
+/// What the server said about the inputs the owner checked, against what
+/// the simulator shows now.
+fn server_verdict(current: Option<&Simulated>, r: Result<(Simulated, Decision), crate::error::AppError>) -> AnyView {
+    match r {
+    Ok((asked, server)) => {
+        let stale = current.is_none_or(|c| c.at != asked.at || c.sender != asked.sender || c.direction != asked.direction);
+        let same = asked.decision.target == server.target
+            && asked.decision.sitter_id == server.sitter_id
+            && asked.decision.rule == server.rule
+            && asked.decision.reason == server.reason;
+        if stale {
+            view! { <p class="text-sm text-slate-500" data-testid="server-check">"The inputs changed since the check. Check again."</p> }.into_any()
+        } else if same {
+            view! {
+                <p class="rounded-lg bg-emerald-50 px-3 py-2 text-sm font-medium text-emerald-800" data-testid="server-check">
+                    "The server agrees: same result, same rule, same reason."
+                </p>
+            }
+            .into_any()
+        } else {
+            view! {
+                <div class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" data-testid="server-check">
+                    <p class="font-semibold">"The server decided differently"</p>
+                    <p class="mt-1">"Server: " {server.reason.clone()}</p>
+                    <p class="mt-1 text-xs">"The server also reads windows and overrides changed since this page loaded. Reload the simulator to compare again."</p>
+                </div>
+            }
+            .into_any()
+        }
+    }
+    Err(e) => view! { <p class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="server-check">{e.to_string()}</p> }.into_any(),
+}
+}
+
+/// The time of day, on a slider in 5-minute steps.
+fn time_field(inputs: SimInputs, minute: Signal<u32>, tz: BusinessTz) -> impl IntoView {
+    view! {
+        <div>
+            <div class="flex items-baseline justify-between">
+                <label class=field::LABEL for="sim-time">"Time"</label>
+                <span class="text-sm font-semibold text-slate-900" data-testid="sim-time-label">
+                    {move || format!("{} ({})", clock(minute.get()), tz.name())}
+                </span>
+            </div>
+            <input
+                id="sim-time"
+                type="range"
+                min="0"
+                max="1439"
+                step="5"
+                class="w-full accent-emerald-600"
+                data-testid="sim-time"
+                prop:value=move || minute.get().to_string()
+                on:input=move |ev| inputs.minute.set(event_target_value(&ev).parse().ok())
+            />
+            <div class="flex justify-between text-xs text-slate-400">
+                <span>"12 AM"</span>
+                <span>"6 AM"</span>
+                <span>"12 PM"</span>
+                <span>"6 PM"</span>
+                <span>"11:59 PM"</span>
             </div>
         </div>
     }

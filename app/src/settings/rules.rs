@@ -153,31 +153,7 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
                     {move || err_for("allowlist".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
                 </label>
             </fieldset>
-            <fieldset>
-                <legend class="mb-2 text-sm font-semibold text-slate-900">"Targets and warnings"</legend>
-                <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
-                    <label class="block">
-                        <span class=field::LABEL>"Reply within (minutes)"</span>
-                        <input class=field::INPUT inputmode="numeric" data-testid="rules-response-target" prop:value=move || form.get().response_target_minutes
-                            on:input=move |ev| form.update(|f| f.response_target_minutes = event_target_value(&ev)) />
-                        <span class=format!("block {}", field::HELP)>"The response-time target in reports; 1 to 1,440."</span>
-                        {move || err_for("response_target_minutes".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
-                    </label>
-                    <label class="block">
-                        <span class=field::LABEL>"Warn when the provider balance is below ($)"</span>
-                        <input class=field::INPUT inputmode="decimal" data-testid="rules-low-balance" prop:value=move || form.get().low_balance
-                            on:input=move |ev| form.update(|f| f.low_balance = event_target_value(&ev)) />
-                        {move || err_for("low_balance".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
-                    </label>
-                    <label class="block">
-                        <span class=field::LABEL>"Automated texts per conversation, per hour"</span>
-                        <input class=field::INPUT inputmode="numeric" data-testid="rules-automation-rate" prop:value=move || form.get().automation_rate_per_thread_hour
-                            on:input=move |ev| form.update(|f| f.automation_rate_per_thread_hour = event_target_value(&ev)) />
-                        <span class=format!("block {}", field::HELP)>"Past this, automations skip the conversation until the hour is up, so they can't answer each other; 1 to 60."</span>
-                        {move || err_for("automation_rate_per_thread_hour".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
-                    </label>
-                </div>
-            </fieldset>
+            <TargetFields form=form save=save />
             {move || match save.value().get() {
                 Some(Err(e)) if e.field_name().is_none_or(|f| f == "time_zone" || f == "policy" || f == "low_balance_cents") => {
                     Some(view! { <p class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700" role="alert">{e.to_string()}</p> })
@@ -188,5 +164,44 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
                 {move || if save.pending().get() { "Saving…" } else { "Save messaging rules" }}
             </button>
         </form>
+    }
+}
+
+/// The response-time target, the low-balance warning and the automation
+/// rate.
+#[component]
+fn TargetFields(form: RwSignal<RulesForm>, save: Action<RulesForm, Result<Vec<String>, AppError>>) -> impl IntoView {
+    let err_for = move |name: String| {
+        move || match save.value().get() {
+            Some(Err(e)) if e.field_name() == Some(name.as_str()) => Some(e.to_string()),
+            _ => None,
+        }
+    };
+    view! {
+    <fieldset>
+        <legend class="mb-2 text-sm font-semibold text-slate-900">"Targets and warnings"</legend>
+        <div class="grid gap-3 sm:grid-cols-2 lg:grid-cols-4">
+            <label class="block">
+                <span class=field::LABEL>"Reply within (minutes)"</span>
+                <input class=field::INPUT inputmode="numeric" data-testid="rules-response-target" prop:value=move || form.get().response_target_minutes
+                    on:input=move |ev| form.update(|f| f.response_target_minutes = event_target_value(&ev)) />
+                <span class=format!("block {}", field::HELP)>"The response-time target in reports; 1 to 1,440."</span>
+                {move || err_for("response_target_minutes".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"Warn when the provider balance is below ($)"</span>
+                <input class=field::INPUT inputmode="decimal" data-testid="rules-low-balance" prop:value=move || form.get().low_balance
+                    on:input=move |ev| form.update(|f| f.low_balance = event_target_value(&ev)) />
+                {move || err_for("low_balance".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+            </label>
+            <label class="block">
+                <span class=field::LABEL>"Automated texts per conversation, per hour"</span>
+                <input class=field::INPUT inputmode="numeric" data-testid="rules-automation-rate" prop:value=move || form.get().automation_rate_per_thread_hour
+                    on:input=move |ev| form.update(|f| f.automation_rate_per_thread_hour = event_target_value(&ev)) />
+                <span class=format!("block {}", field::HELP)>"Past this, automations skip the conversation until the hour is up, so they can't answer each other; 1 to 60."</span>
+                {move || err_for("automation_rate_per_thread_hour".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+            </label>
+        </div>
+    </fieldset>
     }
 }

@@ -121,15 +121,7 @@ fn WizardView(initial: SetupState) -> impl IntoView {
         <div class="grid gap-6 lg:grid-cols-[15rem_1fr]">
             <StepList />
             <div class="min-w-0">
-                <div class="mb-3 lg:hidden" data-testid="setup-progress-bar">
-                    <div class="flex items-center justify-between text-xs font-medium text-slate-600">
-                        <span>{move || format!("Step {} of 7", current.get())}</span>
-                        <span>{move || w.step().short()}</span>
-                    </div>
-                    <div class="mt-1 h-2 rounded-full bg-slate-200">
-                        <div class="h-2 rounded-full bg-emerald-500 transition-all" style=move || format!("width: {}%", u32::from(current.get()) * 100 / 7)></div>
-                    </div>
-                </div>
+                {progress_bar(w)}
                 <section class="rounded-xl border border-slate-200 bg-white shadow-sm" data-testid="setup-step" data-step=move || current.get().to_string()>
                     <header class="border-b border-slate-100 px-5 py-4">
                         <p class="text-xs font-semibold uppercase tracking-wide text-emerald-700">
@@ -138,15 +130,7 @@ fn WizardView(initial: SetupState) -> impl IntoView {
                         <h2 class="mt-0.5 text-lg font-semibold text-slate-900" data-testid="setup-step-title">{move || w.step().title()}</h2>
                     </header>
                     <div class="p-5">
-                        {move || match w.step() {
-                            Step::Connect => view! { <ConnectStep /> }.into_any(),
-                            Step::Verify => view! { <VerifyStep /> }.into_any(),
-                            Step::FrontDesk => view! { <FrontDeskStep /> }.into_any(),
-                            Step::SitterNumbers => view! { <BulkStep class="sitter" max=50 /> }.into_any(),
-                            Step::PoolNumbers => view! { <BulkStep class="pool" max=20 /> }.into_any(),
-                            Step::Hookup => view! { <HookupStep /> }.into_any(),
-                            Step::Finish => view! { <FinishStep /> }.into_any(),
-                        }}
+                        {move || step_body(w.step())}
                     </div>
                     <footer class="flex flex-col-reverse gap-3 border-t border-slate-100 px-5 py-4 sm:flex-row sm:items-center sm:justify-between">
                         <div>
@@ -183,6 +167,34 @@ fn WizardView(initial: SetupState) -> impl IntoView {
                 </section>
             </div>
         </div>
+    }
+}
+
+/// On a phone, the step list gives way to a bar.
+fn progress_bar(w: Wizard) -> impl IntoView {
+    let current = w.current;
+    view! {
+        <div class="mb-3 lg:hidden" data-testid="setup-progress-bar">
+            <div class="flex items-center justify-between text-xs font-medium text-slate-600">
+                <span>{move || format!("Step {} of 7", current.get())}</span>
+                <span>{move || w.step().short()}</span>
+            </div>
+            <div class="mt-1 h-2 rounded-full bg-slate-200">
+                <div class="h-2 rounded-full bg-emerald-500 transition-all" style=move || format!("width: {}%", u32::from(current.get()) * 100 / 7)></div>
+            </div>
+        </div>
+    }
+}
+
+fn step_body(step: Step) -> AnyView {
+    match step {
+        Step::Connect => view! { <ConnectStep /> }.into_any(),
+        Step::Verify => view! { <VerifyStep /> }.into_any(),
+        Step::FrontDesk => view! { <FrontDeskStep /> }.into_any(),
+        Step::SitterNumbers => view! { <BulkStep class="sitter" max=50 /> }.into_any(),
+        Step::PoolNumbers => view! { <BulkStep class="pool" max=20 /> }.into_any(),
+        Step::Hookup => view! { <HookupStep /> }.into_any(),
+        Step::Finish => view! { <FinishStep /> }.into_any(),
     }
 }
 
@@ -530,19 +542,54 @@ struct Outcome {
 /// Sitter and pool numbers: buy several in one go (one request per number,
 /// so the bar shows real progress and a failure doesn't hide the others),
 /// or import a list.
+/// What buying and importing share: the error under both, and the
+/// progress of the run.
+#[derive(Clone, Copy)]
+struct BulkRun {
+    find_error: RwSignal<Option<String>>,
+    total: RwSignal<usize>,
+    outcomes: RwSignal<Vec<Outcome>>,
+    running: RwSignal<bool>,
+}
+
 #[component]
 fn BulkStep(class: &'static str, max: u32) -> impl IntoView {
+    let run = BulkRun {
+        find_error: RwSignal::new(None),
+        total: RwSignal::new(0),
+        outcomes: RwSignal::new(Vec::new()),
+        running: RwSignal::new(false),
+    };
+    let find_error = run.find_error;
+    view! {
+        <p class="mb-4 text-sm text-slate-600">
+            {if class == "sitter" {
+                "Each active sitter texts clients from a number of their own, so clients keep one number per sitter. Add one per sitter now, or later from Numbers."
+            } else {
+                "Spare numbers for new sitters and for moving conversations when a number has to be quarantined. A few is plenty to start."
+            }}
+        </p>
+        <HaveNumbers class=class />
+        <div class="grid gap-6 xl:grid-cols-2">
+            <BulkBuy class=class max=max run=run />
+            <BulkImport class=class run=run />
+        </div>
+        {move || find_error.get().map(error_box)}
+        <BulkProgress run=run />
+    }
+}
+
+/// Finds up to `max` numbers for sale in an area code, then buys them one
+/// by one.
+#[component]
+fn BulkBuy(class: &'static str, max: u32, run: BulkRun) -> impl IntoView {
     let w = expect_context::<Wizard>();
+    let BulkRun { find_error, total, outcomes, running } = run;
     let noun = if class == "sitter" { "sitter" } else { "pool" };
     let area = RwSignal::new(String::new());
     let count = RwSignal::new("1".to_string());
     let offers = RwSignal::new(None::<Vec<Offer>>);
-    let find_error = RwSignal::new(None::<String>);
     let finding = RwSignal::new(false);
-    let list = RwSignal::new(String::new());
-    let total = RwSignal::new(0usize);
-    let outcomes = RwSignal::new(Vec::<Outcome>::new());
-    let running = RwSignal::new(false);
     let find = move || {
         find_error.set(None);
         offers.set(None);
@@ -583,6 +630,57 @@ fn BulkStep(class: &'static str, max: u32) -> impl IntoView {
             refresh(w).await;
         });
     };
+    let cost_line = move |o: &[Offer]| {
+        let each = o.first().map(|x| x.monthly_cost.clone()).unwrap_or_default();
+        format!("{} number{} found, {} each.", o.len(), if o.len() == 1 { "" } else { "s" }, each)
+    };
+    view! {
+        <div>
+            <h3 class="text-sm font-semibold text-slate-900">{format!("Buy {noun} numbers")}</h3>
+            <form class="mt-2 flex flex-wrap items-end gap-3" on:submit=move |ev| { ev.prevent_default(); find(); }>
+                <label class="block w-32">
+                    <span class=field::LABEL>"Area code"</span>
+                    <input class=field::INPUT inputmode="numeric" maxlength="3" placeholder="512" data-testid="bulk-area"
+                        prop:value=move || area.get() on:input=move |ev| area.set(event_target_value(&ev)) />
+                </label>
+                <label class="block w-28">
+                    <span class=field::LABEL>"How many"</span>
+                    <input class=field::INPUT inputmode="numeric" data-testid="bulk-count"
+                        prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev)) />
+                </label>
+                <button type="submit" class=btn::SECONDARY data-testid="bulk-find" disabled=move || finding.get() || running.get()>
+                    {move || if finding.get() { "Looking…" } else { "Find numbers" }}
+                </button>
+            </form>
+            <p class=field::HELP>{format!("1 to {max} at a time.")}</p>
+            {move || offers.get().map(|o| {
+                let wanted = count.get_untracked().trim().parse::<usize>().unwrap_or(0);
+                let n = o.len();
+                if n == 0 {
+                    return view! { <p class="mt-3 text-sm text-slate-500">"Nothing for sale in that area code right now. Try a nearby one."</p> }.into_any();
+                }
+                view! {
+                    <div class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4" data-testid="bulk-confirm-panel">
+                        <p class="text-sm text-emerald-900">{cost_line(&o)}</p>
+                        {(n < wanted).then(|| view! { <p class="mt-1 text-sm text-amber-800">{format!("Only {n} of the {wanted} you asked for are available in that area code.")}</p> })}
+                        <p class="mt-1 text-xs text-emerald-800">{o.iter().map(|x| x.display.clone()).collect::<Vec<_>>().join(" · ")}</p>
+                        <div class="mt-3 flex gap-2">
+                            <button type="button" class=btn::PRIMARY data-testid="bulk-buy" on:click=buy_all>{format!("Buy {n} number{}", if n == 1 { "" } else { "s" })}</button>
+                            <button type="button" class=btn::GHOST on:click=move |_| offers.set(None)>"Cancel"</button>
+                        </div>
+                    </div>
+                }.into_any()
+            })}
+        </div>
+    }
+}
+
+/// Imports numbers the business already has; what fails stays in the box.
+#[component]
+fn BulkImport(class: &'static str, run: BulkRun) -> impl IntoView {
+    let w = expect_context::<Wizard>();
+    let BulkRun { find_error, total, outcomes, running } = run;
+    let list = RwSignal::new(String::new());
     let import_all = move |_| {
         let items: Vec<String> = list
             .get_untracked()
@@ -620,93 +718,48 @@ fn BulkStep(class: &'static str, max: u32) -> impl IntoView {
             refresh(w).await;
         });
     };
-    let cost_line = move |o: &[Offer]| {
-        let each = o.first().map(|x| x.monthly_cost.clone()).unwrap_or_default();
-        format!("{} number{} found, {} each.", o.len(), if o.len() == 1 { "" } else { "s" }, each)
-    };
     view! {
-        <p class="mb-4 text-sm text-slate-600">
-            {if class == "sitter" {
-                "Each active sitter texts clients from a number of their own, so clients keep one number per sitter. Add one per sitter now, or later from Numbers."
-            } else {
-                "Spare numbers for new sitters and for moving conversations when a number has to be quarantined. A few is plenty to start."
-            }}
-        </p>
-        <HaveNumbers class=class />
-        <div class="grid gap-6 xl:grid-cols-2">
-            <div>
-                <h3 class="text-sm font-semibold text-slate-900">{format!("Buy {noun} numbers")}</h3>
-                <form class="mt-2 flex flex-wrap items-end gap-3" on:submit=move |ev| { ev.prevent_default(); find(); }>
-                    <label class="block w-32">
-                        <span class=field::LABEL>"Area code"</span>
-                        <input class=field::INPUT inputmode="numeric" maxlength="3" placeholder="512" data-testid="bulk-area"
-                            prop:value=move || area.get() on:input=move |ev| area.set(event_target_value(&ev)) />
-                    </label>
-                    <label class="block w-28">
-                        <span class=field::LABEL>"How many"</span>
-                        <input class=field::INPUT inputmode="numeric" data-testid="bulk-count"
-                            prop:value=move || count.get() on:input=move |ev| count.set(event_target_value(&ev)) />
-                    </label>
-                    <button type="submit" class=btn::SECONDARY data-testid="bulk-find" disabled=move || finding.get() || running.get()>
-                        {move || if finding.get() { "Looking…" } else { "Find numbers" }}
-                    </button>
-                </form>
-                <p class=field::HELP>{format!("1 to {max} at a time.")}</p>
-                {move || offers.get().map(|o| {
-                    let wanted = count.get_untracked().trim().parse::<usize>().unwrap_or(0);
-                    let n = o.len();
-                    if n == 0 {
-                        return view! { <p class="mt-3 text-sm text-slate-500">"Nothing for sale in that area code right now. Try a nearby one."</p> }.into_any();
-                    }
-                    view! {
-                        <div class="mt-3 rounded-lg border border-emerald-200 bg-emerald-50 p-4" data-testid="bulk-confirm-panel">
-                            <p class="text-sm text-emerald-900">{cost_line(&o)}</p>
-                            {(n < wanted).then(|| view! { <p class="mt-1 text-sm text-amber-800">{format!("Only {n} of the {wanted} you asked for are available in that area code.")}</p> })}
-                            <p class="mt-1 text-xs text-emerald-800">{o.iter().map(|x| x.display.clone()).collect::<Vec<_>>().join(" · ")}</p>
-                            <div class="mt-3 flex gap-2">
-                                <button type="button" class=btn::PRIMARY data-testid="bulk-buy" on:click=buy_all>{format!("Buy {n} number{}", if n == 1 { "" } else { "s" })}</button>
-                                <button type="button" class=btn::GHOST on:click=move |_| offers.set(None)>"Cancel"</button>
-                            </div>
-                        </div>
-                    }.into_any()
-                })}
-            </div>
-            <div>
-                <h3 class="text-sm font-semibold text-slate-900">"Import numbers you already have"</h3>
-                <label class="mt-2 block">
-                    <span class=field::LABEL>"One number (or Twilio number id) per line"</span>
-                    <textarea class=field::INPUT rows="3" data-testid="bulk-import-list" placeholder="+1 512 555 0123\n+1 512 555 0124"
-                        prop:value=move || list.get() on:input=move |ev| list.set(event_target_value(&ev))></textarea>
-                </label>
-                <button type="button" class=format!("mt-2 {}", btn::SECONDARY) data-testid="bulk-import" disabled=move || running.get() on:click=import_all>"Import"</button>
-            </div>
+        <div>
+            <h3 class="text-sm font-semibold text-slate-900">"Import numbers you already have"</h3>
+            <label class="mt-2 block">
+                <span class=field::LABEL>"One number (or Twilio number id) per line"</span>
+                <textarea class=field::INPUT rows="3" data-testid="bulk-import-list" placeholder="+1 512 555 0123\n+1 512 555 0124"
+                    prop:value=move || list.get() on:input=move |ev| list.set(event_target_value(&ev))></textarea>
+            </label>
+            <button type="button" class=format!("mt-2 {}", btn::SECONDARY) data-testid="bulk-import" disabled=move || running.get() on:click=import_all>"Import"</button>
         </div>
-        {move || find_error.get().map(error_box)}
-        {move || (total.get() > 0).then(|| {
-            let done = outcomes.get().len();
-            let t = total.get();
-            let ok = outcomes.get().iter().filter(|o| o.ok).count();
-            view! {
-                <div class="mt-5" data-testid="bulk-progress">
-                    <div class="flex items-center justify-between text-sm">
-                        <span class="font-medium text-slate-900">
-                            {if running.get() { format!("Working… {done} of {t}") } else { format!("Done: {ok} of {t} added{}", if ok < t { format!(", {} failed", t - ok) } else { String::new() }) }}
-                        </span>
-                    </div>
-                    <div class="mt-1 h-2 rounded-full bg-slate-200" role="progressbar" aria-valuemin="0" aria-valuemax=t.to_string() aria-valuenow=done.to_string()>
-                        <div class="h-2 rounded-full bg-emerald-500 transition-all" style=format!("width: {}%", done * 100 / t.max(1))></div>
-                    </div>
-                    <ul class="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="bulk-results">
-                        {outcomes.get().into_iter().map(|o| view! {
-                            <li class="flex items-start gap-2 px-3 py-2 text-sm" data-testid="bulk-result" data-ok=o.ok.to_string()>
-                                <Badge tone=if o.ok { Tone::Good } else { Tone::Bad } text=if o.ok { "Added" } else { "Failed" } />
-                                <span><span class="font-medium text-slate-900">{o.label}</span><span class="block text-slate-600">{o.message}</span></span>
-                            </li>
-                        }).collect_view()}
-                    </ul>
+    }
+}
+
+#[component]
+fn BulkProgress(run: BulkRun) -> impl IntoView {
+    let BulkRun { total, outcomes, running, .. } = run;
+    view! {
+    {move || (total.get() > 0).then(|| {
+        let done = outcomes.get().len();
+        let t = total.get();
+        let ok = outcomes.get().iter().filter(|o| o.ok).count();
+        view! {
+            <div class="mt-5" data-testid="bulk-progress">
+                <div class="flex items-center justify-between text-sm">
+                    <span class="font-medium text-slate-900">
+                        {if running.get() { format!("Working… {done} of {t}") } else { format!("Done: {ok} of {t} added{}", if ok < t { format!(", {} failed", t - ok) } else { String::new() }) }}
+                    </span>
                 </div>
-            }
-        })}
+                <div class="mt-1 h-2 rounded-full bg-slate-200" role="progressbar" aria-valuemin="0" aria-valuemax=t.to_string() aria-valuenow=done.to_string()>
+                    <div class="h-2 rounded-full bg-emerald-500 transition-all" style=format!("width: {}%", done * 100 / t.max(1))></div>
+                </div>
+                <ul class="mt-3 divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="bulk-results">
+                    {outcomes.get().into_iter().map(|o| view! {
+                        <li class="flex items-start gap-2 px-3 py-2 text-sm" data-testid="bulk-result" data-ok=o.ok.to_string()>
+                            <Badge tone=if o.ok { Tone::Good } else { Tone::Bad } text=if o.ok { "Added" } else { "Failed" } />
+                            <span><span class="font-medium text-slate-900">{o.label}</span><span class="block text-slate-600">{o.message}</span></span>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </div>
+        }
+    })}
     }
 }
 

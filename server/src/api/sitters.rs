@@ -100,7 +100,7 @@ async fn create_sitter(
         email: b.email.unwrap_or_default(),
         password: String::new(),
     };
-    let id = caller.run(&st, || people::store::create(form)).await.map_err(Problem::from)?;
+    let id = people::service::create(&st.db, caller.key.org_id, &caller.actor(), form).await.map_err(Problem::from)?;
     let s = load(&mut *st.db.read.acquire().await?, caller.key.org_id, id.0).await?;
     Ok(json(StatusCode::CREATED, &s))
 }
@@ -120,7 +120,9 @@ async fn activate_sitter(
 ) -> ApiResult<Response> {
     load(&mut *st.db.read.acquire().await?, caller.key.org_id, id).await?;
     let preview = p.preview.unwrap_or(false);
-    let change = caller.run(&st, || people::activate(SitterId(id), preview)).await.map_err(Problem::from)?;
+    let change = people::service::activate(&st.db, caller.key.org_id, &caller.actor(), SitterId(id), preview)
+        .await
+        .map_err(Problem::from)?;
     respond(&st, &caller, id, change).await
 }
 
@@ -146,6 +148,8 @@ async fn deactivate_sitter(
 ) -> ApiResult<Response> {
     load(&mut *st.db.read.acquire().await?, caller.key.org_id, id).await?;
     let preview = p.preview.unwrap_or(false);
-    let change = caller.run(&st, || people::deactivate(SitterId(id), preview)).await.map_err(Problem::from)?;
+    let change = people::service::deactivate(&st, caller.key.org_id, &caller.actor(), SitterId(id), preview)
+        .await
+        .map_err(Problem::from)?;
     respond(&st, &caller, id, change).await
 }

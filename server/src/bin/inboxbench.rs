@@ -86,21 +86,64 @@ async fn main() {
     tokio::spawn(async move {
         let _ = server::serve(serving, listener).await;
     });
-    let client = reqwest::Client::new();
-    let res = client
-        .post(format!("{base}{}", <app::auth::SignIn as server_fn::ServerFn>::PATH))
-        .form(&[("email", "owner@example.com"), ("password", "password123")])
-        .send()
-        .await
-        .expect("sign in");
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_string();
+    let b = Browser::sign_in(base).await;
+    inbox_searches(&b, kind).await;
+    inbox_page(&b).await;
+    analytics(&b, kind).await;
+    let total = add_numbers(&state, 1_000).await;
+    number_inventory(&b, total, kind).await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
+/// The owner's signed-in browser, calling server functions as the app does.
+struct Browser {
+    client: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl Browser {
+    async fn sign_in(base: String) -> Browser {
+        let client = reqwest::Client::new();
+        let res = client
+            .post(format!("{base}{}", <app::auth::SignIn as server_fn::ServerFn>::PATH))
+            .form(&[("email", "owner@example.com"), ("password", "password123")])
+            .send()
+            .await
+            .expect("sign in");
+        let cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_string();
+        Browser { client, base, cookie }
+    }
+
+    /// Calls the server function at `path` with `form`; panics unless it
+    /// succeeds. Returns the body and how long the round trip took.
+    async fn call(&self, label: &str, path: &str, form: &str) -> (String, Duration) {
+        let t = Instant::now();
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("accept", "application/json")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.to_string())
+            .send()
+            .await
+            .expect("call");
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        let dt = t.elapsed();
+        assert!(status.is_success(), "{label}: {status} {body}");
+        (body, dt)
+    }
+}
+
+async fn inbox_searches(b: &Browser, kind: &str) {
     let cases: [(&str, InboxFilter, &str); 9] = [
         ("first page, newest first", InboxFilter::All, ""),
         ("client name", InboxFilter::All, "Quinn Ortiz"),
@@ -119,20 +162,7 @@ async fn main() {
         let mut times = Vec::new();
         let mut found = 0usize;
         for i in 0..33 {
-            let t = Instant::now();
-            let res = client
-                .post(format!("{base}{}", <ListThreads as server_fn::ServerFn>::PATH))
-                .header("cookie", &cookie)
-                .header("accept", "application/json")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form.clone())
-                .send()
-                .await
-                .expect("list");
-            let status = res.status();
-            let body = res.text().await.expect("body");
-            let dt = t.elapsed();
-            assert!(status.is_success(), "{label}: {status} {body}");
+            let (body, dt) = b.call(label, <ListThreads as server_fn::ServerFn>::PATH, &form).await;
             if i >= 3 {
                 times.push(dt);
             }
@@ -143,10 +173,13 @@ async fn main() {
         }
         report(&format!("{label:<26} ({found:>2} on page)"), &mut times);
     }
+}
+
+async fn inbox_page(b: &Browser) {
     let mut times = Vec::new();
     for i in 0..23 {
         let t = Instant::now();
-        let res = client.get(format!("{base}/inbox")).header("cookie", &cookie).send().await.expect("page");
+        let res = b.client.get(format!("{}/inbox", b.base)).header("cookie", &b.cookie).send().await.expect("page");
         let status = res.status();
         let html = res.text().await.expect("html");
         if i >= 3 {
@@ -156,7 +189,9 @@ async fn main() {
     }
     println!("inbox page, full server render (HTML with the first 40 threads), 20 runs:");
     report("GET /inbox", &mut times);
+}
 
+async fn analytics(b: &Browser, kind: &str) {
     let today = chrono::Utc::now().date_naive();
     let cases: [(&str, AnalyticsFilter); 2] = [
         ("default two weeks", AnalyticsFilter::default()),
@@ -175,21 +210,9 @@ async fn main() {
         let mut times = Vec::new();
         let mut replies = 0;
         for i in 0..12 {
-            let t = Instant::now();
-            let res = client
-                .post(format!("{base}{}", <LoadAnalytics as server_fn::ServerFn>::PATH))
-                .header("cookie", &cookie)
-                .header("accept", "application/json")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form.clone())
-                .send()
-                .await
-                .expect("analytics");
-            let status = res.status();
-            let body = res.text().await.expect("body");
-            assert!(status.is_success(), "{label}: {status} {body}");
+            let (body, dt) = b.call(label, <LoadAnalytics as server_fn::ServerFn>::PATH, &form).await;
             if i >= 2 {
-                times.push(t.elapsed());
+                times.push(dt);
             }
             replies = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
@@ -198,8 +221,9 @@ async fn main() {
         }
         report(&format!("{label:<26} ({replies} replies)"), &mut times);
     }
+}
 
-    let total = add_numbers(&state, 1_000).await;
+async fn number_inventory(b: &Browser, total: usize, kind: &str) {
     let numbers = |f: NumberFilter| serde_qs::to_string(&ListNumbers { filter: f }).expect("encode");
     let cases: [(&str, String); 6] = [
         ("first page, by number", numbers(NumberFilter::default())),
@@ -219,26 +243,13 @@ async fn main() {
     for (label, form) in cases {
         let mut times = Vec::new();
         for i in 0..33 {
-            let t = Instant::now();
-            let res = client
-                .post(format!("{base}{}", <ListNumbers as server_fn::ServerFn>::PATH))
-                .header("cookie", &cookie)
-                .header("accept", "application/json")
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body(form.clone())
-                .send()
-                .await
-                .expect("numbers");
-            let status = res.status();
-            let body = res.text().await.expect("body");
-            assert!(status.is_success(), "{label}: {status} {body}");
+            let (_, dt) = b.call(label, <ListNumbers as server_fn::ServerFn>::PATH, &form).await;
             if i >= 3 {
-                times.push(t.elapsed());
+                times.push(dt);
             }
         }
         report(&format!("{label:<26}"), &mut times);
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 fn report(label: &str, times: &mut [Duration]) {

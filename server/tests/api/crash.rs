@@ -24,7 +24,7 @@ fn start_binary(db_url: &str, port: u16) -> Server {
         .env("APP_SECRET_KEY", SECRET)
         .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("LEPTOS_SITE_ROOT", "target/site")
-        .env("MEDIA_DIR", std::env::temp_dir().join("leashline-tests").join("media-crash"))
+        .env("MEDIA_DIR", crate::helpers::scratch_dir().join("media-crash"))
         .env("JOB_LEASE_SECONDS", "3")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

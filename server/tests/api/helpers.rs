@@ -6,6 +6,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use server::config::Config;
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Once;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -32,17 +34,69 @@ pub struct TestApp {
 
 pub const SECRET: &str = "test-secret-key-0123456789-abcdefghijklmnop";
 
-pub async fn fresh_database_url(backend: Backend) -> String {
-    let name = format!("t_{}", app::platform::crypto::short_id());
-    match backend {
-        Backend::Sqlite => {
-            let dir = std::env::temp_dir().join("leashline-tests");
-            std::fs::create_dir_all(&dir).expect("temp dir");
-            format!("sqlite://{}/{name}.db", dir.display())
+/// Where this test process keeps its SQLite files, media and sites:
+/// `<tmp>/leashline-tests/run-<pid>`. The first call removes what earlier
+/// processes left behind (their pid is gone), so runs don't pile up files.
+pub fn scratch_dir() -> PathBuf {
+    static SWEPT: Once = Once::new();
+    let root = std::env::temp_dir().join("leashline-tests");
+    SWEPT.call_once(|| {
+        for entry in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let owner = name.strip_prefix("run-").and_then(|pid| pid.parse::<u32>().ok());
+            if !owner.is_some_and(process_alive) {
+                let path = entry.path();
+                let _ = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+            }
         }
+    });
+    let dir = root.join(format!("run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("test scratch dir");
+    dir
+}
+
+fn process_alive(pid: u32) -> bool {
+    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+}
+
+/// Test databases are named `t_<pid>_<random>`: a later run drops the ones
+/// whose process has ended, and leaves a concurrent run's alone.
+fn database_owner_alive(name: &str) -> bool {
+    name.strip_prefix("t_")
+        .and_then(|rest| rest.split_once('_'))
+        .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        .is_some_and(process_alive)
+}
+
+/// Drops the PostgreSQL test databases earlier processes left behind, once
+/// per process, before this one creates its first.
+async fn sweep_postgres(base: &str) {
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SWEPT
+        .get_or_init(|| async {
+            let pool = sqlx::AnyPool::connect(base).await.expect("connect to TEST_DATABASE_URL");
+            let names: Vec<String> =
+                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 't\\_%'")
+                    .fetch_all(&pool)
+                    .await
+                    .expect("list test databases");
+            for name in names.into_iter().filter(|n| !database_owner_alive(n)) {
+                // Still in use (a run this process can't see): keep it.
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&pool).await;
+            }
+            pool.close().await;
+        })
+        .await;
+}
+
+pub async fn fresh_database_url(backend: Backend) -> String {
+    let name = format!("t_{}_{}", std::process::id(), app::platform::crypto::short_id());
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}/{name}.db", scratch_dir().display()),
         Backend::Postgres => {
             let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
             sqlx::any::install_default_drivers();
+            sweep_postgres(&base).await;
             let pool = sqlx::AnyPool::connect(&base).await.expect("connect to TEST_DATABASE_URL");
             sqlx::query(&format!("CREATE DATABASE {name}")).execute(&pool).await.expect("create test database");
             pool.close().await;
@@ -53,8 +107,7 @@ pub async fn fresh_database_url(backend: Backend) -> String {
 }
 
 pub fn test_config(database_url: &str, extra: &[(&str, &str)]) -> Config {
-    let media =
-        std::env::temp_dir().join("leashline-tests").join(format!("media-{}", app::platform::crypto::short_id()));
+    let media = scratch_dir().join(format!("media-{}", app::platform::crypto::short_id()));
     let media = media.display().to_string();
     let mut env: HashMap<&str, &str> = HashMap::from([
         ("APP_SECRET_KEY", SECRET),

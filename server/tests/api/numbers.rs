@@ -38,7 +38,7 @@ async fn the_inventory_filters_sorts_pages_shows_details_and_exports() {
             .await
             .unwrap();
         assert_eq!(pool.total, 3);
-        assert!(pool.items.iter().all(|r| r.class == "pool"));
+        assert!(pool.items.iter().all(|r| r.class == app::domain::numbers::NumberClass::Pool));
         let cooling = app
             .call(ListNumbers { filter: NumberFilter { status: "quarantined".into(), ..Default::default() } })
             .await
@@ -443,7 +443,7 @@ async fn a_cooldown_that_has_ended_returns_the_number_to_the_pool_unless_the_own
         // A second sweep changes nothing; the pool can lend it again.
         assert_eq!(app::numbers::store::return_cooled_down(&app.state).await.unwrap(), 0);
         let pool = app.call(ListNumbers { filter: NumberFilter::default() }).await.unwrap();
-        assert!(pool.items.iter().any(|r| r.id == cooling && r.status == "active"));
+        assert!(pool.items.iter().any(|r| r.id == cooling && r.status == app::domain::numbers::NumberStatus::Active));
     }
 }
 

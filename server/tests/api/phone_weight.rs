@@ -12,7 +12,7 @@ const HASHED: &str = "leashline.AbCdEfGhIjKlMnOpQrStUv.wasm";
 /// (distinct bytes, so each answer shows which copy was served) and one
 /// unhashed file.
 fn site() -> PathBuf {
-    let root = std::env::temp_dir().join("leashline-tests").join(format!("site-{}", app::platform::crypto::short_id()));
+    let root = crate::helpers::scratch_dir().join(format!("site-{}", app::platform::crypto::short_id()));
     let pkg = root.join("pkg");
     std::fs::create_dir_all(&pkg).expect("site dir");
     std::fs::write(pkg.join(HASHED), b"plain wasm bytes").expect("write");

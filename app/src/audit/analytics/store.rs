@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::analytics::{median, response_times, share_within, Author, Msg};
 use crate::domain::ids::OrgId;
+use crate::domain::time::BusinessTz;
 use crate::error::AppResult;
 use crate::platform::{from_ms, ms};
 use chrono::{DateTime, Duration, NaiveDate, Timelike, Utc};
@@ -28,7 +29,58 @@ pub async fn compute(
 ) -> AppResult<Analytics> {
     let ctx = crate::messaging::store::org_context(c, org).await?;
     let tz = ctx.tz;
-    let today = tz.local_date(now);
+    let (from, to) = range(f, tz.local_date(now))?;
+    let span = (tz.start_of_day(from), tz.start_of_day(to + Duration::days(1)));
+    let target = i64::from(ctx.settings.response_target_minutes) * 60;
+    let (mut days, peak) = volume(c, org, tz, (from, to), span).await?;
+
+    let mut responses = response_times(&messages(c, org, span).await?);
+    if let Some(s) = f.sitter {
+        responses.retain(|r| r.by == Some(s));
+    }
+    let sitters = sitter_names(c, org).await?;
+    let name_of = |id: Option<i64>| match id {
+        None => "Owner".to_string(),
+        Some(i) => {
+            sitters.iter().find(|(s, _)| *s == i).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("Sitter {i}"))
+        }
+    };
+
+    let all: Vec<i64> = responses.iter().map(|r| r.seconds).collect();
+    let overall = row("All replies".into(), None, &all, target);
+
+    let mut per_sitter: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut per_thread: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+    let mut per_day: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
+    for r in &responses {
+        per_sitter.entry(name_of(r.by)).or_default().push(r.seconds);
+        per_thread.entry(r.thread).or_default().push(r.seconds);
+        per_day.entry(tz.local(from_ms(r.asked_at)).date_naive()).or_default().push(r.seconds);
+    }
+    let by_sitter: Vec<ResponseRow> =
+        per_sitter.into_iter().map(|(name, secs)| row(name, None, &secs, target)).collect();
+    let by_thread = slowest_threads(c, org, per_thread, target).await?;
+    for (date, secs) in per_day {
+        if let Some(d) = days.get_mut(&date) {
+            d.responses = secs.len() as i64;
+            d.median_seconds = median(&secs);
+        }
+    }
+    Ok(Analytics {
+        from: from.format("%Y-%m-%d").to_string(),
+        to: to.format("%Y-%m-%d").to_string(),
+        target_minutes: target / 60,
+        overall,
+        by_sitter,
+        by_thread,
+        days: days.into_values().collect(),
+        peak,
+        sitters,
+    })
+}
+
+/// The days asked for: the last 14 by default, at most `MAX_DAYS`.
+fn range(f: &AnalyticsFilter, today: NaiveDate) -> AppResult<(NaiveDate, NaiveDate)> {
     let to = crate::domain::time::form_day(&f.to).map_err(AppError::on("to"))?.unwrap_or(today);
     let from = crate::domain::time::form_day(&f.from).map_err(AppError::on("from"))?.unwrap_or(to - Duration::days(13));
     if from > to {
@@ -37,13 +89,20 @@ pub async fn compute(
     if (to - from).num_days() + 1 > MAX_DAYS {
         return Err(AppError::field("from", format!("Pick at most {MAX_DAYS} days at a time.")));
     }
-    let start = tz.start_of_day(from);
-    let end = tz.start_of_day(to + Duration::days(1));
-    let target = i64::from(ctx.settings.response_target_minutes) * 60;
+    Ok((from, to))
+}
 
-    // Volume and peak hours are counted by the database in quarter-hour
-    // buckets (every time zone's offset is a multiple of 15 minutes), then
-    // placed on the business's calendar here.
+/// Texts per day by kind of number, and inbound texts per hour of the day.
+/// The database counts in quarter-hour buckets (every time zone's offset
+/// is a multiple of 15 minutes); they are placed on the business's
+/// calendar here.
+async fn volume(
+    c: &mut sqlx::AnyConnection,
+    org: OrgId,
+    tz: BusinessTz,
+    (from, to): (NaiveDate, NaiveDate),
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> AppResult<(BTreeMap<NaiveDate, DayRow>, Vec<i64>)> {
     const QUARTER: i64 = 900_000;
     let buckets = sqlx::query(
         "SELECT CAST(m.created_at / 900000 AS BIGINT) AS q, n.class, m.direction, COUNT(*) AS n
@@ -90,9 +149,16 @@ pub async fn compute(
             peak[local.hour() as usize] += n;
         }
     }
+    Ok((days, peak))
+}
 
-    // Response times need each message, but only who wrote it and when:
-    // small integer rows.
+/// Response times need each message, but only who wrote it and when:
+/// small integer rows.
+async fn messages(
+    c: &mut sqlx::AnyConnection,
+    org: OrgId,
+    (start, end): (DateTime<Utc>, DateTime<Utc>),
+) -> AppResult<Vec<Msg>> {
     let rows = sqlx::query(
         "SELECT thread_id, created_at, sender_sitter_id,
                 CAST(CASE WHEN direction = 'inbound' THEN 0 WHEN sender_kind IN ('owner', 'api') THEN 1
@@ -115,41 +181,29 @@ pub async fn compute(
         };
         msgs.push(Msg { thread: r.try_get("thread_id")?, at: r.try_get("created_at")?, author });
     }
+    Ok(msgs)
+}
 
-    let mut responses = response_times(&msgs);
-    if let Some(s) = f.sitter {
-        responses.retain(|r| r.by == Some(s));
-    }
-    let sitters: Vec<(i64, String)> = sqlx::query("SELECT id, name FROM sitters WHERE org_id = $1 ORDER BY name")
+async fn sitter_names(c: &mut sqlx::AnyConnection, org: OrgId) -> AppResult<Vec<(i64, String)>> {
+    let rows = sqlx::query("SELECT id, name FROM sitters WHERE org_id = $1 ORDER BY name")
         .bind(org.0)
         .fetch_all(&mut *c)
-        .await?
+        .await?;
+    let names = rows
         .into_iter()
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("id")?, r.try_get("name")?)))
         .collect::<Result<_, _>>()?;
-    let name_of = |id: Option<i64>| match id {
-        None => "Owner".to_string(),
-        Some(i) => {
-            sitters.iter().find(|(s, _)| *s == i).map(|(_, n)| n.clone()).unwrap_or_else(|| format!("Sitter {i}"))
-        }
-    };
+    Ok(names)
+}
 
-    let all: Vec<i64> = responses.iter().map(|r| r.seconds).collect();
-    let overall = row("All replies".into(), None, &all, target);
-
-    let mut per_sitter: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut per_thread: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
-    let mut per_day: BTreeMap<NaiveDate, Vec<i64>> = BTreeMap::new();
-    for r in &responses {
-        per_sitter.entry(name_of(r.by)).or_default().push(r.seconds);
-        per_thread.entry(r.thread).or_default().push(r.seconds);
-        per_day.entry(tz.local(from_ms(r.asked_at)).date_naive()).or_default().push(r.seconds);
-    }
-    let by_sitter: Vec<ResponseRow> =
-        per_sitter.into_iter().map(|(name, secs)| row(name, None, &secs, target)).collect();
-
-    // Slowest first: those are the conversations to look at. Rank by
-    // median before looking up names so only the 20 shown are labelled.
+/// Slowest first: those are the conversations to look at. Ranked by median
+/// before looking up names so only the 20 shown are labelled.
+async fn slowest_threads(
+    c: &mut sqlx::AnyConnection,
+    org: OrgId,
+    per_thread: BTreeMap<i64, Vec<i64>>,
+    target: i64,
+) -> AppResult<Vec<ResponseRow>> {
     let mut ranked: Vec<(i64, Vec<i64>, Option<i64>)> = per_thread
         .into_iter()
         .map(|(thread, secs)| {
@@ -180,24 +234,7 @@ pub async fn compute(
         })
         .collect();
     by_thread.sort_by(|a, b| b.median_seconds.cmp(&a.median_seconds).then(a.label.cmp(&b.label)));
-
-    for (date, secs) in per_day {
-        if let Some(d) = days.get_mut(&date) {
-            d.responses = secs.len() as i64;
-            d.median_seconds = median(&secs);
-        }
-    }
-    Ok(Analytics {
-        from: from.format("%Y-%m-%d").to_string(),
-        to: to.format("%Y-%m-%d").to_string(),
-        target_minutes: target / 60,
-        overall,
-        by_sitter,
-        by_thread,
-        days: days.into_values().collect(),
-        peak,
-        sitters,
-    })
+    Ok(by_thread)
 }
 
 /// The same figures as the page, one section after another.

@@ -83,6 +83,22 @@ struct Builder {
     trace: Vec<TraceStep>,
 }
 
+/// What the deciding step concluded; `Builder::finish` turns it into the
+/// decision with the full trace.
+struct Ending {
+    decided_by: Rule,
+    target: Target,
+    sitter: Option<(SitterId, String)>,
+    reason: String,
+    auto_reply: Option<String>,
+}
+
+impl Ending {
+    fn new(decided_by: Rule, target: Target, reason: String) -> Ending {
+        Ending { decided_by, target, sitter: None, reason, auto_reply: None }
+    }
+}
+
 impl Builder {
     fn step(&mut self, rule: Rule, condition: &str, result: StepResult, explanation: String) {
         let step = self.trace.len() as u8 + 1;
@@ -91,14 +107,8 @@ impl Builder {
 
     /// Records the rules after the deciding one as not evaluated, so every
     /// trace lists the whole order.
-    fn finish(
-        mut self,
-        decided_by: Rule,
-        target: Target,
-        sitter: Option<(SitterId, String)>,
-        reason: String,
-        auto_reply: Option<String>,
-    ) -> Decision {
+    fn finish(mut self, end: Ending) -> Decision {
+        let Ending { decided_by, target, sitter, reason, auto_reply } = end;
         let later: &[(Rule, &str)] = match decided_by {
             Rule::Safety => &[
                 (Rule::Override, "an override is active for this thread"),
@@ -156,14 +166,20 @@ fn window_order(a: &WindowSnapshot, b: &WindowSnapshot) -> std::cmp::Ordering {
 }
 
 /// Decides who owns the message described by `s`. Same snapshot, same
-/// decision, byte for byte.
+/// decision, byte for byte: the steps of SPEC §3.1 in order, the first that
+/// decides ends it.
 pub fn decide(s: &RoutingSnapshot) -> Decision {
-    let tz = s.time_zone;
-    let at = s.at;
-    let when = tz.time(at);
     let mut b = Builder { trace: Vec::new() };
+    let end = safety(s, &mut b)
+        .or_else(|| override_rule(s, &mut b))
+        .or_else(|| window_rule(s, &mut b))
+        .unwrap_or_else(|| default_rule(s, &mut b));
+    b.finish(end)
+}
 
-    // 1. Safety checks.
+/// Step 1, safety checks: the number is in service, a pool number's sender
+/// takes part in its thread, the client has not opted out.
+fn safety(s: &RoutingSnapshot, b: &mut Builder) -> Option<Ending> {
     let number_label =
         s.business_number.as_ref().map(|n| n.e164.display()).unwrap_or_else(|| "the business number".to_string());
     match s.business_number.as_ref().map(|n| n.status) {
@@ -175,7 +191,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                 format!("{number_label} is not an active number of this business."),
             );
             let reason = format!("Rejected because {number_label} is not an active number of this business.");
-            return b.finish(Rule::Safety, Target::Rejected, None, reason, None);
+            return Some(Ending::new(Rule::Safety, Target::Rejected, reason));
         }
         Some(Some(NumberStatus::Quarantined)) => {
             b.step(
@@ -185,7 +201,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                 format!("{number_label} is quarantined, so nobody but the owner should see this."),
             );
             let reason = format!("Routed to owner inbox because {number_label} is quarantined.");
-            return b.finish(Rule::Safety, Target::OwnerInbox, None, reason, None);
+            return Some(Ending::new(Rule::Safety, Target::OwnerInbox, reason));
         }
         Some(Some(NumberStatus::Active)) | None => b.step(
             Rule::Safety,
@@ -220,7 +236,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                 "Routed to owner inbox because {} texted a pool number that is now lent to another client.",
                 s.sender.display()
             );
-            return b.finish(Rule::Safety, Target::OwnerInbox, None, reason, Some(reply));
+            return Some(Ending { auto_reply: Some(reply), ..Ending::new(Rule::Safety, Target::OwnerInbox, reason) });
         }
     } else {
         b.step(
@@ -241,13 +257,13 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
             StepResult::Fail,
             "The client replied STOP on this number.".into(),
         );
-        return if inbound {
+        return Some(if inbound {
             let reason = "Recorded only because the client has opted out of texts on this number.".to_string();
-            b.finish(Rule::Safety, Target::RecordOnly, None, reason, None)
+            Ending::new(Rule::Safety, Target::RecordOnly, reason)
         } else {
             let reason = "Not sent because the client has opted out of texts on this number.".to_string();
-            b.finish(Rule::Safety, Target::Rejected, None, reason, None)
-        };
+            Ending::new(Rule::Safety, Target::Rejected, reason)
+        });
     }
     b.step(
         Rule::Safety,
@@ -256,7 +272,13 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
         "The client accepts texts on this number.".into(),
     );
 
-    // 2. Active routing override, newest wins.
+    None
+}
+
+/// Step 2: an active routing override; the newest wins.
+fn override_rule(s: &RoutingSnapshot, b: &mut Builder) -> Option<Ending> {
+    let (tz, at) = (s.time_zone, s.at);
+    let when = tz.time(at);
     let mut active: Vec<&OverrideSnapshot> = s.overrides.iter().filter(|o| o.is_active_at(at)).collect();
     active.sort_by(|a, b| override_order(a, b));
     if let Some(o) = active.first() {
@@ -270,7 +292,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
         } else {
             String::new()
         };
-        return match o.target {
+        return Some(match o.target {
             OverrideTarget::OwnerInbox => {
                 b.step(
                     Rule::Override,
@@ -279,7 +301,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                     format!("The owner redirected this thread to the owner inbox {until}{why}.{others}"),
                 );
                 let reason = format!("Routed to owner inbox because of the owner's override {until}{why}.");
-                b.finish(Rule::Override, Target::OwnerInbox, None, reason, None)
+                Ending::new(Rule::Override, Target::OwnerInbox, reason)
             }
             OverrideTarget::Sitter(id) => {
                 let name = o.target_name.clone().unwrap_or_else(|| format!("sitter #{id}"));
@@ -291,7 +313,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                         format!("The owner redirected this thread to {name} {until}{why}.{others}"),
                     );
                     let reason = format!("Routed to {name} because of the owner's override {until}{why}.");
-                    b.finish(Rule::Override, Target::Sitter, Some((id, name)), reason, None)
+                    Ending { sitter: Some((id, name)), ..Ending::new(Rule::Override, Target::Sitter, reason) }
                 } else {
                     b.step(
                         Rule::Override,
@@ -301,10 +323,10 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                     );
                     let reason =
                         format!("Routed to owner inbox because the override points to {name}, who is inactive.");
-                    b.finish(Rule::Override, Target::OwnerInbox, None, reason, None)
+                    Ending::new(Rule::Override, Target::OwnerInbox, reason)
                 }
             }
-        };
+        });
     }
     b.step(
         Rule::Override,
@@ -313,7 +335,13 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
         format!("No override is active at {when}."),
     );
 
-    // 3. Assignment windows.
+    None
+}
+
+/// Step 3: exactly one active assignment window.
+fn window_rule(s: &RoutingSnapshot, b: &mut Builder) -> Option<Ending> {
+    let (tz, at) = (s.time_zone, s.at);
+    let when = tz.time(at);
     let mut windows: Vec<&WindowSnapshot> = s.windows.iter().collect();
     windows.sort_by(|a, b| window_order(a, b));
     let active: Vec<&WindowSnapshot> = windows.iter().copied().filter(|w| w.is_active_at(at)).collect();
@@ -328,7 +356,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
             format!("No assignment window is active at {when}."),
         ),
         [w] => {
-            return if w.sitter_active {
+            return Some(if w.sitter_active {
                 b.step(
                     Rule::Window,
                     "exactly one assignment window is active",
@@ -341,7 +369,10 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                     w.sitter_name,
                     tz.time_relative_to(w.ends_at, at)
                 );
-                b.finish(Rule::Window, Target::Sitter, Some((w.sitter_id, w.sitter_name.clone())), reason, None)
+                Ending {
+                    sitter: Some((w.sitter_id, w.sitter_name.clone())),
+                    ..Ending::new(Rule::Window, Target::Sitter, reason)
+                }
             } else {
                 b.step(
                     Rule::Window,
@@ -353,8 +384,8 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                     "Routed to owner inbox because {}'s window is active but {} is inactive.",
                     w.sitter_name, w.sitter_name
                 );
-                b.finish(Rule::Window, Target::OwnerInbox, None, reason, None)
-            };
+                Ending::new(Rule::Window, Target::OwnerInbox, reason)
+            });
         }
         many => {
             let names: Vec<String> = many.iter().map(|w| format!("{} ({})", w.sitter_name, span(w))).collect();
@@ -368,11 +399,20 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
                 "Routed to owner inbox because of conflicting windows: {} overlap at {when}.",
                 join_names(&many.iter().map(|w| w.sitter_name.as_str()).collect::<Vec<_>>())
             );
-            return b.finish(Rule::Window, Target::OwnerInbox, None, reason, None);
+            return Some(Ending::new(Rule::Window, Target::OwnerInbox, reason));
         }
     }
 
-    // 4. Default.
+    None
+}
+
+/// Step 4: everything nobody owns goes to the owner inbox, with a hint of
+/// the nearest window.
+fn default_rule(s: &RoutingSnapshot, b: &mut Builder) -> Ending {
+    let (tz, at) = (s.time_zone, s.at);
+    let when = tz.time(at);
+    let mut windows: Vec<&WindowSnapshot> = s.windows.iter().collect();
+    windows.sort_by(|a, b| window_order(a, b));
     let next = windows.iter().find(|w| w.starts_at > at);
     let last =
         windows.iter().filter(|w| w.ends_at <= at).max_by(|a, b| a.ends_at.cmp(&b.ends_at).then(window_order(b, a)));
@@ -388,7 +428,7 @@ pub fn decide(s: &RoutingSnapshot) -> Decision {
         "Everything nobody owns goes to the owner inbox.".into(),
     );
     let reason = format!("Routed to owner inbox because no sitter is assigned at {when}{hint}.");
-    b.finish(Rule::Default, Target::OwnerInbox, None, reason, None)
+    Ending::new(Rule::Default, Target::OwnerInbox, reason)
 }
 
 fn capitalised(s: &str) -> String {

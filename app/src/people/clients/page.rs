@@ -116,20 +116,7 @@ fn ClientEditor(client: ClientRow, editing: RwSignal<Option<ClientRow>>, changed
             _ => None,
         }
     };
-    // Merging an Unknown client into a named one.
-    let candidates = Resource::new(|| (), |_| list_clients(String::new()));
-    let into = RwSignal::new(String::new());
-    let merge_preview = Action::new(|(a, b): &(i64, i64)| merge_client(*a, *b, true));
-    let merge = Action::new(|(a, b): &(i64, i64)| merge_client(*a, *b, false));
-    Effect::new(move |_| {
-        if let Some(Ok(_)) = merge.value().get() {
-            toaster.success("Merged.");
-            editing.set(None);
-            changed.update(|v| *v += 1);
-        }
-    });
     let id = client.id;
-    let into_id = move || into.get().parse::<i64>().ok();
     view! {
         <div class="mb-5 rounded-xl border border-emerald-200 bg-emerald-50/40 p-4" data-testid="client-editor">
             <div class="mb-3 flex items-center justify-between">
@@ -171,46 +158,66 @@ fn ClientEditor(client: ClientRow, editing: RwSignal<Option<ClientRow>>, changed
                     </button>
                 </div>
             </form>
-            {client.unknown.then(|| view! {
-                <div class="mt-5 border-t border-emerald-200 pt-4" data-testid="client-merge">
-                    <h4 class="text-sm font-semibold text-slate-900">"Or: this is an existing client texting from a new phone"</h4>
-                    <div class="mt-2 flex flex-wrap items-end gap-3">
-                        <label class="block min-w-[14rem]">
-                            <span class=field::LABEL>"Merge into"</span>
-                            <select class=field::INPUT data-testid="merge-into" prop:value=move || into.get()
-                                on:change=move |ev| { into.set(event_target_value(&ev)); if let Ok(b) = event_target_value(&ev).parse::<i64>() { merge_preview.dispatch((id, b)); } }>
-                                <option value="">"Choose a client…"</option>
-                                <Transition fallback=|| ()>
-                                    {move || Suspend::new(async move {
-                                        candidates.await.map(|l| l.items.into_iter().filter(|c| !c.unknown).map(|c| view! {
-                                            <option value=c.id.to_string()>{c.name}</option>
-                                        }).collect_view()).unwrap_or_default()
-                                    })}
-                                </Transition>
-                            </select>
-                        </label>
+            {client.unknown.then(|| view! { <ClientMerge id=id editing=editing changed=changed /> })}
+        </div>
+    }
+}
+
+/// Merging an Unknown client into a named one: "this is an existing client
+/// texting from a new phone". Previewed, then confirmed.
+#[component]
+fn ClientMerge(id: i64, editing: RwSignal<Option<ClientRow>>, changed: RwSignal<u32>) -> impl IntoView {
+    let toaster = use_toaster();
+    let candidates = Resource::new(|| (), |_| list_clients(String::new()));
+    let into = RwSignal::new(String::new());
+    let merge_preview = Action::new(|(a, b): &(i64, i64)| merge_client(*a, *b, true));
+    let merge = Action::new(|(a, b): &(i64, i64)| merge_client(*a, *b, false));
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = merge.value().get() {
+            toaster.success("Merged.");
+            editing.set(None);
+            changed.update(|v| *v += 1);
+        }
+    });
+    let into_id = move || into.get().parse::<i64>().ok();
+    view! {
+        <div class="mt-5 border-t border-emerald-200 pt-4" data-testid="client-merge">
+            <h4 class="text-sm font-semibold text-slate-900">"Or: this is an existing client texting from a new phone"</h4>
+            <div class="mt-2 flex flex-wrap items-end gap-3">
+                <label class="block min-w-[14rem]">
+                    <span class=field::LABEL>"Merge into"</span>
+                    <select class=field::INPUT data-testid="merge-into" prop:value=move || into.get()
+                        on:change=move |ev| { into.set(event_target_value(&ev)); if let Ok(b) = event_target_value(&ev).parse::<i64>() { merge_preview.dispatch((id, b)); } }>
+                        <option value="">"Choose a client…"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                candidates.await.map(|l| l.items.into_iter().filter(|c| !c.unknown).map(|c| view! {
+                                    <option value=c.id.to_string()>{c.name}</option>
+                                }).collect_view()).unwrap_or_default()
+                            })}
+                        </Transition>
+                    </select>
+                </label>
+            </div>
+            {move || merge_preview.value().get().map(|r| match r {
+                Ok(lines) => view! {
+                    <div class="mt-3 rounded-lg border border-slate-200 bg-white p-3" data-testid="merge-impact">
+                        <p class="text-sm font-medium text-slate-900">"What merging does:"</p>
+                        <ul class="mt-1 list-disc space-y-0.5 pl-5 text-sm text-slate-700">
+                            {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
+                        </ul>
+                        <button type="button" class=format!("mt-3 {}", btn::DANGER) data-testid="merge-confirm" disabled=move || merge.pending().get()
+                            on:click=move |_| { if let Some(b) = into_id() { merge.dispatch((id, b)); } }>
+                            "Merge them"
+                        </button>
                     </div>
-                    {move || merge_preview.value().get().map(|r| match r {
-                        Ok(lines) => view! {
-                            <div class="mt-3 rounded-lg border border-slate-200 bg-white p-3" data-testid="merge-impact">
-                                <p class="text-sm font-medium text-slate-900">"What merging does:"</p>
-                                <ul class="mt-1 list-disc space-y-0.5 pl-5 text-sm text-slate-700">
-                                    {lines.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}
-                                </ul>
-                                <button type="button" class=format!("mt-3 {}", btn::DANGER) data-testid="merge-confirm" disabled=move || merge.pending().get()
-                                    on:click=move |_| { if let Some(b) = into_id() { merge.dispatch((id, b)); } }>
-                                    "Merge them"
-                                </button>
-                            </div>
-                        }.into_any(),
-                        Err(e) => view! { <p class="mt-2 text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
-                    })}
-                    {move || match merge.value().get() {
-                        Some(Err(e)) => Some(view! { <p class="mt-2 text-sm text-red-700" role="alert">{e.to_string()}</p> }),
-                        _ => None,
-                    }}
-                </div>
+                }.into_any(),
+                Err(e) => view! { <p class="mt-2 text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
             })}
+            {move || match merge.value().get() {
+                Some(Err(e)) => Some(view! { <p class="mt-2 text-sm text-red-700" role="alert">{e.to_string()}</p> }),
+                _ => None,
+            }}
         </div>
     }
 }
