@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod notifications;
 pub mod numbers;
 pub mod people;
+pub mod policy;
 pub mod routing;
 pub mod settings;
 pub mod setup;

@@ -593,21 +593,21 @@ impl Demo {
         .fetch_one(&mut **tx)
         .await?
         .try_get("id")?;
-        let flagged = app::messaging::store::NewViolation {
+        let flagged = app::policy::store::NewViolation {
             org: OrgId(self.org),
             thread: app::domain::ids::ThreadId(c.thread),
             message_id: Some(mid),
-            direction: "inbound",
+            direction: app::domain::routing::Direction::Inbound,
             actor_kind: "client",
             sitter_id: None,
             user_id: None,
             body,
             hits: &hits,
-            outcome: "flagged",
-            status: "open",
+            outcome: app::domain::policy::ViolationOutcome::Flagged,
+            status: app::domain::policy::ViolationStatus::Open,
             at,
         };
-        app::messaging::store::insert_violation(tx, &flagged).await?;
+        app::policy::store::insert_violation(tx, &flagged).await?;
         sqlx::query("UPDATE threads SET open_violations = 1 WHERE id = $1").bind(c.thread).execute(&mut **tx).await?;
         p.last_preview = body.to_string();
         p.last_inbound = Some(at);

@@ -204,9 +204,7 @@ fn EscalationEditor(
     save: Action<EscalationForm, Result<i64, AppError>>,
     adding: RwSignal<bool>,
 ) -> impl IntoView {
-    let error = move |name: &'static str| {
-        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
-    };
+    let error = move |name: &'static str| field::error_of(save, name);
     view! {
         <form class="mb-4 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm sm:grid-cols-2" data-testid="escalation-form"
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>

@@ -11,7 +11,7 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod sweep;
 
-use crate::domain::alerts::Severity;
+use crate::domain::alerts::{AlertStatus, Severity};
 use crate::error::AppError;
 use crate::ui::{btn, field, use_toaster, Badge, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
@@ -26,8 +26,7 @@ pub struct AlertView {
     pub count: i64,
     pub first_seen: String,
     pub last_seen: String,
-    /// open, resolved or dismissed
-    pub status: String,
+    pub status: AlertStatus,
     /// "Resolved by Olivia Grant, 2 h ago: note"
     pub closed: Option<String>,
     pub thread_id: Option<i64>,
@@ -174,7 +173,7 @@ pub fn AlertsPage() -> impl IntoView {
 fn AlertCard(alert: AlertView, closing: RwSignal<Option<(AlertView, bool)>>) -> impl IntoView {
     let a = alert.clone();
     let b = alert.clone();
-    let open = alert.status == "open";
+    let open = alert.status == AlertStatus::Open;
     let critical = alert.severity == Severity::Critical;
     view! {
         <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid="alert-card" data-severity=alert.severity.as_str()>

@@ -158,9 +158,7 @@ fn RuleEditor(
     save: Action<RuleForm, Result<(), AppError>>,
     editing: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let error = move |name: &'static str| {
-        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
-    };
+    let error = move |name: &'static str| field::error_of(save, name);
     view! {
         <form class="mt-3 grid gap-3 rounded-lg border border-slate-200 bg-slate-50 p-3 sm:grid-cols-2" data-testid="alert-rule-form"
             on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>

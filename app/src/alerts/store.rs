@@ -28,14 +28,17 @@ pub async fn list(u: &SessionUser, archive: bool) -> AppResult<Vec<AlertView>> {
     let rows = sqlx::query(sql).bind(u.org_id.0).fetch_all(&mut *c).await?;
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
-        let status: String = r.try_get("status")?;
+        let Some(status) = AlertStatus::parse(&r.try_get::<String, _>("status")?) else {
+            tracing::warn!(org = u.org_id.0, "skipped an alert row with an unknown status");
+            continue;
+        };
         let closed = match r.try_get::<Option<i64>, _>("resolved_at")? {
-            Some(at) if status != "open" => {
+            Some(at) if status != AlertStatus::Open => {
                 let who = r.try_get::<Option<String>, _>("closer")?.unwrap_or_else(|| "the system".into());
                 let note = r.try_get::<Option<String>, _>("resolution_note")?.filter(|n| !n.is_empty());
                 Some(format!(
                     "{} by {who}, {}{}",
-                    if status == "dismissed" { "Dismissed" } else { "Resolved" },
+                    if status == AlertStatus::Dismissed { "Dismissed" } else { "Resolved" },
                     relative(from_ms(at), t, tz),
                     note.map(|n| format!(": {n}")).unwrap_or_default()
                 ))
@@ -77,7 +80,7 @@ pub async fn close(u: &SessionUser, id: i64, dismiss: bool, note: &str) -> AppRe
             .ok_or_else(|| AppError::NotFound("That alert doesn't exist.".into()))?;
     let severity = Severity::parse(&r.try_get::<String, _>("severity")?).unwrap_or(Severity::Warning);
     let title: String = r.try_get("title")?;
-    if r.try_get::<String, _>("status")? != "open" {
+    if AlertStatus::parse(&r.try_get::<String, _>("status")?) != Some(AlertStatus::Open) {
         return Err(AppError::Conflict("That alert was already closed; it's in the archive.".into()));
     }
     if dismiss && !severity.can_dismiss() {
@@ -85,7 +88,7 @@ pub async fn close(u: &SessionUser, id: i64, dismiss: bool, note: &str) -> AppRe
             "Critical alerts can't be dismissed: fix the cause, then resolve it (say what you did).".into(),
         ));
     }
-    let status = if dismiss { "dismissed" } else { "resolved" };
+    let status = if dismiss { AlertStatus::Dismissed } else { AlertStatus::Resolved }.as_str();
     sqlx::query(
         "UPDATE alerts SET status = $1, resolved_at = $2, resolved_by = $3, resolution_note = $4 WHERE id = $5 AND status = 'open'",
     )

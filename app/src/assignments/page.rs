@@ -426,8 +426,21 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
             }
             .into_any()
         }}
+        <DeleteWindowDialog deleting=deleting open=del_open del=del error=del_error />
+    }
+}
+
+/// Confirms deleting a window, saying what the sitter and client notice.
+#[component]
+fn DeleteWindowDialog(
+    deleting: RwSignal<Option<WindowRow>>,
+    open: RwSignal<bool>,
+    del: Action<crate::domain::ids::WindowId, Result<(), crate::error::AppError>>,
+    error: RwSignal<Option<String>>,
+) -> impl IntoView {
+    view! {
         <ConfirmDialog
-            open=del_open
+            open=open
             title="Delete this window?"
             impact=Signal::derive(move || {
                 deleting.get().map(|w| {
@@ -442,7 +455,7 @@ fn List(d: AssignmentBoard, f: Filters, changed: RwSignal<u64>) -> impl IntoView
             confirm_label="Delete window"
             destructive=true
             pending=del.pending()
-            error=Signal::derive(move || del_error.get())
+            error=Signal::derive(move || error.get())
             on_confirm=Callback::new(move |_| {
                 if let Some(w) = deleting.get_untracked() {
                     del.dispatch(w.id);

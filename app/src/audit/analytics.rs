@@ -226,7 +226,7 @@ pub fn AnalyticsPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Analytics · Leashline" />
         <PageHeader title="Audit & compliance" subtitle="How fast clients get answers, how much texting there is, and when it peaks." />
-        <super::violations::AuditTabs current="analytics" />
+        <super::AuditTabs current="analytics" />
         <form class="mb-5 flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-4 shadow-sm"
             on:submit=move |ev| { ev.prevent_default(); applied.set(draft.get_untracked()); }>
             <label class="block">

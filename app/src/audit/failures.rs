@@ -83,7 +83,7 @@ pub fn FailuresPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Delivery failures · Leashline" />
         <PageHeader title="Audit & compliance" subtitle="Texts that didn't reach the client, why, and what to do about it." />
-        <super::violations::AuditTabs current="failures" />
+        <super::AuditTabs current="failures" />
         <div class="mb-4 inline-flex rounded-xl bg-slate-100 p-1" role="tablist">
             {tab(false, "Needs attention")}
             {tab(true, "Resolved")}

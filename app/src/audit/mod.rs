@@ -1,17 +1,17 @@
 //! Audit & compliance (SPEC §3.8, §4.9): the timeline with filters,
 //! expandable details and links, CSV export of the filtered set, and the
-//! hash-chain check; the violations feed and analytics live beside it.
+//! hash-chain check; delivery failures and analytics live beside it (the
+//! violations feed is in `policy`).
 
 pub mod analytics;
 pub mod failures;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod store;
-pub mod violations;
 
 use crate::error::AppError;
 use leptos::prelude::*;
-pub use page::AuditPage;
+pub use page::{AuditPage, AuditTabs};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,7 +1,7 @@
 //! The audit timeline page: filters, the hash-chain check, CSV export of
 //! the filtered set, and each event with its details and links.
 
-use super::{audit_timeline, verify_audit_chain, violations, AuditFilter, AuditRow};
+use super::{audit_timeline, verify_audit_chain, AuditFilter, AuditRow};
 use crate::ui::{btn, field, Badge, Card, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
 
@@ -63,7 +63,7 @@ pub fn AuditPage() -> impl IntoView {
                 {move || if verify.pending().get() { "Checking…" } else { "Verify audit chain" }}
             </button>
         </PageHeader>
-        <violations::AuditTabs current="timeline" />
+        <AuditTabs current="timeline" />
         {move || verify.value().get().map(|r| match r {
             Ok(s) => view! {
                 <div class=if s.intact { "mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3 text-sm text-emerald-900" } else { "mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-sm text-red-800" } data-testid="audit-chain" role="status">
@@ -181,5 +181,26 @@ fn AuditFilters(draft: RwSignal<AuditFilter>, types: RwSignal<Vec<String>>, appl
                 <button type="button" class=btn::GHOST on:click=move |_| { draft.set(AuditFilter::default()); apply.run(()); }>"Clear"</button>
             </div>
         </form>
+    }
+}
+
+/// Links between the Audit & compliance screens.
+#[component]
+pub fn AuditTabs(current: &'static str) -> impl IntoView {
+    let tabs = [
+        ("timeline", "/audit", "Timeline"),
+        ("violations", "/audit/violations", "Violations"),
+        ("failures", "/audit/failures", "Delivery failures"),
+        ("analytics", "/audit/analytics", "Analytics"),
+    ];
+    view! {
+        <nav class="mb-5 flex gap-1 overflow-x-auto border-b border-slate-200" aria-label="Audit and compliance">
+            {tabs.into_iter().map(|(key, href, label)| view! {
+                <a href=href data-testid=format!("audit-tab-{key}") aria-current=(key == current).then_some("page")
+                    class=if key == current { "-mb-px whitespace-nowrap border-b-2 border-emerald-600 px-3 py-2 text-sm font-semibold text-emerald-800" } else { "-mb-px whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm font-medium text-slate-600 hover:text-slate-900" }>
+                    {label}
+                </a>
+            }).collect_view()}
+        </nav>
     }
 }

@@ -58,7 +58,7 @@ pub struct ActionResult {
 pub struct ExecutionView {
     pub id: i64,
     pub at: String,
-    pub status: String,
+    pub status: crate::domain::automation::RunStatus,
     pub is_test: bool,
     pub trigger: String,
     pub version: i64,

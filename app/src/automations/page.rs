@@ -4,7 +4,8 @@
 use super::*;
 use crate::domain::automation::conditions::{Condition, ConditionGroup, GroupOp, Operator, Value, FIELDS};
 use crate::domain::automation::definition::{
-    lane_label, problems, templates, Action as AutoAction, ActionKind, Recipient, Trigger, TriggerKind, LANES,
+    lane_label, problems, templates, Action as AutoAction, ActionKind, Recipient, RunStatus, Trigger, TriggerKind,
+    LANES,
 };
 use crate::domain::automation::template::{render, sample_values, KNOWN_VARIABLES};
 use crate::ui::{btn, field, use_toaster, Badge, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
@@ -19,12 +20,12 @@ pub fn status_tone(s: AutomationStatus) -> Tone {
     }
 }
 
-fn run_tone(status: &str) -> Tone {
+fn run_tone(status: RunStatus) -> Tone {
     match status {
-        "succeeded" | "test passed" => Tone::Good,
-        "skipped" => Tone::Neutral,
-        "retrying" => Tone::Warn,
-        _ => Tone::Bad,
+        RunStatus::Succeeded | RunStatus::TestPassed => Tone::Good,
+        RunStatus::Skipped => Tone::Neutral,
+        RunStatus::Retrying => Tone::Warn,
+        RunStatus::Failed | RunStatus::TestFailed => Tone::Bad,
     }
 }
 
@@ -716,7 +717,7 @@ fn StatusPanel(
     let archive_open = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(r)) = test.value().get() {
-            tested.set(r.status == "test passed");
+            tested.set(r.status == RunStatus::TestPassed);
             log_version.update(|v| *v += 1);
         }
     });
@@ -842,11 +843,11 @@ fn ExecutionLog(id: i64, log_version: RwSignal<u32>) -> impl IntoView {
 
 #[component]
 fn ExecutionCard(run: ExecutionView, open: bool) -> impl IntoView {
-    let label = if run.is_test { format!("Test · {}", run.status) } else { run.status.clone() };
+    let label = if run.is_test { format!("Test · {}", run.status.as_str()) } else { run.status.as_str().to_string() };
     view! {
-        <details class="rounded-lg border border-slate-200" open=open data-status=run.status.clone()>
+        <details class="rounded-lg border border-slate-200" open=open data-status=run.status.as_str()>
             <summary class="flex cursor-pointer flex-wrap items-center gap-2 px-3 py-2 text-sm">
-                <Badge tone=run_tone(&run.status) text=label />
+                <Badge tone=run_tone(run.status) text=label />
                 <span class="text-slate-700">{run.trigger.clone()}</span>
                 {run.client.clone().map(|c| view! { <span class="text-slate-500">{format!("· {c}")}</span> })}
                 <span class="ml-auto text-xs text-slate-500">{format!("{} · version {}", run.at, run.version)}</span>

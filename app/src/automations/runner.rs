@@ -17,7 +17,7 @@
 use crate::domain::alerts::Severity;
 use crate::domain::automation::conditions::{evaluate, ConditionGroup, ConditionOutcome, Value};
 use crate::domain::automation::definition::{
-    problems, roster_problems, Action, ActionKind, Recipient, Roster, Trigger, TriggerKind,
+    problems, roster_problems, Action, ActionKind, Recipient, Roster, RunStatus, Trigger, TriggerKind,
 };
 use crate::domain::automation::template::render;
 use crate::domain::ids::{OrgId, ThreadId};
@@ -463,7 +463,7 @@ async fn active(state: &AppState, org: Option<OrgId>) -> Result<Vec<Definition>,
 #[derive(Clone, Debug)]
 pub struct Executed {
     pub id: i64,
-    pub status: &'static str,
+    pub status: RunStatus,
     /// Whether the conditions held for this subject.
     pub matched: bool,
     pub conditions: Vec<ConditionOutcome>,
@@ -533,13 +533,13 @@ pub async fn execute(
         results.push(serde_json::json!({ "action": 0, "result": "retry scheduled",
             "reason": format!("tries again at {} (attempt {} of the delivery settings' retries)", tz.time(at), attempt + 1) }));
     }
-    let status: &'static str = match (test.is_some(), passed, failed) {
-        (true, _, false) => "test passed",
-        (true, _, true) => "test failed",
-        (false, false, _) => "skipped",
-        (false, true, false) => "succeeded",
-        (false, true, true) if retry_at.is_some() => "retrying",
-        (false, true, true) => "failed",
+    let status = match (test.is_some(), passed, failed) {
+        (true, _, false) => RunStatus::TestPassed,
+        (true, _, true) => RunStatus::TestFailed,
+        (false, false, _) => RunStatus::Skipped,
+        (false, true, false) => RunStatus::Succeeded,
+        (false, true, true) if retry_at.is_some() => RunStatus::Retrying,
+        (false, true, true) => RunStatus::Failed,
     };
     let log = ExecutionLog { values: &values, conditions: &outcomes, actions: &results, status, dedupe: &dedupe };
     let exec = log_execution(tx, &run, trigger, test.is_some(), &log).await?;
@@ -809,7 +809,7 @@ struct ExecutionLog<'a> {
     values: &'a BTreeMap<String, String>,
     conditions: &'a [ConditionOutcome],
     actions: &'a [serde_json::Value],
-    status: &'static str,
+    status: RunStatus,
     dedupe: &'a Option<String>,
 }
 
@@ -834,7 +834,7 @@ async fn log_execution(
     .bind(serde_json::to_string(log.values).unwrap_or_default())
     .bind(serde_json::to_string(log.conditions).unwrap_or_default())
     .bind(serde_json::Value::Array(log.actions.to_vec()).to_string())
-    .bind(log.status)
+    .bind(log.status.as_str())
     .bind(run.facts.thread.map(|t| t.0))
     .bind(match run.subject {
         Subject::Booking(b) => Some(b),
@@ -863,7 +863,7 @@ async fn tested(
     run: &Run<'_>,
     tester: &Actor,
     exec: i64,
-    status: &str,
+    status: RunStatus,
     failed: bool,
 ) -> Result<(), sqlx::Error> {
     let def = run.def;
@@ -874,9 +874,10 @@ async fn tested(
             .execute(&mut **tx)
             .await?;
     }
-    let summary = format!("{} tested \"{}\" against {}: {status}", tester.name, def.name, about(run.subject));
+    let summary =
+        format!("{} tested \"{}\" against {}: {}", tester.name, def.name, about(run.subject), status.as_str());
     let mut ev = Event::new("automation.tested", "automation", def.id, summary)
-        .payload(serde_json::json!({ "execution_id": exec, "version": def.version, "status": status }));
+        .payload(serde_json::json!({ "execution_id": exec, "version": def.version, "status": status.as_str() }));
     ev.thread_id = run.facts.thread.map(|t| t.0);
     audit::append(tx, def.org, tester, ev).await?;
     Ok(())
@@ -884,7 +885,13 @@ async fn tested(
 
 /// A real run's record: its audit event, the run of failures, and the
 /// pause (with an alert) once the automation keeps failing.
-async fn ran(tx: &mut Tx, run: &Run<'_>, trigger: TriggerKind, exec: i64, status: &str) -> Result<(), sqlx::Error> {
+async fn ran(
+    tx: &mut Tx,
+    run: &Run<'_>,
+    trigger: TriggerKind,
+    exec: i64,
+    status: RunStatus,
+) -> Result<(), sqlx::Error> {
     let (def, t) = (run.def, run.t);
     let failures: i64 = sqlx::query(
         "UPDATE automations SET last_run_at = $1,
@@ -892,19 +899,19 @@ async fn ran(tx: &mut Tx, run: &Run<'_>, trigger: TriggerKind, exec: i64, status
          WHERE id = $4 RETURNING failure_count",
     )
     .bind(ms(t))
-    .bind(i64::from(status == "failed"))
-    .bind(i64::from(status == "succeeded"))
+    .bind(i64::from(status == RunStatus::Failed))
+    .bind(i64::from(status == RunStatus::Succeeded))
     .bind(def.id)
     .fetch_one(&mut **tx)
     .await?
     .try_get("failure_count")?;
     let about = about(run.subject);
-    let summary = format!("{} ran for {about} ({}): {status}", def.name, trigger.label().to_lowercase());
+    let summary = format!("{} ran for {about} ({}): {}", def.name, trigger.label().to_lowercase(), status.as_str());
     let mut ev = Event::new("automation.executed", "automation", def.id, summary)
-        .payload(serde_json::json!({ "execution_id": exec, "status": status, "subject": about }));
+        .payload(serde_json::json!({ "execution_id": exec, "status": status.as_str(), "subject": about }));
     ev.thread_id = run.facts.thread.map(|t| t.0);
     audit::append(tx, def.org, &run.actor, ev).await?;
-    if status != "failed" || failures < PAUSE_AFTER_FAILURES {
+    if status != RunStatus::Failed || failures < PAUSE_AFTER_FAILURES {
         return Ok(());
     }
     let reason = format!("Paused after {failures} failed runs in a row; see the execution log.");

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::automations::runner::{self, Subject};
-use crate::domain::automation::definition::{problems, transition, Trigger, TriggerKind};
+use crate::domain::automation::definition::{problems, transition, RunStatus, Trigger, TriggerKind};
 use crate::domain::phone::E164;
 use crate::domain::time::relative;
 use crate::error::AppResult;
@@ -228,7 +228,7 @@ pub async fn test(u: &SessionUser, id: i64, thread_id: i64) -> AppResult<Executi
     Ok(ExecutionView {
         id: done.id,
         at: relative(t, t, tz),
-        status: done.status.to_string(),
+        status: done.status,
         is_test: true,
         trigger: trigger_text(&def.trigger),
         version: def.version,
@@ -344,7 +344,13 @@ pub async fn executions(u: &SessionUser, id: i64) -> AppResult<Vec<ExecutionView
         out.push(ExecutionView {
             id: r.try_get("id")?,
             at: relative(from_ms(r.try_get("started_at")?), t, tz),
-            status: r.try_get("status")?,
+            status: {
+                let s: String = r.try_get("status")?;
+                RunStatus::parse(&s).unwrap_or_else(|| {
+                    tracing::warn!(status = %s, "an automation run with an unknown status is shown as failed");
+                    RunStatus::Failed
+                })
+            },
             is_test: r.try_get::<i64, _>("is_test")? == 1,
             trigger: TriggerKind::parse(&r.try_get::<String, _>("trigger_kind")?)
                 .map(|k| k.label().to_string())

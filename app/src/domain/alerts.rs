@@ -3,6 +3,31 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An alert is open until someone resolves it (the problem was dealt with)
+/// or dismisses it (it wasn't one); the sweep resolves ones whose cause
+/// went away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertStatus {
+    Open,
+    Resolved,
+    Dismissed,
+}
+
+impl AlertStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlertStatus::Open => "open",
+            AlertStatus::Resolved => "resolved",
+            AlertStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AlertStatus> {
+        [AlertStatus::Open, AlertStatus::Resolved, AlertStatus::Dismissed].into_iter().find(|a| a.as_str() == s)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {

@@ -369,6 +369,37 @@ pub fn select_free_sitter_number(candidates: &[NumberFacts], now: DateTime<Utc>)
         .min_by(|a, b| a.last_used_at.cmp(&b.last_used_at).then_with(|| a.e164.cmp(&b.e164)))
 }
 
+/// Whether the provider sends a number's texts and delivery reports here
+/// (the messaging hookup, setup step 6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hookup {
+    /// Set and read back.
+    Verified,
+    Failed,
+    /// Not checked yet.
+    Pending,
+}
+
+impl Hookup {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hookup::Verified => "verified",
+            Hookup::Failed => "failed",
+            Hookup::Pending => "pending",
+        }
+    }
+
+    /// Anything but verified or failed has not been checked.
+    pub fn parse(s: &str) -> Hookup {
+        match s {
+            "verified" => Hookup::Verified,
+            "failed" => Hookup::Failed,
+            _ => Hookup::Pending,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Health {

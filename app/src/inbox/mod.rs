@@ -15,10 +15,9 @@ pub use page::InboxPage;
 use crate::domain::delivery::DeliveryStatus;
 use crate::domain::ids::{MessageId, ThreadId};
 use crate::domain::numbers::NumberClass;
-use crate::domain::outbound::{self, PolicyOutcome, Sender};
-use crate::domain::policy::{self, PolicySettings};
 use crate::domain::routing::TraceStep;
 use crate::error::AppError;
+pub use crate::policy::ComposePolicy;
 use crate::ui::Tone;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -221,35 +220,6 @@ pub struct ThreadView {
     pub policy: Option<ComposePolicy>,
     pub messages: Vec<MessageView>,
     pub unread: i64,
-}
-
-/// What the send path checks a text against, handed to the compose box so
-/// its warning is the send's own verdict (SPEC §3.5), before any round trip.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ComposePolicy {
-    pub sender: Sender,
-    /// The business's rules; the allow-list travels as `allow`.
-    pub settings: PolicySettings,
-    /// Digits that may be shared (the allow-list and the business's numbers).
-    pub allow: Vec<String>,
-    /// The sender's recent texts here, oldest first (a number split over
-    /// several texts is caught as a whole).
-    pub recent: Vec<String>,
-}
-
-impl ComposePolicy {
-    pub fn outcome(&self, body: &str) -> PolicyOutcome {
-        let recent: Vec<&str> = self.recent.iter().map(String::as_str).collect();
-        let hits = policy::check_conversation(&recent, body, &self.allow);
-        outbound::policy_outcome(self.sender, &hits, &self.settings)
-    }
-
-    pub fn warning(&self, body: &str) -> Option<String> {
-        if body.trim().is_empty() {
-            return None;
-        }
-        self.outcome(body).warning()
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

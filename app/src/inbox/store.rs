@@ -7,7 +7,7 @@ use super::*;
 use crate::domain::ids::{OrgId, SitterId};
 use crate::domain::outbound::{self, Sender};
 use crate::domain::phone::E164;
-use crate::domain::policy::{Hit, PolicySettings};
+use crate::domain::policy::Hit;
 use crate::domain::routing::{decide, Decision, RoutingSnapshot};
 use crate::domain::time::{self, BusinessTz};
 use crate::messaging::send::{self, SendOutcome, SendRequest};
@@ -598,15 +598,7 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
     };
     let policy = match cannot_send {
         Some(_) => None,
-        None => {
-            let sender = v.sender();
-            Some(ComposePolicy {
-                sender,
-                settings: PolicySettings { allowlist: Vec::new(), ..ctx.settings.policy.clone() },
-                allow: mstore::policy_allowlist(&mut c, &ctx).await?,
-                recent: send::previous_bodies(&mut c, id, sender, ctx.settings.policy.recent_messages).await?,
-            })
-        }
+        None => Some(crate::policy::store::compose_policy(&mut c, &ctx, id, v.sender()).await?),
     };
     Ok(ThreadView {
         id,

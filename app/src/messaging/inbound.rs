@@ -341,21 +341,21 @@ async fn record_route(
 async fn flag(c: &mut AnyConnection, a: &Arrival<'_>, hits: &[policy::Hit]) -> Result<i64, sqlx::Error> {
     let redacted = policy::redact(&a.sms.body, hits);
     let shared = crate::domain::outbound::describe_hits(hits);
-    let flagged = store::NewViolation {
+    let flagged = crate::policy::store::NewViolation {
         org: a.org,
         thread: a.thread,
         message_id: Some(a.message_id),
-        direction: "inbound",
+        direction: crate::domain::routing::Direction::Inbound,
         actor_kind: "client",
         sitter_id: None,
         user_id: None,
         body: &a.sms.body,
         hits,
-        outcome: "flagged",
-        status: "open",
+        outcome: policy::ViolationOutcome::Flagged,
+        status: policy::ViolationStatus::Open,
         at: a.now,
     };
-    let vid = store::insert_violation(c, &flagged).await?;
+    let vid = crate::policy::store::insert_violation(c, &flagged).await?;
     sqlx::query("UPDATE messages SET policy_flagged = 1 WHERE id = $1").bind(a.message_id).execute(&mut *c).await?;
     store::note(c, a.org, a.thread, &format!("Flagged: the client's message looks like it shares {shared}."), a.now)
         .await?;

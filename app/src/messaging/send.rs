@@ -10,7 +10,7 @@ use crate::domain::alerts::Severity;
 use crate::domain::ids::{MessageId, OrgId, ThreadId};
 use crate::domain::outbound::{self, OutboundCheck, Refusal, Sender, Verdict};
 use crate::domain::phone::E164;
-use crate::domain::policy::{self, Hit};
+use crate::domain::policy::{self, Hit, ViolationOutcome, ViolationStatus};
 use crate::domain::windows::Window;
 use crate::domain::{automation, sms};
 use crate::platform::audit::{self, Actor, Event};
@@ -118,36 +118,6 @@ pub(crate) async fn thread_windows(c: &mut AnyConnection, thread: ThreadId) -> R
         .collect()
 }
 
-/// The sender's previous bodies in this thread, oldest first (numbers split
-/// over several texts are checked together).
-pub(crate) async fn previous_bodies(
-    c: &mut AnyConnection,
-    thread: ThreadId,
-    sender: Sender,
-    n: u8,
-) -> Result<Vec<String>, sqlx::Error> {
-    let (kind, id) = match sender {
-        Sender::Sitter { sitter_id } => ("sitter", Some(sitter_id.0)),
-        Sender::Owner => ("owner", None),
-        Sender::Automation => ("automation", None),
-        Sender::System => ("system", None),
-    };
-    let rows = sqlx::query(
-        "SELECT body FROM messages WHERE thread_id = $1 AND direction = 'outbound' AND sender_kind = $2
-           AND ($3 IS NULL OR sender_sitter_id = $3) AND status NOT IN ('blocked', 'held')
-         ORDER BY id DESC LIMIT $4",
-    )
-    .bind(thread.0)
-    .bind(kind)
-    .bind(id)
-    .bind(n as i64)
-    .fetch_all(&mut *c)
-    .await?;
-    let mut v: Vec<String> = rows.iter().filter_map(|r| r.try_get("body").ok()).collect();
-    v.reverse();
-    Ok(v)
-}
-
 /// Policy hits of an outgoing text, checked with the sender's recent ones.
 pub async fn policy_hits(
     c: &mut AnyConnection,
@@ -156,7 +126,7 @@ pub async fn policy_hits(
     sender: Sender,
     body: &str,
 ) -> Result<Vec<Hit>, sqlx::Error> {
-    let previous = previous_bodies(c, thread, sender, ctx.settings.policy.recent_messages).await?;
+    let previous = store::previous_bodies(c, thread, sender, ctx.settings.policy.recent_messages).await?;
     let prev: Vec<&str> = previous.iter().map(String::as_str).collect();
     let allow = store::policy_allowlist(c, ctx).await?;
     // Detection failure fails open (SPEC §3.5): a panic is logged, the message goes.
@@ -245,12 +215,12 @@ async fn refuse_for_policy(
     now: DateTime<Utc>,
 ) -> Result<SendOutcome, sqlx::Error> {
     let (status, outcome, hits) = match &r {
-        Refusal::PolicyBlocked { hits } => ("blocked", "blocked", hits.clone()),
-        Refusal::PolicyHeld { hits } => ("held", "held", hits.clone()),
+        Refusal::PolicyBlocked { hits } => ("blocked", ViolationOutcome::Blocked, hits.clone()),
+        Refusal::PolicyHeld { hits } => ("held", ViolationOutcome::Held, hits.clone()),
         _ => unreachable!("matched above"),
     };
     let message_id = insert_message(tx, req, info, status, None, &hits, now).await?;
-    let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, "open", now).await?;
+    let violation_id = record_violation(tx, req, Some(message_id), &hits, outcome, ViolationStatus::Open, now).await?;
     let reason = r.message();
     store::note(
         tx,
@@ -317,7 +287,16 @@ async fn queue(
     };
     let message_id = insert_message(tx, req, info, "queued", scheduled, hits, now).await?;
     if policy_overridden {
-        let vid = record_violation(tx, req, Some(message_id), hits, "owner_override", "approved", now).await?;
+        let vid = record_violation(
+            tx,
+            req,
+            Some(message_id),
+            hits,
+            ViolationOutcome::OwnerOverride,
+            ViolationStatus::Approved,
+            now,
+        )
+        .await?;
         audit::append(
             tx,
             req.org,
@@ -335,7 +314,8 @@ async fn queue(
         .await?;
     }
     if !logged_hits.is_empty() {
-        record_violation(tx, req, Some(message_id), logged_hits, "logged", "open", now).await?;
+        record_violation(tx, req, Some(message_id), logged_hits, ViolationOutcome::Logged, ViolationStatus::Open, now)
+            .await?;
     }
     jobs::enqueue(
         tx,
@@ -448,19 +428,19 @@ async fn record_violation(
     req: &SendRequest,
     message_id: Option<i64>,
     hits: &[Hit],
-    outcome: &str,
-    status: &str,
+    outcome: ViolationOutcome,
+    status: ViolationStatus,
     now: DateTime<Utc>,
 ) -> Result<i64, sqlx::Error> {
     let sitter_id = match req.sender {
         Sender::Sitter { sitter_id } => Some(sitter_id.0),
         _ => None,
     };
-    let v = store::NewViolation {
+    let v = crate::policy::store::NewViolation {
         org: req.org,
         thread: req.thread,
         message_id,
-        direction: "outbound",
+        direction: crate::domain::routing::Direction::Outbound,
         actor_kind: sender_kind(req.sender),
         sitter_id,
         user_id: req.actor.id,
@@ -470,7 +450,7 @@ async fn record_violation(
         status,
         at: now,
     };
-    store::insert_violation(tx, &v).await
+    crate::policy::store::insert_violation(tx, &v).await
 }
 
 /// Sends in its own transaction.

@@ -237,59 +237,6 @@ pub async fn current_pool_thread(c: &mut AnyConnection, number: NumberId) -> Res
 }
 
 /// A system note in a thread's timeline (SPEC §3.8): what the product did and why.
-/// A policy finding to record (SPEC §3.5).
-pub struct NewViolation<'a> {
-    pub org: OrgId,
-    pub thread: ThreadId,
-    pub message_id: Option<i64>,
-    /// "inbound" (a client's text, flagged) or "outbound".
-    pub direction: &'static str,
-    /// client / owner / sitter / automation / system
-    pub actor_kind: &'static str,
-    pub sitter_id: Option<i64>,
-    pub user_id: Option<i64>,
-    pub body: &'a str,
-    pub hits: &'a [crate::domain::policy::Hit],
-    /// flagged / blocked / held / logged / owner_override
-    pub outcome: &'a str,
-    /// open / approved
-    pub status: &'a str,
-    pub at: DateTime<Utc>,
-}
-
-/// Records a violation (the body redacted beside it) and, when it is open,
-/// counts it on the thread. The one insert every path uses.
-pub async fn insert_violation(c: &mut AnyConnection, v: &NewViolation<'_>) -> Result<i64, sqlx::Error> {
-    let id: i64 = sqlx::query(
-        "INSERT INTO policy_violations (org_id, thread_id, message_id, direction, actor_kind, sitter_id, user_id, body,
-             redacted, hits, outcome, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
-    )
-    .bind(v.org.0)
-    .bind(v.thread.0)
-    .bind(v.message_id)
-    .bind(v.direction)
-    .bind(v.actor_kind)
-    .bind(v.sitter_id)
-    .bind(v.user_id)
-    .bind(v.body)
-    .bind(crate::domain::policy::redact(v.body, v.hits))
-    .bind(serde_json::to_string(v.hits).unwrap_or_default())
-    .bind(v.outcome)
-    .bind(v.status)
-    .bind(ms(v.at))
-    .fetch_one(&mut *c)
-    .await?
-    .try_get("id")?;
-    if v.status == "open" {
-        sqlx::query("UPDATE threads SET open_violations = open_violations + 1 WHERE id = $1")
-            .bind(v.thread.0)
-            .execute(&mut *c)
-            .await?;
-    }
-    Ok(id)
-}
-
 pub async fn note(
     c: &mut AnyConnection,
     org: OrgId,
@@ -572,4 +519,34 @@ pub async fn mark_read_by(
         sqlx::query("UPDATE threads SET unread_count = 0 WHERE id = $1").bind(thread.0).execute(&mut *c).await?;
     }
     Ok(())
+}
+
+/// The sender's previous bodies in this thread, oldest first (numbers split
+/// over several texts are checked together).
+pub async fn previous_bodies(
+    c: &mut AnyConnection,
+    thread: ThreadId,
+    sender: crate::domain::outbound::Sender,
+    n: u8,
+) -> Result<Vec<String>, sqlx::Error> {
+    let (kind, id) = match sender {
+        crate::domain::outbound::Sender::Sitter { sitter_id } => ("sitter", Some(sitter_id.0)),
+        crate::domain::outbound::Sender::Owner => ("owner", None),
+        crate::domain::outbound::Sender::Automation => ("automation", None),
+        crate::domain::outbound::Sender::System => ("system", None),
+    };
+    let rows = sqlx::query(
+        "SELECT body FROM messages WHERE thread_id = $1 AND direction = 'outbound' AND sender_kind = $2
+           AND ($3 IS NULL OR sender_sitter_id = $3) AND status NOT IN ('blocked', 'held')
+         ORDER BY id DESC LIMIT $4",
+    )
+    .bind(thread.0)
+    .bind(kind)
+    .bind(id)
+    .bind(n as i64)
+    .fetch_all(&mut *c)
+    .await?;
+    let mut v: Vec<String> = rows.iter().filter_map(|r| r.try_get("body").ok()).collect();
+    v.reverse();
+    Ok(v)
 }

@@ -5,7 +5,7 @@
 use super::*;
 use crate::assignments::store::number_facts;
 use crate::domain::ids::{NumberId, OrgId, SitterId, ThreadId};
-use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus, Registration, ThreadMove};
+use crate::domain::numbers::{self, Hookup, NumberClass, NumberFacts, NumberStatus, Registration, ThreadMove};
 use crate::domain::phone::E164;
 use crate::domain::provider_errors;
 use crate::domain::time::{relative, BusinessTz};
@@ -301,14 +301,14 @@ pub async fn detail(c: &mut AnyConnection, org: OrgId, id: i64, now: DateTime<Ut
         }
         _ => None,
     };
-    let hookup = match r.try_get::<String, _>("hookup_status")?.as_str() {
-        "verified" => "Texts and delivery reports reach Leashline.".to_string(),
-        "failed" => format!(
+    let hookup = match Hookup::parse(&r.try_get::<String, _>("hookup_status")?) {
+        Hookup::Verified => "Texts and delivery reports reach Leashline.".to_string(),
+        Hookup::Failed => format!(
             "Not connected: {}",
             r.try_get::<Option<String>, _>("hookup_error")?
                 .unwrap_or_else(|| "run the messaging hookup again in Setup.".into())
         ),
-        _ => "Not checked yet: run the messaging hookup in Setup.".into(),
+        Hookup::Pending => "Not checked yet: run the messaging hookup in Setup.".into(),
     };
     let registration_label = match row.registration {
         Registration::Registered => "Registered with the carriers (A2P 10DLC)",

@@ -33,11 +33,10 @@ pub struct AccountView {
 pub struct SetupNumber {
     pub id: i64,
     pub display: String,
-    pub class: String,
-    pub class_label: String,
+    /// `None` for a class this version doesn't know.
+    pub class: Option<crate::domain::numbers::NumberClass>,
     pub quarantined: bool,
-    /// verified, failed or pending
-    pub hookup: String,
+    pub hookup: crate::domain::numbers::Hookup,
     pub problem: Option<String>,
 }
 

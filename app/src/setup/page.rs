@@ -7,6 +7,7 @@ use super::{
     complete_setup_step, connect_provider, load_setup, offers_for_bulk, run_hookup, skip_setup_step, verify_account,
     ConnectForm, HookupResult, SetupState,
 };
+use crate::domain::numbers::Hookup;
 use crate::domain::setup::{requirement, Step};
 use crate::numbers::{buy_number, import_number, search_numbers_for_sale, Offer};
 use crate::ui::{btn, field, Badge, Card, Loading, PageHeader, Tone};
@@ -413,7 +414,13 @@ fn VerifyStep() -> impl IntoView {
 fn HaveNumbers(class: &'static str) -> impl IntoView {
     let w = expect_context::<Wizard>();
     move || {
-        let list: Vec<_> = w.state.get().numbers.into_iter().filter(|n| n.class == class && !n.quarantined).collect();
+        let list: Vec<_> = w
+            .state
+            .get()
+            .numbers
+            .into_iter()
+            .filter(|n| n.class.map(|c| c.as_str()) == Some(class) && !n.quarantined)
+            .collect();
         (!list.is_empty()).then(|| view! {
             <div class="mb-4 rounded-lg border border-emerald-200 bg-emerald-50 px-4 py-3" data-testid=format!("have-{class}")>
                 <p class="text-sm font-semibold text-emerald-900">{format!("You have {} {} number{}", list.len(), if class == "front_desk" { "Front Desk" } else { class }, if list.len() == 1 { "" } else { "s" })}</p>
@@ -781,14 +788,14 @@ fn HookupStep() -> impl IntoView {
         </p>
         <ul class="mt-4 divide-y divide-slate-100 rounded-lg border border-slate-200" data-testid="hookup-numbers">
             {move || w.state.get().numbers.into_iter().map(|n| {
-                let (tone, text) = match n.hookup.as_str() {
-                    "verified" => (Tone::Good, "Connected"),
-                    "failed" => (Tone::Bad, "Not connected"),
-                    _ => (Tone::Neutral, "Not checked"),
+                let (tone, text) = match n.hookup {
+                    Hookup::Verified => (Tone::Good, "Connected"),
+                    Hookup::Failed => (Tone::Bad, "Not connected"),
+                    Hookup::Pending => (Tone::Neutral, "Not checked"),
                 };
                 view! {
                     <li class="flex flex-wrap items-center justify-between gap-2 px-3 py-2 text-sm" data-testid="hookup-number">
-                        <span><span class="font-medium text-slate-900">{n.display}</span><span class="ml-2 text-slate-500">{n.class_label}</span></span>
+                        <span><span class="font-medium text-slate-900">{n.display}</span><span class="ml-2 text-slate-500">{n.class.map(|c| c.label()).unwrap_or("Unknown")}</span></span>
                         <Badge tone=tone text=text title=n.problem.unwrap_or_default() />
                     </li>
                 }

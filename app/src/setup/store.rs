@@ -4,7 +4,7 @@
 //! failing provider never holds the database.
 
 use super::*;
-use crate::domain::numbers::NumberClass;
+use crate::domain::numbers::{Hookup, NumberClass};
 use crate::domain::setup::{self, Facts, Progress, Step};
 use crate::domain::time::BusinessTz;
 use crate::error::AppResult;
@@ -106,7 +106,7 @@ async fn facts(c: &mut AnyConnection, org: i64, p: &Progress, saved: &Saved) -> 
         let class: String = r.try_get("class")?;
         let status: String = r.try_get("status")?;
         f.numbers += 1;
-        if r.try_get::<String, _>("hookup_status")? == "verified" {
+        if Hookup::parse(&r.try_get::<String, _>("hookup_status")?) == Hookup::Verified {
             f.numbers_hooked_up += 1;
         }
         if status == "active" {
@@ -144,10 +144,9 @@ pub async fn load(st: &AppState, org: i64) -> AppResult<SetupState> {
         numbers.push(SetupNumber {
             id: r.try_get("id")?,
             display: crate::domain::phone::E164::from_canonical(&e164).map(|e| e.display()).unwrap_or(e164),
-            class: class.map(|c| c.as_str()).unwrap_or("").to_string(),
-            class_label: class.map(|c| c.label()).unwrap_or("Unknown").to_string(),
+            class,
             quarantined: r.try_get::<String, _>("status")? == "quarantined",
-            hookup: r.try_get("hookup_status")?,
+            hookup: Hookup::parse(&r.try_get::<String, _>("hookup_status")?),
             problem: r.try_get("hookup_error")?,
         });
     }
@@ -487,7 +486,7 @@ pub async fn hookup(u: &SessionUser, base: &str) -> AppResult<HookupRun> {
     let mut tx = st.db.begin().await?;
     for (id, _, outcome) in &results {
         sqlx::query("UPDATE numbers SET hookup_status = $1, hookup_error = $2, hookup_checked_at = $3 WHERE id = $4 AND org_id = $5")
-            .bind(if outcome.is_ok() { "verified" } else { "failed" })
+            .bind(if outcome.is_ok() { Hookup::Verified } else { Hookup::Failed }.as_str())
             .bind(outcome.as_ref().err())
             .bind(t)
             .bind(id)

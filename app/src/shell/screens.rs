@@ -42,7 +42,7 @@ screens! {
     AutomationEditorScreen => view! { <OwnerOnly><crate::automations::AutomationEditorPage /></OwnerOnly> }.into_any(),
     AlertsScreen => view! { <OwnerOnly><crate::alerts::AlertsPage /></OwnerOnly> }.into_any(),
     AuditScreen => view! { <OwnerOnly><crate::audit::AuditPage /></OwnerOnly> }.into_any(),
-    ViolationsScreen => view! { <OwnerOnly><crate::audit::violations::ViolationsPage /></OwnerOnly> }.into_any(),
+    ViolationsScreen => view! { <OwnerOnly><crate::policy::ViolationsPage /></OwnerOnly> }.into_any(),
     FailuresScreen => view! { <OwnerOnly><crate::audit::failures::FailuresPage /></OwnerOnly> }.into_any(),
     AnalyticsScreen => view! { <OwnerOnly><crate::audit::analytics::AnalyticsPage /></OwnerOnly> }.into_any(),
     SettingsScreen => view! { <OwnerOnly><crate::settings::SettingsPage /></OwnerOnly> }.into_any(),

@@ -92,4 +92,17 @@ pub mod field {
     pub const INPUT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm text-slate-900 shadow-sm placeholder:text-slate-400 focus:border-emerald-500 focus:outline-none focus:ring-1 focus:ring-emerald-500 aria-[invalid=true]:border-red-500";
     pub const LABEL: &str = "block text-sm font-medium text-slate-700 mb-1";
     pub const HELP: &str = "mt-1 text-xs text-slate-500";
+
+    use crate::error::AppError;
+    use leptos::prelude::*;
+
+    /// The refusal of the last `save` when it names `name`, to show under
+    /// that field (tracked: it updates when the save does).
+    pub fn error_of<I, T>(save: Action<I, Result<T, AppError>>, name: &str) -> Option<String>
+    where
+        I: Send + Sync + 'static,
+        T: Send + Sync + Clone + 'static,
+    {
+        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name() == Some(name)).map(|e| e.to_string())
+    }
 }

@@ -58,7 +58,7 @@ async fn alerts_are_deduplicated_resolved_or_dismissed_and_archived() {
         let archive = app.call(ListAlerts { archive: true }).await.unwrap();
         assert_eq!(archive.len(), 2);
         let resolved = archive.iter().find(|a| a.id == critical.id).unwrap();
-        assert_eq!(resolved.status, "resolved");
+        assert_eq!(resolved.status, app::domain::alerts::AlertStatus::Resolved);
         let closed = resolved.closed.clone().unwrap_or_default();
         assert!(
             closed.starts_with("Resolved by Olivia Grant") && closed.ends_with(": Called Uma; she has a new phone"),

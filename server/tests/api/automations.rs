@@ -10,7 +10,7 @@ use app::automations::{
 };
 use app::domain::automation::conditions::{Condition, ConditionGroup, GroupOp, Operator, Value};
 use app::domain::automation::definition::{
-    Action, ActionKind, AutomationStatus, Draft, Recipient, Trigger, TriggerKind,
+    Action, ActionKind, AutomationStatus, Draft, Recipient, RunStatus, Trigger, TriggerKind,
 };
 
 const ANA: &str = "+17375550100";
@@ -110,7 +110,7 @@ async fn a_client_text_runs_a_tested_automation_with_its_conditions_logged() {
         let messages = app.scalar("SELECT COUNT(*) FROM messages").await;
         let thread = app.thread_of(ANA, MAYA_NUMBER).await;
         let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
-        assert_eq!(run.status, "test passed", "{run:?}");
+        assert_eq!(run.status, RunStatus::TestPassed, "{run:?}");
         assert_eq!(run.actions[0].detail.as_deref(), Some("Hi Ana, thanks for your text. Maya will reply soon."));
         assert_eq!(app.scalar("SELECT COUNT(*) FROM messages").await, messages, "a test sends nothing");
         assert_eq!(run.conditions.len(), 4, "each condition's result is logged: {:?}", run.conditions);
@@ -155,7 +155,7 @@ async fn a_client_text_runs_a_tested_automation_with_its_conditions_logged() {
         );
         let log = app.call(AutomationExecutions { id }).await.expect("log");
         let last = &log[0];
-        assert_eq!((last.status.as_str(), last.is_test), ("succeeded", false));
+        assert_eq!((last.status, last.is_test), (RunStatus::Succeeded, false));
         assert!(last.conditions.iter().all(|c| c.path != "1" || c.passed), "{:?}", last.conditions);
         assert_eq!(last.actions[0].result, "queued");
         let list = app.call(ListAutomations { archived: false }).await.unwrap();
@@ -238,7 +238,7 @@ async fn failing_runs_pause_the_automation_and_timed_triggers_run_from_the_sweep
         d.conditions = ConditionGroup::default();
         let id = app.call_json(SaveAutomation { id: None, draft: d, template_key: None }).await.unwrap().id;
         let thread = app.thread_of(ANA, MAYA_NUMBER).await;
-        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, "test passed");
+        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, RunStatus::TestPassed);
         app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.unwrap();
         app.exec("UPDATE organisations SET ready_at = NULL").await;
         // Each failed run is tried again per the delivery settings (3
@@ -285,7 +285,7 @@ async fn failing_runs_pause_the_automation_and_timed_triggers_run_from_the_sweep
         let tom = app.scalar("SELECT t.id FROM threads t JOIN client_contacts cc ON cc.client_id = t.client_id WHERE cc.e164 = '+17375550119'").await;
         let waiting_since = now_ms() - 5 * 60_000;
         app.exec(&format!("UPDATE threads SET awaiting_reply_since = {waiting_since} WHERE id = {tom}")).await;
-        assert_eq!(app.call(TestAutomation { id: nid, thread_id: tom }).await.unwrap().status, "test passed");
+        assert_eq!(app.call(TestAutomation { id: nid, thread_id: tom }).await.unwrap().status, RunStatus::TestPassed);
         app.call(SetAutomationStatus { id: nid, status: AutomationStatus::Active }).await.unwrap();
         eventually(70, "the sweep nudges the owner", || async {
             app.scalar(&format!(
@@ -321,7 +321,7 @@ async fn automations_are_flagged_when_the_roster_changes_and_cleared_when_they_c
         };
         let id = app.call_json(SaveAutomation { id: None, draft: d, template_key: None }).await.unwrap().id;
         let thread = app.thread_of(ANA, MAYA_NUMBER).await;
-        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, "test passed");
+        assert_eq!(app.call(TestAutomation { id, thread_id: thread.0 }).await.unwrap().status, RunStatus::TestPassed);
         app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.expect("on");
         assert_eq!(app::automations::runner::revalidate(&app.state).await.unwrap(), 0, "{backend:?}: nothing to flag");
 
@@ -405,7 +405,7 @@ async fn automations_text_the_sitter_and_the_owner_within_the_limit_set_in_setti
             .id;
         let thread = app.thread_of(ANA, MAYA_NUMBER).await;
         let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
-        assert_eq!(run.status, "test passed", "{backend:?}: {run:?}");
+        assert_eq!(run.status, RunStatus::TestPassed, "{backend:?}: {run:?}");
         assert!(run.actions[0].result.contains("would text Maya Chen"), "{run:?}");
         assert!(run.actions[1].result.contains("+1 (512) 555-0188"), "{run:?}");
         app.call(SetAutomationStatus { id, status: AutomationStatus::Active }).await.expect("switch on");
@@ -468,7 +468,7 @@ async fn automations_text_the_sitter_and_the_owner_within_the_limit_set_in_setti
         // A sitter without a mobile number: the test says so and fails.
         app.exec("UPDATE sitters SET phone = NULL WHERE first_name = 'Maya'").await;
         let run = app.call(TestAutomation { id, thread_id: thread.0 }).await.expect("test");
-        assert_eq!(run.status, "test failed", "{run:?}");
+        assert_eq!(run.status, RunStatus::TestFailed, "{run:?}");
         assert!(run.actions[0].result.contains("Maya Chen has no mobile number"), "{run:?}");
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::helpers::*;
 use app::audit::analytics::{AnalyticsFilter, LoadAnalytics};
-use app::audit::violations::{ListViolations, Review, ReviewViolation};
 use app::inbox::SendMessage;
+use app::policy::{ListViolations, Review, ReviewViolation};
 
 const ANA: &str = "+17375550100";
 const MAYA_NUMBER: &str = "+15125550101";
@@ -25,7 +25,10 @@ async fn a_stopped_text_is_approved_and_sent_and_other_violations_dismissed_or_r
         let open = app.call(ListViolations { status: "open".into() }).await.unwrap();
         assert_eq!(open.len(), before + 1, "{backend:?}");
         let v = open.iter().find(|v| v.redacted.contains("███")).expect("the new violation").clone();
-        assert!(v.can_send && v.who.starts_with("Maya") && v.outcome == "blocked", "{v:?}");
+        assert!(
+            v.can_send && v.who.starts_with("Maya") && v.outcome == app::domain::policy::ViolationOutcome::Blocked,
+            "{v:?}"
+        );
         assert!(!v.redacted.contains("1234"), "the owner summary is redacted: {}", v.redacted);
         let message: i64 = app.scalar(&format!("SELECT message_id FROM policy_violations WHERE id = {}", v.id)).await;
         assert_eq!(
@@ -85,7 +88,7 @@ async fn a_stopped_text_is_approved_and_sent_and_other_violations_dismissed_or_r
             .await
             .unwrap()
             .into_iter()
-            .find(|x| x.direction == "inbound" && x.redacted.contains("███"))
+            .find(|x| x.direction == app::domain::routing::Direction::Inbound && x.redacted.contains("███"))
             .expect("the client's flagged text");
         assert!(!inbound.can_send);
         let e = app

@@ -374,6 +374,48 @@ pub fn transition(from: AutomationStatus, to: AutomationStatus, tested_after_las
     }
 }
 
+/// How one run of an automation ended, as the execution log records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// A test whose conditions and actions all rendered.
+    TestPassed,
+    TestFailed,
+    /// The conditions didn't hold: nothing was done.
+    Skipped,
+    Succeeded,
+    /// An action failed and is tried again later.
+    Retrying,
+    Failed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::TestPassed,
+        RunStatus::TestFailed,
+        RunStatus::Skipped,
+        RunStatus::Succeeded,
+        RunStatus::Retrying,
+        RunStatus::Failed,
+    ];
+
+    /// As stored and shown ("test passed").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::TestPassed => "test passed",
+            RunStatus::TestFailed => "test failed",
+            RunStatus::Skipped => "skipped",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Retrying => "retrying",
+            RunStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        RunStatus::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -430,6 +472,15 @@ mod tests {
         assert!(d.save_problems().is_empty());
         d.lane = "nowhere".into();
         assert_eq!(d.save_problems()[0].0, "lane");
+    }
+
+    #[test]
+    fn run_states_read_back_as_they_are_stored() {
+        for r in RunStatus::ALL {
+            assert_eq!(RunStatus::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(RunStatus::TestPassed.as_str(), "test passed");
+        assert_eq!(RunStatus::parse("test_passed"), None);
     }
 
     #[test]

@@ -8,6 +8,6 @@ pub mod quiet_hours;
 pub mod template;
 
 pub use conditions::{evaluate, Condition, ConditionGroup, ConditionOutcome, GroupOp, Operator, Value};
-pub use definition::{Action, ActionKind, AutomationStatus, Recipient, Trigger, TriggerKind};
+pub use definition::{Action, ActionKind, AutomationStatus, Recipient, RunStatus, Trigger, TriggerKind};
 pub use quiet_hours::{defer_until, QuietHours};
 pub use template::{render, variables_in, Rendered, KNOWN_VARIABLES};

@@ -16,6 +16,93 @@ use crate::domain::phone::E164;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Where a recorded finding stands: open until the owner reviews it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationStatus {
+    Open,
+    /// The stopped text was approved and sent (an owner override).
+    Approved,
+    Resolved,
+    Dismissed,
+}
+
+impl ViolationStatus {
+    pub const ALL: [ViolationStatus; 4] =
+        [ViolationStatus::Open, ViolationStatus::Approved, ViolationStatus::Resolved, ViolationStatus::Dismissed];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationStatus::Open => "open",
+            ViolationStatus::Approved => "approved",
+            ViolationStatus::Resolved => "resolved",
+            ViolationStatus::Dismissed => "dismissed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ViolationStatus> {
+        ViolationStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ViolationStatus::Open => "Open",
+            ViolationStatus::Approved => "Approved",
+            ViolationStatus::Resolved => "Resolved",
+            ViolationStatus::Dismissed => "Dismissed",
+        }
+    }
+}
+
+/// What happened to the text when the finding was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ViolationOutcome {
+    /// A client's text: delivered, flagged for the owner.
+    Flagged,
+    Blocked,
+    /// Kept for the owner's review.
+    Held,
+    /// Sent and recorded (a "log only" rule).
+    Logged,
+    /// The owner sent it anyway.
+    OwnerOverride,
+}
+
+impl ViolationOutcome {
+    pub const ALL: [ViolationOutcome; 5] = [
+        ViolationOutcome::Flagged,
+        ViolationOutcome::Blocked,
+        ViolationOutcome::Held,
+        ViolationOutcome::Logged,
+        ViolationOutcome::OwnerOverride,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ViolationOutcome::Flagged => "flagged",
+            ViolationOutcome::Blocked => "blocked",
+            ViolationOutcome::Held => "held",
+            ViolationOutcome::Logged => "logged",
+            ViolationOutcome::OwnerOverride => "owner_override",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ViolationOutcome> {
+        ViolationOutcome::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ViolationOutcome::Flagged => "Flagged",
+            ViolationOutcome::Blocked => "Blocked",
+            ViolationOutcome::Held => "Held for review",
+            ViolationOutcome::Logged => "Sent and logged",
+            ViolationOutcome::OwnerOverride => "Sent anyway",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HitKind {

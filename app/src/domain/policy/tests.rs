@@ -221,3 +221,17 @@ fn the_allow_list_reads_one_labelled_number_per_line() {
     assert_eq!(parse_allowlist(&many, "US").unwrap_err(), "Allow at most 50 numbers; this list has 51.");
     assert_eq!(parse_allowlist("  \n", "US").unwrap(), vec![]);
 }
+
+#[test]
+fn finding_states_read_back_as_they_are_stored() {
+    for s in ViolationStatus::ALL {
+        assert_eq!(ViolationStatus::parse(s.as_str()), Some(s));
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.as_str()));
+    }
+    for o in ViolationOutcome::ALL {
+        assert_eq!(ViolationOutcome::parse(o.as_str()), Some(o));
+        assert_eq!(serde_json::to_string(&o).unwrap(), format!("\"{}\"", o.as_str()));
+    }
+    assert_eq!(ViolationStatus::parse("Open"), None);
+    assert_eq!(ViolationOutcome::parse(""), None);
+}

@@ -1,101 +1,17 @@
-//! The violations feed (SPEC §3.5, §4.9): every anti-poaching hit with its
-//! redacted text, who sent it and what happened; the owner reviews each
-//! one. A blocked or held text can be approved and sent (recorded as an
-//! override), or the violation dismissed (not a real problem) or resolved
-//! (handled). Every review is audited with the note, in its transaction.
+//! The violations feed: every finding with its redacted text, who sent it
+//! and what happened; the owner reviews each one.
 
-use crate::error::AppError;
+use super::{list_violations, review_violation, Review, ViolationView};
+use crate::domain::policy::{ViolationOutcome, ViolationStatus};
+use crate::domain::routing::Direction;
 use crate::ui::{btn, field, use_toaster, Badge, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ViolationView {
-    pub id: i64,
-    pub at: String,
-    pub thread_id: Option<i64>,
-    pub client: Option<String>,
-    /// "Maya Chen (sitter)", "the client"
-    pub who: String,
-    pub direction: String,
-    /// The text with the contact details replaced by ███.
-    pub redacted: String,
-    /// "phone number, email address"
-    pub kinds: String,
-    /// blocked | held | logged | flagged …
-    pub outcome: String,
-    pub status: String,
-    /// "Approved by Olivia Grant, 2 h ago: note"
-    pub reviewed: Option<String>,
-    /// A kept outbound text that approving would send.
-    pub can_send: bool,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Review {
-    ApproveAndSend,
-    Dismiss,
-    Resolve,
-}
-
-impl Review {
-    pub fn label(self) -> &'static str {
-        match self {
-            Review::ApproveAndSend => "Approve and send",
-            Review::Dismiss => "Dismiss",
-            Review::Resolve => "Resolve",
-        }
-    }
-}
-
-#[server]
-pub async fn list_violations(status: String) -> Result<Vec<ViolationView>, AppError> {
-    crate::platform::run(async move {
-        let u = crate::platform::ctx::require_owner().await?;
-        store::list(&u, &status).await
-    })
-    .await
-}
-
-#[server]
-pub async fn review_violation(id: i64, review: Review, note: String) -> Result<(), AppError> {
-    crate::platform::run(async move {
-        let u = crate::platform::ctx::require_owner().await?;
-        store::review(&u, id, review, &note).await
-    })
-    .await
-}
-
-#[cfg(feature = "ssr")]
-pub mod store;
-
-fn outcome_tone(o: &str) -> Tone {
+fn outcome_tone(o: ViolationOutcome) -> Tone {
     match o {
-        "blocked" => Tone::Bad,
-        "held" => Tone::Warn,
+        ViolationOutcome::Blocked => Tone::Bad,
+        ViolationOutcome::Held => Tone::Warn,
         _ => Tone::Neutral,
-    }
-}
-
-/// Links between the Audit & compliance screens.
-#[component]
-pub fn AuditTabs(current: &'static str) -> impl IntoView {
-    let tabs = [
-        ("timeline", "/audit", "Timeline"),
-        ("violations", "/audit/violations", "Violations"),
-        ("failures", "/audit/failures", "Delivery failures"),
-        ("analytics", "/audit/analytics", "Analytics"),
-    ];
-    view! {
-        <nav class="mb-5 flex gap-1 overflow-x-auto border-b border-slate-200" aria-label="Audit and compliance">
-            {tabs.into_iter().map(|(key, href, label)| view! {
-                <a href=href data-testid=format!("audit-tab-{key}") aria-current=(key == current).then_some("page")
-                    class=if key == current { "-mb-px whitespace-nowrap border-b-2 border-emerald-600 px-3 py-2 text-sm font-semibold text-emerald-800" } else { "-mb-px whitespace-nowrap border-b-2 border-transparent px-3 py-2 text-sm font-medium text-slate-600 hover:text-slate-900" }>
-                    {label}
-                </a>
-            }).collect_view()}
-        </nav>
     }
 }
 
@@ -126,7 +42,7 @@ pub fn ViolationsPage() -> impl IntoView {
     view! {
         <leptos_meta::Title text="Violations · Leashline" />
         <PageHeader title="Audit & compliance" subtitle="Texts that looked like sharing contact details or moving off the platform. Review each one." />
-        <AuditTabs current="violations" />
+        <crate::audit::AuditTabs current="violations" />
         <div class="mb-4 inline-flex rounded-xl bg-slate-100 p-1" role="tablist">
             {filters.into_iter().map(|(key, label)| view! {
                 <button type="button" role="tab" data-testid=format!("violations-{key}")
@@ -150,9 +66,9 @@ pub fn ViolationsPage() -> impl IntoView {
                                         <div class="flex flex-col gap-3 sm:flex-row sm:items-start sm:justify-between">
                                             <div class="min-w-0">
                                                 <p class="flex flex-wrap items-center gap-2 text-sm">
-                                                    <Badge tone=outcome_tone(&v.outcome) text=v.outcome.clone() />
+                                                    <Badge tone=outcome_tone(v.outcome) text=v.outcome.label() />
                                                     <span class="font-medium text-slate-900">{v.who.clone()}</span>
-                                                    <span class="text-slate-500">{format!("{} · {}", if v.direction == "inbound" { "to the business" } else { "to the client" }, v.at)}</span>
+                                                    <span class="text-slate-500">{format!("{} · {}", if v.direction == Direction::Inbound { "to the business" } else { "to the client" }, v.at)}</span>
                                                 </p>
                                                 <p class="mt-2 rounded-lg bg-slate-50 px-3 py-2 font-mono text-sm text-slate-800" data-testid="violation-text">{v.redacted.clone()}</p>
                                                 <p class="mt-1 text-xs text-slate-500">{format!("Looked like: {}", v.kinds)}</p>
@@ -161,7 +77,7 @@ pub fn ViolationsPage() -> impl IntoView {
                                                 </p>
                                                 {v.reviewed.clone().map(|r| view! { <p class="mt-2 text-sm text-slate-700" data-testid="violation-reviewed">{r}</p> })}
                                             </div>
-                                            {(v.status == "open").then(|| view! {
+                                            {(v.status == ViolationStatus::Open).then(|| view! {
                                                 <div class="flex shrink-0 flex-wrap gap-2 sm:justify-end">
                                                     {v.can_send.then(|| view! {
                                                         <button type="button" class=btn::SMALL data-testid="violation-approve" on:click=move |_| { act.clear(); reviewing.set(Some((a.clone(), Review::ApproveAndSend))) }>"Approve and send"</button>
