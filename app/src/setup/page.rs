@@ -546,9 +546,6 @@ struct Outcome {
     message: String,
 }
 
-/// Sitter and pool numbers: buy several in one go (one request per number,
-/// so the bar shows real progress and a failure doesn't hide the others),
-/// or import a list.
 /// What buying and importing share: the error under both, and the
 /// progress of the run.
 #[derive(Clone, Copy)]
@@ -559,6 +556,9 @@ struct BulkRun {
     running: RwSignal<bool>,
 }
 
+/// Sitter and pool numbers: buy several in one go (one request per number,
+/// so the bar shows real progress and a failure doesn't hide the others),
+/// or import a list.
 #[component]
 fn BulkStep(class: &'static str, max: u32) -> impl IntoView {
     let run = BulkRun {

@@ -100,7 +100,10 @@ async fn create_sitter(
         email: b.email.unwrap_or_default(),
         password: String::new(),
     };
-    let id = people::service::create(&st.db, caller.key.org_id, &caller.actor(), form).await.map_err(Problem::from)?;
+    // Run inside the caller's context so an internal error carries the
+    // request's id.
+    let (org, actor) = (caller.key.org_id, caller.actor());
+    let id = caller.run(&st, || people::service::create(&st.db, org, &actor, form)).await.map_err(Problem::from)?;
     let s = load(&mut *st.db.read.acquire().await?, caller.key.org_id, id.0).await?;
     Ok(json(StatusCode::CREATED, &s))
 }
@@ -120,7 +123,9 @@ async fn activate_sitter(
 ) -> ApiResult<Response> {
     load(&mut *st.db.read.acquire().await?, caller.key.org_id, id).await?;
     let preview = p.preview.unwrap_or(false);
-    let change = people::service::activate(&st.db, caller.key.org_id, &caller.actor(), SitterId(id), preview)
+    let (org, actor) = (caller.key.org_id, caller.actor());
+    let change = caller
+        .run(&st, || people::service::activate(&st.db, org, &actor, SitterId(id), preview))
         .await
         .map_err(Problem::from)?;
     respond(&st, &caller, id, change).await
@@ -148,7 +153,9 @@ async fn deactivate_sitter(
 ) -> ApiResult<Response> {
     load(&mut *st.db.read.acquire().await?, caller.key.org_id, id).await?;
     let preview = p.preview.unwrap_or(false);
-    let change = people::service::deactivate(&st, caller.key.org_id, &caller.actor(), SitterId(id), preview)
+    let (org, actor) = (caller.key.org_id, caller.actor());
+    let change = caller
+        .run(&st, || people::service::deactivate(&st, org, &actor, SitterId(id), preview))
         .await
         .map_err(Problem::from)?;
     respond(&st, &caller, id, change).await

@@ -55,17 +55,23 @@ pub fn scratch_dir() -> PathBuf {
     dir
 }
 
+/// Whether `pid` runs on this machine. Without `/proc` there is no telling,
+/// so every process counts as alive and nothing is swept.
 fn process_alive(pid: u32) -> bool {
-    pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+    pid == std::process::id() || !Path::new("/proc/self").exists() || Path::new(&format!("/proc/{pid}")).exists()
 }
 
-/// Test databases are named `t_<pid>_<random>`: a later run drops the ones
-/// whose process has ended, and leaves a concurrent run's alone.
-fn database_owner_alive(name: &str) -> bool {
-    name.strip_prefix("t_")
-        .and_then(|rest| rest.split_once('_'))
-        .and_then(|(pid, _)| pid.parse::<u32>().ok())
-        .is_some_and(process_alive)
+/// Test databases are named `t_<pid>_<16 hex>`: a later run drops the ones
+/// whose process has ended, and leaves a concurrent run's alone. Names of
+/// the older shape `t_<16 hex>` (no pid) are this suite's too and are
+/// dropped when idle. Nothing else is touched.
+fn sweepable(name: &str) -> bool {
+    let hex16 = |s: &str| s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+    let Some(rest) = name.strip_prefix("t_") else { return false };
+    match rest.split_once('_') {
+        Some((pid, id)) => hex16(id) && pid.parse::<u32>().is_ok_and(|p| !process_alive(p)),
+        None => hex16(rest),
+    }
 }
 
 /// Drops the PostgreSQL test databases earlier processes left behind, once
@@ -76,13 +82,15 @@ async fn sweep_postgres(base: &str) {
         .get_or_init(|| async {
             let pool = sqlx::AnyPool::connect(base).await.expect("connect to TEST_DATABASE_URL");
             let names: Vec<String> =
-                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 't\\_%'")
+                sqlx::query_scalar("SELECT datname::text FROM pg_database WHERE datname LIKE 't%'")
                     .fetch_all(&pool)
                     .await
                     .expect("list test databases");
-            for name in names.into_iter().filter(|n| !database_owner_alive(n)) {
+            // `sweepable` names are lowercase letters, digits and
+            // underscores only, so they need no quoting.
+            for name in names.into_iter().filter(|n| sweepable(n)) {
                 // Still in use (a run this process can't see): keep it.
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\"")).execute(&pool).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&pool).await;
             }
             pool.close().await;
         })
@@ -404,4 +412,16 @@ pub fn sitter_actor(name: &str) -> app::platform::audit::Actor {
 /// Now as stored (milliseconds since the epoch).
 pub fn now_ms() -> i64 {
     app::platform::ms(app::platform::now())
+}
+
+#[test]
+fn only_this_suites_dead_databases_are_swept() {
+    let me = std::process::id();
+    assert!(!sweepable(&format!("t_{me}_0123456789abcdef")), "this process's own");
+    assert!(sweepable("t_4294967295_0123456789abcdef"), "a pid that can't be running");
+    assert!(sweepable("t_0123456789abcdef"), "the older shape");
+    for keep in ["t_reports", "tenant_x", "t_1_0123456789ABCDEF", "t_1_0123", "t_x_0123456789abcdef", "leashline_test"]
+    {
+        assert!(!sweepable(keep), "{keep}");
+    }
 }
