@@ -178,12 +178,7 @@ fn AddSitter(open: RwSignal<bool>, changed: RwSignal<u64>) -> impl IntoView {
             open.set(false);
         }
     });
-    let err_for = move |name: &'static str| {
-        move || match add.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: &'static str| move || field::error_of(add, name);
     let input = move |label: &'static str,
                       name: &'static str,
                       kind: &'static str,

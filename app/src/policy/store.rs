@@ -49,13 +49,6 @@ pub struct NewViolation<'a> {
     pub at: DateTime<Utc>,
 }
 
-fn direction_str(d: Direction) -> &'static str {
-    match d {
-        Direction::Inbound => "inbound",
-        Direction::Outbound => "outbound",
-    }
-}
-
 /// Records a violation (the body redacted beside it) and, when it is open,
 /// counts it on the thread. The one insert every path uses.
 pub async fn insert_violation(c: &mut AnyConnection, v: &NewViolation<'_>) -> Result<i64, sqlx::Error> {
@@ -67,7 +60,7 @@ pub async fn insert_violation(c: &mut AnyConnection, v: &NewViolation<'_>) -> Re
     .bind(v.org.0)
     .bind(v.thread.0)
     .bind(v.message_id)
-    .bind(direction_str(v.direction))
+    .bind(v.direction.as_str())
     .bind(v.actor_kind)
     .bind(v.sitter_id)
     .bind(v.user_id)
@@ -131,18 +124,22 @@ pub async fn list(
     for r in rows {
         match view_from(&r, now, tz)? {
             Some(v) => out.push(v),
-            None => tracing::warn!(org = org.0, "skipped a policy violation row with an unknown status or outcome"),
+            None => tracing::warn!(
+                org = org.0,
+                "skipped a policy violation row with an unknown status, outcome or direction"
+            ),
         }
     }
     Ok(out)
 }
 
-/// One feed row; `None` for a row whose status or outcome this version
-/// doesn't know.
+/// One feed row; `None` for a row whose status, outcome or direction this
+/// version doesn't know.
 fn view_from(r: &sqlx::any::AnyRow, now: DateTime<Utc>, tz: BusinessTz) -> Result<Option<ViolationView>, sqlx::Error> {
-    let (Some(status), Some(outcome)) = (
+    let (Some(status), Some(outcome), Some(direction)) = (
         ViolationStatus::parse(&r.try_get::<String, _>("status")?),
         ViolationOutcome::parse(&r.try_get::<String, _>("outcome")?),
+        Direction::parse(&r.try_get::<String, _>("direction")?),
     ) else {
         return Ok(None);
     };
@@ -172,8 +169,6 @@ fn view_from(r: &sqlx::any::AnyRow, now: DateTime<Utc>, tz: BusinessTz) -> Resul
         None => None,
     };
     let message_status: Option<String> = r.try_get("message_status")?;
-    let direction =
-        if r.try_get::<String, _>("direction")? == "inbound" { Direction::Inbound } else { Direction::Outbound };
     Ok(Some(ViolationView {
         id: r.try_get("id")?,
         at: relative(from_ms(r.try_get("created_at")?), now, tz),

@@ -58,12 +58,7 @@ fn OperationsFormView(initial: OperationsForm) -> impl IntoView {
             }
         }
     });
-    let err_for = move |name: &'static str| {
-        move || match save.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: &'static str| move || field::error_of(save, name);
     let number = move |label: &'static str,
                        name: &'static str,
                        help: &'static str,

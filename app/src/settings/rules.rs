@@ -63,12 +63,7 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
             }
         }
     });
-    let err_for = move |name: String| {
-        move || match save.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name.as_str()) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: String| move || field::error_of(save, &name);
     let zone_options = {
         let mut z: Vec<String> = zones.drain(..).map(str::to_string).collect();
         if !z.contains(&current_zone) {
@@ -171,12 +166,7 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
 /// rate.
 #[component]
 fn TargetFields(form: RwSignal<RulesForm>, save: Action<RulesForm, Result<Vec<String>, AppError>>) -> impl IntoView {
-    let err_for = move |name: String| {
-        move || match save.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name.as_str()) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: String| move || field::error_of(save, &name);
     view! {
     <fieldset>
         <legend class="mb-2 text-sm font-semibold text-slate-900">"Targets and warnings"</legend>

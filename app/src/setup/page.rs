@@ -258,12 +258,7 @@ fn ConnectStep() -> impl IntoView {
             w.advance(s);
         }
     });
-    let err_for = move |name: &'static str| {
-        move || match connect.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: &'static str| move || field::error_of(connect, name);
     let choice = move |mode: &'static str, title: &'static str, body: &'static str| {
         view! {
             <label class=move || format!(

@@ -17,6 +17,20 @@ pub enum Direction {
     Outbound,
 }
 
+impl Direction {
+    /// As stored ("inbound", "outbound").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Direction> {
+        [Direction::Inbound, Direction::Outbound].into_iter().find(|d| d.as_str() == s)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RoutingSnapshot {
     pub at: DateTime<Utc>,

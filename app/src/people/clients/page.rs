@@ -110,12 +110,7 @@ fn ClientEditor(client: ClientRow, editing: RwSignal<Option<ClientRow>>, changed
             changed.update(|v| *v += 1);
         }
     });
-    let err_for = move |name: &'static str| {
-        move || match save.value().get() {
-            Some(Err(e)) if e.field_name() == Some(name) => Some(e.to_string()),
-            _ => None,
-        }
-    };
+    let err_for = move |name: &'static str| move || field::error_of(save, name);
     let id = client.id;
     view! {
         <div class="mb-5 rounded-xl border border-emerald-200 bg-emerald-50/40 p-4" data-testid="client-editor">
