@@ -136,9 +136,14 @@ lint: toolchain
 	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
 
-# Release mode shares compiled dependencies with the release build below.
+# What the Rust tests build. Release mode, and the same packages and
+# features as cargo-leptos's server build (server/Cargo.toml, "the same
+# features"), so `make build` after the tests compiles nothing for the
+# server; app/tests/build_sharing.rs reads this line and checks it.
+RUST_TEST_PACKAGES := -p app -p server --no-default-features --features app/ssr,server/ssr
+
 rust-tests: toolchain
-	cargo test --release -p app -p server --features app/ssr
+	cargo test --release $(RUST_TEST_PACKAGES)
 
 e2e: build chromium
 	cd end2end && npx playwright test
