@@ -29,7 +29,7 @@ pub mod store;
 pub async fn notifications() -> Result<NotificationList, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_user().await?;
-        store::list(&u).await
+        store::list(&crate::platform::state()?, &u).await
     })
     .await
 }
@@ -39,7 +39,7 @@ pub async fn notifications() -> Result<NotificationList, AppError> {
 pub async fn mark_notifications_read() -> Result<(), AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_user().await?;
-        store::mark_read(&u).await
+        store::mark_read(&crate::platform::state()?, &u, &u.actor(crate::platform::ctx::request_id())).await
     })
     .await
 }

@@ -1,10 +1,15 @@
 //! Raising alerts from anywhere in the pipeline: one open alert per cause,
-//! counted, never duplicated; audited with the change that raised it.
+//! counted, never duplicated; audited with the change that raised it. And
+//! closing one: resolved or dismissed (critical ones can only be resolved),
+//! by whom, with a note.
 
-use crate::domain::alerts::Severity;
-use crate::domain::ids::OrgId;
+use crate::domain::alerts::{AlertStatus, Severity};
+use crate::domain::ids::{OrgId, UserId};
+use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::ms;
+use crate::platform::state::LiveEvent;
+use crate::platform::AppState;
 use chrono::{DateTime, Utc};
 use sqlx::{AnyConnection, Row};
 
@@ -66,4 +71,60 @@ pub async fn raise(
     ev.number_id = r.number_id;
     audit::append(c, org, &Actor::system(None), ev).await?;
     Ok(Some((id, new)))
+}
+
+/// Resolves (or, unless it is critical, dismisses) an open alert.
+pub async fn close(
+    st: &AppState,
+    org: OrgId,
+    by: UserId,
+    actor: &Actor,
+    id: i64,
+    dismiss: bool,
+    note: &str,
+) -> AppResult<()> {
+    let note = note.trim();
+    if note.chars().count() > 500 {
+        return Err(AppError::field("note", "Keep the note under 500 characters."));
+    }
+    let mut tx = st.db.begin().await?;
+    let a = super::store::alert(&mut tx, org, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That alert doesn't exist.".into()))?;
+    if a.status != Some(AlertStatus::Open) {
+        return Err(AppError::Conflict("That alert was already closed; it's in the archive.".into()));
+    }
+    if dismiss && !a.severity.can_dismiss() {
+        return Err(AppError::Conflict(
+            "Critical alerts can't be dismissed: fix the cause, then resolve it (say what you did).".into(),
+        ));
+    }
+    let status = if dismiss { AlertStatus::Dismissed } else { AlertStatus::Resolved };
+    super::store::close(&mut tx, id, status, by, (!note.is_empty()).then_some(note), crate::platform::now()).await?;
+    let mut ev = Event::new(
+        if dismiss { "alert.dismissed" } else { "alert.resolved" },
+        "alert",
+        id,
+        format!(
+            "{} {} the {} alert \"{}\"{}",
+            actor.name,
+            status.as_str(),
+            a.severity.label().to_lowercase(),
+            a.title,
+            if note.is_empty() { String::new() } else { format!(": {note}") }
+        ),
+    )
+    .payload(serde_json::json!({ "severity": a.severity.as_str(), "note": note }));
+    ev.thread_id = a.thread_id;
+    ev.number_id = a.number_id;
+    audit::append(&mut tx, org, actor, ev).await?;
+    tx.commit().await?;
+    st.publish(LiveEvent {
+        org_id: org.0,
+        thread_id: None,
+        owner_only: true,
+        kind: "alert.closed".into(),
+        data: serde_json::json!({ "id": id }),
+    });
+    Ok(())
 }

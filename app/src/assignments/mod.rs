@@ -6,11 +6,15 @@
 
 mod page;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use crate::domain::ids::{ClientId, SitterId, ThreadId, WindowId};
 use crate::domain::windows::{AssignmentKind, Resolution, WindowStatus};
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::error::AppResult;
 use leptos::prelude::*;
 pub use page::{AssignmentsPage, SchedulePage};
 use serde::{Deserialize, Serialize};
@@ -107,39 +111,75 @@ pub struct AssignPreview {
     pub waits_until: Option<String>,
 }
 
+/// The signed-in owner and the actor their changes are recorded under.
+#[cfg(feature = "ssr")]
+async fn owner() -> AppResult<(crate::platform::sessions::SessionUser, crate::platform::audit::Actor)> {
+    let u = crate::platform::ctx::require_owner().await?;
+    let actor = u.actor(crate::platform::ctx::request_id());
+    Ok((u, actor))
+}
+
 #[server]
 pub async fn assignments_data(query: WindowQuery) -> Result<AssignmentBoard, AppError> {
-    crate::platform::run(store::data(query)).await
+    crate::platform::run(async {
+        let (u, _) = owner().await?;
+        service::board(&crate::platform::state()?.db, u.org_id, query).await
+    })
+    .await
 }
 
 #[server]
 pub async fn preview_assignment(form: AssignForm) -> Result<AssignPreview, AppError> {
-    crate::platform::run(store::preview(form)).await
+    crate::platform::run(async {
+        let (u, _) = owner().await?;
+        service::preview(&crate::platform::state()?.db, u.org_id, form).await
+    })
+    .await
 }
 
 #[server]
 pub async fn create_assignment(form: AssignForm) -> Result<WindowId, AppError> {
-    crate::platform::run(store::create(form)).await
+    crate::platform::run(async {
+        let (u, actor) = owner().await?;
+        service::create(&crate::platform::state()?, &u, &actor, form).await
+    })
+    .await
 }
 
 /// New times for a window; the same overlap rules as creating one.
 #[server]
 pub async fn edit_window(id: WindowId, starts: String, ends: String) -> Result<(), AppError> {
-    crate::platform::run(store::edit(id, starts, ends)).await
+    crate::platform::run(async {
+        let (u, actor) = owner().await?;
+        service::edit(&crate::platform::state()?, u.org_id, &actor, id, &starts, &ends).await
+    })
+    .await
 }
 
 #[server]
 pub async fn delete_window(id: WindowId) -> Result<(), AppError> {
-    crate::platform::run(store::delete(id)).await
+    crate::platform::run(async {
+        let (u, actor) = owner().await?;
+        service::delete(&crate::platform::state()?, u.org_id, &actor, id).await
+    })
+    .await
 }
 
 #[server]
 pub async fn resolve_conflict(fix: Resolution) -> Result<(), AppError> {
-    crate::platform::run(store::resolve(fix)).await
+    crate::platform::run(async {
+        let (u, actor) = owner().await?;
+        service::resolve(&crate::platform::state()?, u.org_id, &actor, fix).await
+    })
+    .await
 }
 
 /// A sitter's own windows (owners: everyone's, like the list view).
 #[server]
 pub async fn my_schedule() -> Result<Vec<WindowRow>, AppError> {
-    crate::platform::run(store::my_schedule()).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_user().await?;
+        service::schedule(&crate::platform::state()?.db, &u).await
+    })
+    .await
 }

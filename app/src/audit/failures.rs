@@ -29,7 +29,7 @@ pub struct FailureView {
 pub async fn list_failures(resolved: bool) -> Result<Vec<FailureView>, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::list(&u, resolved).await
+        store::list(&crate::platform::state()?, &u, resolved).await
     })
     .await
 }
@@ -38,7 +38,8 @@ pub async fn list_failures(resolved: bool) -> Result<Vec<FailureView>, AppError>
 pub async fn resolve_failure(message_id: i64, note: String) -> Result<(), AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::resolve(&u, message_id, &note).await
+        store::resolve(&crate::platform::state()?, &u, &u.actor(crate::platform::ctx::request_id()), message_id, &note)
+            .await
     })
     .await
 }

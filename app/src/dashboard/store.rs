@@ -2,23 +2,23 @@
 //! open violations, failed deliveries, open alerts and recent activity.
 
 use super::{ActivityLine, Today, WindowLine};
+use crate::domain::ids::{OrgId, UserId};
 use crate::error::AppResult;
-use crate::platform::sessions::SessionUser;
-use crate::platform::{from_ms, ms, now, state};
+use crate::platform::{from_ms, ms, now, Db};
 use sqlx::Row;
 
 async fn count(c: &mut sqlx::AnyConnection, sql: &str, org: i64) -> Result<i64, sqlx::Error> {
     sqlx::query(sql).bind(org).fetch_one(&mut *c).await?.try_get::<i64, _>("n")
 }
 
-pub async fn today(u: &SessionUser) -> AppResult<Today> {
-    let st = state()?;
-    let mut c = st.db.read.acquire().await?;
-    let octx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
+/// Today for one owner of the business (unread counts are theirs).
+pub async fn today(db: &Db, org_id: OrgId, user: UserId) -> AppResult<Today> {
+    let mut c = db.read.acquire().await?;
+    let octx = crate::messaging::store::org_context(&mut c, org_id).await?;
     let tz = octx.tz;
     let now = now();
-    let org = u.org_id.0;
-    let unread_threads = crate::inbox::store::unread_threads_of(&mut c, u.org_id, u.user_id.0, None, now).await?;
+    let org = org_id.0;
+    let unread_threads = crate::inbox::store::unread_threads_of(&mut c, org_id, user.0, None, now).await?;
     let open_violations =
         count(&mut c, "SELECT COUNT(*) AS n FROM policy_violations WHERE org_id = $1 AND status = 'open'", org).await?;
     let failed_deliveries =

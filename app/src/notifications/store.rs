@@ -3,13 +3,12 @@
 
 use super::{NotificationList, NotificationView};
 use crate::error::AppResult;
-use crate::platform::audit::{self, Event};
+use crate::platform::audit::{self, Actor, Event};
 use crate::platform::sessions::SessionUser;
-use crate::platform::{ctx, from_ms, ms, now, state};
+use crate::platform::{from_ms, ms, now, AppState};
 use sqlx::Row;
 
-pub async fn list(u: &SessionUser) -> AppResult<NotificationList> {
-    let st = state()?;
+pub async fn list(st: &AppState, u: &SessionUser) -> AppResult<NotificationList> {
     let mut c = st.db.read.acquire().await?;
     let org = crate::messaging::store::org_context(&mut c, u.org_id).await?;
     let now = now();
@@ -38,8 +37,7 @@ pub async fn list(u: &SessionUser) -> AppResult<NotificationList> {
     Ok(NotificationList { unread: items.iter().filter(|n| n.unread).count() as i64, items })
 }
 
-pub async fn mark_read(u: &SessionUser) -> AppResult<()> {
-    let st = state()?;
+pub async fn mark_read(st: &AppState, u: &SessionUser, actor: &Actor) -> AppResult<()> {
     let mut tx = st.db.begin().await?;
     let done = sqlx::query(
         "UPDATE notifications SET read_at = $1
@@ -53,11 +51,10 @@ pub async fn mark_read(u: &SessionUser) -> AppResult<()> {
     .await?
     .rows_affected();
     if done > 0 {
-        let actor = u.actor(ctx::request_id());
         audit::append(
             &mut tx,
             u.org_id,
-            &actor,
+            actor,
             Event::new("notifications.read", "user", u.user_id.0, format!("{} read {done} notification(s)", u.name)),
         )
         .await?;

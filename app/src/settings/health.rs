@@ -32,7 +32,7 @@ pub struct FailedJob {
 pub async fn health_checks() -> Result<Vec<HealthCheck>, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::checks(&u).await
+        store::checks(&crate::platform::state()?, &u).await
     })
     .await
 }
@@ -41,7 +41,7 @@ pub async fn health_checks() -> Result<Vec<HealthCheck>, AppError> {
 pub async fn failed_jobs() -> Result<Vec<FailedJob>, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::failed(&u).await
+        store::failed(&crate::platform::state()?, &u).await
     })
     .await
 }
@@ -51,7 +51,15 @@ pub async fn failed_jobs() -> Result<Vec<FailedJob>, AppError> {
 pub async fn resolve_failed_job(id: i64, replay: bool, reason: String) -> Result<String, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::resolve(&u, id, replay, &reason).await
+        store::resolve(
+            &crate::platform::state()?,
+            &u,
+            &u.actor(crate::platform::ctx::request_id()),
+            id,
+            replay,
+            &reason,
+        )
+        .await
     })
     .await
 }

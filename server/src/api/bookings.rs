@@ -5,7 +5,7 @@
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
 use super::{json, ApiResult, Caller, Problem};
-use app::assignments::store as assignments;
+use app::assignments::service as assignments;
 use app::assignments::AssignForm;
 use app::domain::ids::{ClientId, OrgId, SitterId, WindowId};
 use app::domain::time::BusinessTz;
@@ -205,7 +205,7 @@ async fn create_booking(
     };
     let requested = b.status == Some(NewBookingStatus::Requested);
     if b.preview {
-        let p = caller.run(&st, || assignments::preview(form)).await.map_err(api_field)?;
+        let p = caller.run(&st, || assignments::preview(&st.db, org, form)).await.map_err(api_field)?;
         let summary = if requested {
             format!(
                 "Requested: nothing changes and nobody is texted until it is confirmed. Once confirmed: {}",
@@ -217,11 +217,13 @@ async fn create_booking(
         return Ok(json(StatusCode::OK, &BookingPreview { summary, lines: p.lines, message: p.message }));
     }
     if requested {
-        let id = caller.run(&st, || assignments::request(form)).await.map_err(api_field)?;
+        let actor = caller.actor();
+        let id = caller.run(&st, || assignments::request(&st, &caller.user, &actor, form)).await.map_err(api_field)?;
         let mut c = st.db.read.acquire().await?;
         return Ok(json(StatusCode::CREATED, &load(&mut c, org, id).await?));
     }
-    let window = caller.run(&st, || assignments::create(form)).await.map_err(api_field)?;
+    let actor = caller.actor();
+    let window = caller.run(&st, || assignments::create(&st, &caller.user, &actor, form)).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
     let id = booking_of(&mut c, window).await?;
     Ok(json(StatusCode::CREATED, &load(&mut c, org, id).await?))
@@ -244,7 +246,9 @@ async fn booking_of(c: &mut AnyConnection, window: WindowId) -> ApiResult<i64> {
               (status = 409, description = "Not a requested booking, overlaps another window, or no number free", body = Problem, content_type = "application/problem+json")))]
 async fn confirm_booking(State(st): State<AppState>, caller: Caller, Id(id): Id) -> ApiResult<Response> {
     let org = caller.key.org_id;
-    let window = caller.run(&st, || assignments::confirm_request(id)).await.map_err(api_field)?;
+    let actor = caller.actor();
+    let window =
+        caller.run(&st, || assignments::confirm_request(&st, &caller.user, &actor, id)).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
     let id = booking_of(&mut c, window).await?;
     Ok(json(StatusCode::OK, &load(&mut c, org, id).await?))
@@ -308,7 +312,11 @@ async fn update_booking(
     };
     if let Some(b) = requested {
         let (starts, ends) = patched(starts, ends, &b)?;
-        caller.run(&st, || assignments::move_request(id, starts, ends)).await.map_err(api_field)?;
+        let actor = caller.actor();
+        caller
+            .run(&st, || assignments::move_request(&st.db, org, &actor, id, starts, ends))
+            .await
+            .map_err(api_field)?;
         let mut c = st.db.read.acquire().await?;
         return Ok(json(StatusCode::OK, &load(&mut c, org, id).await?));
     }
@@ -318,7 +326,8 @@ async fn update_booking(
         (b, w, org_context(&mut c, org).await?.tz)
     };
     let (starts, ends) = patched(starts, ends, &b)?;
-    caller.run(&st, || assignments::edit(window, local(tz, starts), local(tz, ends))).await.map_err(api_field)?;
+    let (actor, starts, ends) = (caller.actor(), local(tz, starts), local(tz, ends));
+    caller.run(&st, || assignments::edit(&st, org, &actor, window, &starts, &ends)).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
     Ok(json(StatusCode::OK, &load(&mut c, org, id).await?))
 }
@@ -336,7 +345,8 @@ async fn cancel_booking(State(st): State<AppState>, caller: Caller, Id(id): Id) 
         load(&mut c, org, id).await?.status == "requested"
     };
     if requested {
-        caller.run(&st, || assignments::cancel_request(id)).await.map_err(api_field)?;
+        let actor = caller.actor();
+        caller.run(&st, || assignments::cancel_request(&st.db, org, &actor, id)).await.map_err(api_field)?;
         let mut c = st.db.read.acquire().await?;
         return Ok(json(StatusCode::OK, &load(&mut c, org, id).await?));
     }
@@ -347,7 +357,8 @@ async fn cancel_booking(State(st): State<AppState>, caller: Caller, Id(id): Id) 
     if parse_time("ends_at", &b.ends_at)? <= now() {
         return Err(Problem::conflict("That booking is over; past bookings stay as they were so the history is true."));
     }
-    caller.run(&st, || assignments::delete(window)).await.map_err(api_field)?;
+    let actor = caller.actor();
+    caller.run(&st, || assignments::delete(&st, org, &actor, window)).await.map_err(api_field)?;
     let mut c = st.db.read.acquire().await?;
     Ok(json(StatusCode::OK, &load(&mut c, org, id).await?))
 }

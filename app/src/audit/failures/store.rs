@@ -4,18 +4,16 @@ use crate::domain::provider_errors::explain;
 use crate::domain::time::relative;
 use crate::error::AppResult;
 use crate::messaging::store as mstore;
-use crate::platform::audit::{self, Event};
-use crate::platform::ctx::request_id;
+use crate::platform::audit::{self, Actor, Event};
 use crate::platform::sessions::SessionUser;
-use crate::platform::{from_ms, ms, now, state};
+use crate::platform::{from_ms, ms, now, AppState};
 use sqlx::Row;
 
 fn show(e: Option<String>) -> String {
     e.map(|e| E164::from_canonical(&e).map(|x| x.display()).unwrap_or(e)).unwrap_or_else(|| "?".into())
 }
 
-pub async fn list(u: &SessionUser, resolved: bool) -> AppResult<Vec<FailureView>> {
-    let st = state()?;
+pub async fn list(st: &AppState, u: &SessionUser, resolved: bool) -> AppResult<Vec<FailureView>> {
     let t = now();
     let mut c = st.db.read.acquire().await?;
     let tz = mstore::org_context(&mut c, u.org_id).await?.tz;
@@ -71,8 +69,7 @@ pub async fn list(u: &SessionUser, resolved: bool) -> AppResult<Vec<FailureView>
     Ok(out)
 }
 
-pub async fn resolve(u: &SessionUser, id: i64, note: &str) -> AppResult<()> {
-    let st = state()?;
+pub async fn resolve(st: &AppState, u: &SessionUser, actor: &Actor, id: i64, note: &str) -> AppResult<()> {
     let note = note.trim();
     if note.chars().count() > 500 {
         return Err(AppError::field("note", "Keep the note under 500 characters."));
@@ -107,11 +104,10 @@ pub async fn resolve(u: &SessionUser, id: i64, note: &str) -> AppResult<()> {
         .bind(thread)
         .execute(&mut *tx)
         .await?;
-    let actor = u.actor(request_id());
     audit::append(
         &mut tx,
         u.org_id,
-        &actor,
+        actor,
         Event::new(
             "delivery.failure_resolved",
             "message",

@@ -3,18 +3,16 @@ use crate::domain::ids::MessageId;
 use crate::domain::time::relative;
 use crate::error::AppResult;
 use crate::messaging::store as mstore;
-use crate::platform::audit::{self, Event};
-use crate::platform::ctx::request_id;
+use crate::platform::audit::{self, Actor, Event};
 use crate::platform::sessions::SessionUser;
-use crate::platform::{from_ms, jobs, ms, now, state};
+use crate::platform::{from_ms, jobs, ms, now, AppState};
 use sqlx::Row;
 
 fn check(label: &str, level: &str, detail: impl Into<String>) -> HealthCheck {
     HealthCheck { label: label.into(), level: level.into(), detail: detail.into() }
 }
 
-pub async fn checks(u: &SessionUser) -> AppResult<Vec<HealthCheck>> {
-    let st = state()?;
+pub async fn checks(st: &AppState, u: &SessionUser) -> AppResult<Vec<HealthCheck>> {
     let t = now();
     let ctx = {
         let mut c = st.db.read.acquire().await?;
@@ -24,7 +22,7 @@ pub async fn checks(u: &SessionUser) -> AppResult<Vec<HealthCheck>> {
 
     let started = std::time::Instant::now();
     let provider =
-        match crate::messaging::provider::for_org(&st, u.org_id, ctx.settings.delivery.timeout_seconds as u64).await {
+        match crate::messaging::provider::for_org(st, u.org_id, ctx.settings.delivery.timeout_seconds as u64).await {
             Err(e) => check("Texting provider", "bad", format!("Can't be used: {e}. Connect it again in Setup.")),
             Ok(p) => match p.account().await {
                 Ok(a) if a.status.eq_ignore_ascii_case("active") => check(
@@ -148,8 +146,7 @@ async fn describe(c: &mut sqlx::AnyConnection, kind: &str, payload: &serde_json:
     })
 }
 
-pub async fn failed(u: &SessionUser) -> AppResult<Vec<FailedJob>> {
-    let st = state()?;
+pub async fn failed(st: &AppState, u: &SessionUser) -> AppResult<Vec<FailedJob>> {
     let t = now();
     let mut c = st.db.read.acquire().await?;
     let tz = mstore::org_context(&mut c, u.org_id).await?.tz;
@@ -179,8 +176,14 @@ pub async fn failed(u: &SessionUser) -> AppResult<Vec<FailedJob>> {
     Ok(out)
 }
 
-pub async fn resolve(u: &SessionUser, id: i64, replay: bool, reason: &str) -> AppResult<String> {
-    let st = state()?;
+pub async fn resolve(
+    st: &AppState,
+    u: &SessionUser,
+    actor: &Actor,
+    id: i64,
+    replay: bool,
+    reason: &str,
+) -> AppResult<String> {
     let reason = reason.trim();
     if reason.chars().count() < 3 {
         return Err(AppError::field("reason", "Say why, in a few words, so the audit trail explains it."));
@@ -200,7 +203,6 @@ pub async fn resolve(u: &SessionUser, id: i64, replay: bool, reason: &str) -> Ap
     let kind: String = row.try_get("kind")?;
     let payload: serde_json::Value =
         serde_json::from_str(&row.try_get::<String, _>("payload")?).unwrap_or(serde_json::Value::Null);
-    let actor = u.actor(request_id());
     // A text is replayed the way the inbox retries it: the message goes
     // back in the queue with every check (opt-out, number in service).
     let resent = replay && kind == "send";
@@ -208,7 +210,7 @@ pub async fn resolve(u: &SessionUser, id: i64, replay: bool, reason: &str) -> Ap
         let mid = payload.get("message_id").and_then(|v| v.as_i64()).ok_or_else(|| {
             AppError::Conflict("This job doesn't say which text it was for; ignore it instead.".into())
         })?;
-        crate::messaging::delivery::retry(&st, u.org_id, MessageId(mid), &actor).await?;
+        crate::messaging::delivery::retry(st, u.org_id, MessageId(mid), actor).await?;
     }
     let t = ms(now());
     let mut tx = st.db.begin().await?;
@@ -241,7 +243,7 @@ pub async fn resolve(u: &SessionUser, id: i64, replay: bool, reason: &str) -> Ap
     audit::append(
         &mut tx,
         u.org_id,
-        &actor,
+        actor,
         Event::new(
             event,
             "job",
