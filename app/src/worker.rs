@@ -12,7 +12,7 @@ pub async fn handle(state: &AppState, job: &Job) -> Outcome {
         "send" => crate::messaging::delivery::run_send(state, job).await,
         "demo.status" => crate::messaging::status::run_demo_status(state, job).await,
         "media.fetch" => crate::messaging::media::run_fetch(state, job).await,
-        "override.expire" => crate::routing::store::run_expire(state, job).await,
+        "override.expire" => crate::routing::service::run_expire(state, job).await,
         crate::alerts::escalation::store::TEXT_JOB => crate::alerts::escalation::store::run_text(state, job).await,
         crate::numbers::store::RELEASE_JOB => crate::numbers::store::run_release(state, job).await,
         crate::automations::runner::JOB | crate::automations::runner::MESSAGE_JOB => {

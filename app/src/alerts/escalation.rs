@@ -4,11 +4,12 @@
 //! rule fires once per alert (a unique row in `escalation_events`), and the
 //! history lists every firing with its outcome.
 
+use super::page::tone;
 #[cfg(feature = "ssr")]
 use crate::domain::alerts::EscalationAction;
 use crate::domain::alerts::Severity;
 use crate::error::AppError;
-use crate::ui::{btn, field, use_toaster, Badge, Loading, Tone};
+use crate::ui::{btn, field, use_toaster, Badge, Loading};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -89,14 +90,6 @@ fn describe(action: EscalationAction, target: &str) -> String {
 
 #[cfg(feature = "ssr")]
 pub mod store;
-
-fn tone(s: Severity) -> Tone {
-    match s {
-        Severity::Critical => Tone::Bad,
-        Severity::Warning => Tone::Warn,
-        Severity::Info => Tone::Info,
-    }
-}
 
 /// Rules and history, shown under the alerts.
 #[component]

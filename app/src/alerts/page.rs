@@ -4,7 +4,8 @@
 use super::*;
 use crate::ui::{btn, field, use_toaster, Badge, EmptyState, Loading, PageHeader, Tone};
 
-fn tone(s: Severity) -> Tone {
+/// A severity's badge colour (also the escalation section's).
+pub(super) fn tone(s: Severity) -> Tone {
     match s {
         Severity::Critical => Tone::Bad,
         Severity::Warning => Tone::Warn,

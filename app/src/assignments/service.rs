@@ -231,6 +231,11 @@ struct Plan {
     message: Option<String>,
 }
 
+/// A requested booking confirmed or cancelled between reading and writing.
+fn gone_meanwhile() -> AppError {
+    AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into())
+}
+
 fn overlap_error(e: WindowError) -> AppError {
     match e {
         WindowError::EndsBeforeStart => AppError::field("ends", e.to_string()),
@@ -433,7 +438,7 @@ async fn confirmed_booking(
     let runner = crate::automations::runner::booking_changed;
     if let Some(b) = requested {
         if !store::confirm_booking(tx, u.org_id, b).await? {
-            return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+            return Err(gone_meanwhile());
         }
         runner(tx, u.org_id, b, &[TriggerKind::BookingConfirmed]).await?;
         return Ok(b);
@@ -601,7 +606,7 @@ pub async fn move_request(
     plan(&mut tx, &ctx, &request_form(&r, starts, ends), now).await?;
     let tz = ctx.tz;
     if !store::move_requested(&mut tx, booking, starts, ends).await? {
-        return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+        return Err(gone_meanwhile());
     }
     audit::append(
         &mut tx,
@@ -626,7 +631,7 @@ pub async fn cancel_request(db: &Db, org: OrgId, actor: &Actor, booking: i64) ->
     let r = requested(&mut tx, org, booking).await?;
     let tz = mstore::org_context(&mut tx, org).await?.tz;
     if !store::cancel_requested(&mut tx, booking).await? {
-        return Err(AppError::Conflict("That booking was confirmed or cancelled a moment ago.".into()));
+        return Err(gone_meanwhile());
     }
     audit::append(
         &mut tx,

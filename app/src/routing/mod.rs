@@ -5,6 +5,8 @@
 //! the simulator both use it.
 
 mod page;
+#[cfg(feature = "ssr")]
+pub mod service;
 mod simulator;
 #[cfg(feature = "ssr")]
 pub mod store;
@@ -116,7 +118,11 @@ pub fn duration_hours(code: &str) -> Option<Option<i64>> {
 
 #[server]
 pub async fn routing_overview() -> Result<RoutingData, AppError> {
-    crate::platform::run(store::overview()).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        service::overview(&crate::platform::state()?.db, u.org_id).await
+    })
+    .await
 }
 
 /// A conversation, or a client with none yet (their first text to the
@@ -124,7 +130,11 @@ pub async fn routing_overview() -> Result<RoutingData, AppError> {
 /// when there are no conversations at all.
 #[server]
 pub async fn simulator_base(thread: Option<ThreadId>, client: Option<ClientId>) -> Result<Option<SimBase>, AppError> {
-    crate::platform::run(store::simulator_base(thread, client)).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        service::simulator_base(&crate::platform::state()?.db, u.org_id, thread, client).await
+    })
+    .await
 }
 
 /// The server's own decision for the same question, built from the
@@ -137,7 +147,12 @@ pub async fn check_on_server(
     sender: String,
     direction: Direction,
 ) -> Result<Decision, AppError> {
-    crate::platform::run(store::check_on_server(thread, client, at, sender, direction)).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        let db = crate::platform::state()?.db;
+        service::check_on_server(&db, u.org_id, thread, client, &at, &sender, direction).await
+    })
+    .await
 }
 
 #[server]
@@ -147,12 +162,23 @@ pub async fn create_override(
     duration: String,
     reason: String,
 ) -> Result<i64, AppError> {
-    crate::platform::run(store::create_override(thread, target, duration, reason)).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        let actor = u.actor(crate::platform::ctx::request_id());
+        let form = service::NewOverrideForm { thread, target, duration, reason };
+        service::create_override(&crate::platform::state()?, &u, &actor, form).await
+    })
+    .await
 }
 
 #[server]
 pub async fn remove_override(id: i64) -> Result<(), AppError> {
-    crate::platform::run(store::remove_override(id)).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        let actor = u.actor(crate::platform::ctx::request_id());
+        service::remove_override(&crate::platform::state()?, &u, &actor, id).await
+    })
+    .await
 }
 
 /// A thread's stored decisions, newest first (`None`: the most recent conversation). `rule`/`result` empty = any;
@@ -165,5 +191,10 @@ pub async fn routing_history(
     rule: String,
     result: String,
 ) -> Result<Vec<HistoryRow>, AppError> {
-    crate::platform::run(store::history(thread, from, to, rule, result)).await
+    crate::platform::run(async {
+        let u = crate::platform::ctx::require_owner().await?;
+        let query = service::HistoryQuery { thread, from, to, rule, result };
+        service::history(&crate::platform::state()?.db, u.org_id, query).await
+    })
+    .await
 }

@@ -6,6 +6,8 @@
 
 mod page;
 #[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
 pub mod store;
 
 use crate::domain::setup::{Check, Facts, Progress};
@@ -90,7 +92,7 @@ pub struct HookupRun {
 pub async fn load_setup() -> Result<SetupState, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::load(&crate::platform::state()?, u.org_id.0).await
+        service::load(&crate::platform::state()?, u.org_id.0).await
     })
     .await
 }
@@ -100,7 +102,7 @@ pub async fn load_setup() -> Result<SetupState, AppError> {
 pub async fn connect_provider(form: ConnectForm) -> Result<SetupState, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::connect(&u, form).await
+        service::connect(&crate::platform::state()?, u.org_id, &u.actor(crate::platform::ctx::request_id()), form).await
     })
     .await
 }
@@ -109,7 +111,7 @@ pub async fn connect_provider(form: ConnectForm) -> Result<SetupState, AppError>
 pub async fn verify_account() -> Result<SetupState, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::verify(&u).await
+        service::verify(&crate::platform::state()?, u.org_id, &u.actor(crate::platform::ctx::request_id())).await
     })
     .await
 }
@@ -118,7 +120,8 @@ pub async fn verify_account() -> Result<SetupState, AppError> {
 pub async fn complete_setup_step(step: u8) -> Result<SetupState, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::complete(&u, step).await
+        service::complete(&crate::platform::state()?, u.org_id, &u.actor(crate::platform::ctx::request_id()), step)
+            .await
     })
     .await
 }
@@ -127,7 +130,7 @@ pub async fn complete_setup_step(step: u8) -> Result<SetupState, AppError> {
 pub async fn skip_setup_step(step: u8) -> Result<SetupState, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::skip(&u, step).await
+        service::skip(&crate::platform::state()?, u.org_id, &u.actor(crate::platform::ctx::request_id()), step).await
     })
     .await
 }
@@ -136,7 +139,8 @@ pub async fn skip_setup_step(step: u8) -> Result<SetupState, AppError> {
 pub async fn run_hookup(base_url: String) -> Result<HookupRun, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::hookup(&u, &base_url).await
+        service::hookup(&crate::platform::state()?, u.org_id, &u.actor(crate::platform::ctx::request_id()), &base_url)
+            .await
     })
     .await
 }

@@ -6,8 +6,10 @@
 //! POST with an `Idempotency-Key` replays its first response, and the call
 //! is written to the audit trail with the key's label as the actor.
 //! Handlers reuse the product's own code: the one send function, the
-//! assignment store, the domain rules, so the API can do nothing the UI
-//! would refuse.
+//! capabilities' services (assignments, people, clients), the domain rules,
+//! so the API can do nothing the UI would refuse. A service trusts its
+//! caller to have checked who is asking: here that is `gate` (the key, its
+//! scope), and a key acts as an owner of its business (SPEC §2).
 
 // A `Problem` is the error response itself, built at most once per failed
 // request; boxing it everywhere would buy nothing.
@@ -65,8 +67,9 @@ impl Caller {
         self.user.actor(request_id(&self.parts.headers))
     }
 
-    /// Runs the product's server code as this key: the same permission
-    /// checks, validation and audit as when the owner clicks in the UI.
+    /// Runs the product's server code as this key, with the request in
+    /// context (so an internal error names its request id): the same
+    /// validation and audit as when the owner clicks in the UI.
     pub async fn run<T, F>(&self, st: &AppState, body: impl FnOnce() -> F) -> AppResult<T>
     where
         F: Future<Output = AppResult<T>>,

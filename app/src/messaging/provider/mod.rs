@@ -227,11 +227,19 @@ pub fn is_demo(state: &AppState, ctx: &crate::messaging::store::OrgContext) -> b
 pub async fn for_user(
     u: &crate::platform::sessions::SessionUser,
 ) -> crate::error::AppResult<(Provider, crate::messaging::store::OrgContext)> {
-    let st = crate::platform::state()?;
+    for_business(&crate::platform::state()?, u.org_id).await
+}
+
+/// A business's provider, with its settings; a provider that can't be
+/// loaded is a clear "check Settings → Provider".
+pub async fn for_business(
+    st: &AppState,
+    org: OrgId,
+) -> crate::error::AppResult<(Provider, crate::messaging::store::OrgContext)> {
     let mut c = st.db.read.acquire().await?;
-    let ctx = crate::messaging::store::org_context(&mut c, u.org_id).await?;
+    let ctx = crate::messaging::store::org_context(&mut c, org).await?;
     drop(c);
-    let p = for_org(&st, u.org_id, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| {
+    let p = for_org(st, org, ctx.settings.delivery.timeout_seconds as u64).await.map_err(|e| {
         tracing::error!(error = %e, "loading the provider");
         crate::error::AppError::Unavailable(
             "The texting provider isn't connected properly. Check Settings → Provider and test the connection.".into(),
