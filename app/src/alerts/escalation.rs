@@ -53,7 +53,7 @@ pub struct Escalations {
 pub async fn list_escalations() -> Result<Escalations, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::list(&u).await
+        store::list(&crate::platform::state()?, &u).await
     })
     .await
 }
@@ -62,7 +62,7 @@ pub async fn list_escalations() -> Result<Escalations, AppError> {
 pub async fn save_escalation(form: EscalationForm) -> Result<i64, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::create(&u, form).await
+        store::create(&crate::platform::state()?, &u, &u.actor(crate::platform::ctx::request_id()), form).await
     })
     .await
 }
@@ -71,7 +71,8 @@ pub async fn save_escalation(form: EscalationForm) -> Result<i64, AppError> {
 pub async fn set_escalation_enabled(id: i64, enabled: bool) -> Result<(), AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::set_enabled(&u, id, enabled).await
+        store::set_enabled(&crate::platform::state()?, &u, &u.actor(crate::platform::ctx::request_id()), id, enabled)
+            .await
     })
     .await
 }

@@ -33,7 +33,7 @@ pub struct AlertRuleView {
 pub async fn list_alert_rules() -> Result<Vec<AlertRuleView>, AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::list(&u).await
+        store::list(&crate::platform::state()?, &u).await
     })
     .await
 }
@@ -42,7 +42,7 @@ pub async fn list_alert_rules() -> Result<Vec<AlertRuleView>, AppError> {
 pub async fn save_alert_rule(form: RuleForm) -> Result<(), AppError> {
     crate::platform::run(async move {
         let u = crate::platform::ctx::require_owner().await?;
-        store::save(&u, &form).await
+        store::save(&crate::platform::state()?, &u, &u.actor(crate::platform::ctx::request_id()), &form).await
     })
     .await
 }

@@ -7,10 +7,9 @@ use crate::error::AppResult;
 use crate::messaging::staff::{self, Ended};
 use crate::messaging::store as mstore;
 use crate::platform::audit::{self, Actor, Event};
-use crate::platform::ctx::request_id;
 use crate::platform::jobs::{self, Job, NewJob, Outcome};
 use crate::platform::sessions::SessionUser;
-use crate::platform::{from_ms, ms, now, state, AppState};
+use crate::platform::{from_ms, ms, now, AppState};
 use sqlx::Row;
 
 /// The job that texts an escalation's target.
@@ -18,8 +17,7 @@ pub const TEXT_JOB: &str = "escalation.text";
 /// A firing whose text is waiting for the job.
 pub const QUEUED: &str = "text queued";
 
-pub async fn list(u: &SessionUser) -> AppResult<Escalations> {
-    let st = state()?;
+pub async fn list(st: &AppState, u: &SessionUser) -> AppResult<Escalations> {
     let t = now();
     let mut c = st.db.read.acquire().await?;
     let tz = mstore::org_context(&mut c, u.org_id).await?.tz;
@@ -65,8 +63,7 @@ pub async fn list(u: &SessionUser) -> AppResult<Escalations> {
     Ok(Escalations { rules, history })
 }
 
-pub async fn create(u: &SessionUser, form: EscalationForm) -> AppResult<i64> {
-    let st = state()?;
+pub async fn create(st: &AppState, u: &SessionUser, actor: &Actor, form: EscalationForm) -> AppResult<i64> {
     let mut tx = st.db.begin().await?;
     let region = mstore::org_context(&mut tx, u.org_id).await?.region;
     let rule = escalation_rule(&form.name, &form.severity, &form.after_minutes, &form.action, &form.target, &region)
@@ -86,11 +83,10 @@ pub async fn create(u: &SessionUser, form: EscalationForm) -> AppResult<i64> {
     .fetch_one(&mut *tx)
     .await?
     .try_get("id")?;
-    let actor = u.actor(request_id());
     audit::append(
         &mut tx,
         u.org_id,
-        &actor,
+        actor,
         Event::new(
             "escalation.created",
             "escalation_rule",
@@ -111,8 +107,7 @@ pub async fn create(u: &SessionUser, form: EscalationForm) -> AppResult<i64> {
     Ok(id)
 }
 
-pub async fn set_enabled(u: &SessionUser, id: i64, enabled: bool) -> AppResult<()> {
-    let st = state()?;
+pub async fn set_enabled(st: &AppState, u: &SessionUser, actor: &Actor, id: i64, enabled: bool) -> AppResult<()> {
     let mut tx = st.db.begin().await?;
     let r = sqlx::query("SELECT name, enabled FROM escalation_rules WHERE id = $1 AND org_id = $2")
         .bind(id)
@@ -128,12 +123,11 @@ pub async fn set_enabled(u: &SessionUser, id: i64, enabled: bool) -> AppResult<(
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    let actor = u.actor(request_id());
     let name: String = r.try_get("name")?;
     audit::append(
         &mut tx,
         u.org_id,
-        &actor,
+        actor,
         Event::new(
             if enabled { "escalation.enabled" } else { "escalation.disabled" },
             "escalation_rule",

@@ -4,10 +4,9 @@ use crate::domain::ids::OrgId;
 use crate::domain::time::relative;
 use crate::error::AppResult;
 use crate::messaging::store as mstore;
-use crate::platform::audit::{self, Event};
-use crate::platform::ctx::request_id;
+use crate::platform::audit::{self, Actor, Event};
 use crate::platform::sessions::SessionUser;
-use crate::platform::{from_ms, ms, now, state};
+use crate::platform::{from_ms, ms, now, AppState};
 use sqlx::{AnyConnection, Row};
 use std::collections::BTreeMap;
 
@@ -91,8 +90,7 @@ fn summary(threshold: Threshold, t: &RuleThresholds, target: u32, red_at: u32) -
     }
 }
 
-pub async fn list(u: &SessionUser) -> AppResult<Vec<AlertRuleView>> {
-    let st = state()?;
+pub async fn list(st: &AppState, u: &SessionUser) -> AppResult<Vec<AlertRuleView>> {
     let mut c = st.db.read.acquire().await?;
     let ctx = mstore::org_context(&mut c, u.org_id).await?;
     let all = effective_all(&mut c, u.org_id).await?;
@@ -131,8 +129,7 @@ pub async fn list(u: &SessionUser) -> AppResult<Vec<AlertRuleView>> {
         .collect())
 }
 
-pub async fn save(u: &SessionUser, form: &RuleForm) -> AppResult<()> {
-    let st = state()?;
+pub async fn save(st: &AppState, u: &SessionUser, actor: &Actor, form: &RuleForm) -> AppResult<()> {
     let mut tx = st.db.begin().await?;
     let before = effective(&mut tx, u.org_id, &form.rule).await?;
     let Some(before) = before else {
@@ -165,14 +162,13 @@ pub async fn save(u: &SessionUser, form: &RuleForm) -> AppResult<()> {
     .bind(u.user_id.0)
     .execute(&mut *tx)
     .await?;
-    let actor = u.actor(request_id());
     let ctx = mstore::org_context(&mut tx, u.org_id).await?;
     let now_says =
         summary(spec.threshold, &cfg.thresholds, ctx.settings.response_target_minutes, ctx.settings.health.red_at);
     audit::append(
         &mut tx,
         u.org_id,
-        &actor,
+        actor,
         Event::new(
             "alert_rule.updated",
             "alert_rule",
