@@ -424,7 +424,7 @@ pub async fn create_override(st: &AppState, u: &SessionUser, actor: &Actor, f: N
 pub async fn remove_override(st: &AppState, u: &SessionUser, actor: &Actor, id: i64) -> AppResult<()> {
     let now = now();
     let mut tx = st.db.begin().await?;
-    let o = store::stored(&mut tx, Some(u.org_id), id)
+    let o = store::stored_of(&mut tx, u.org_id, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That override doesn't exist.".into()))?;
     if o.removed.is_some() {
@@ -467,7 +467,7 @@ fn publish(st: &AppState, org: OrgId, thread: ThreadId, kind: &str) {
 async fn expire(st: &AppState, id: i64) -> AppResult<Option<(OrgId, ThreadId)>> {
     let now = now();
     let mut tx = st.db.begin().await?;
-    let Some(o) = store::stored(&mut tx, None, id).await? else { return Ok(None) };
+    let Some(o) = store::stored(&mut tx, id).await? else { return Ok(None) };
     if o.removed.is_some() || o.expired.is_some() {
         return Ok(None);
     }

@@ -281,24 +281,34 @@ pub(super) struct Stored {
     pub expired: Option<i64>,
 }
 
-/// One override, of the business when `org` is given.
-pub(super) async fn stored(c: &mut AnyConnection, org: Option<OrgId>, id: i64) -> Result<Option<Stored>, sqlx::Error> {
-    sqlx::query("SELECT o.org_id, o.thread_id, o.ends_at, o.removed_at, o.expired_at, cl.name FROM routing_overrides o JOIN threads t ON t.id = o.thread_id JOIN clients cl ON cl.id = t.client_id WHERE o.id = $1 AND ($2 = 0 OR o.org_id = $2)")
+const STORED: &str = "SELECT o.org_id, o.thread_id, o.ends_at, o.removed_at, o.expired_at, cl.name FROM routing_overrides o JOIN threads t ON t.id = o.thread_id JOIN clients cl ON cl.id = t.client_id WHERE o.id = $1";
+
+fn stored_row(r: &sqlx::any::AnyRow) -> Result<Stored, sqlx::Error> {
+    Ok(Stored {
+        org: OrgId(r.try_get("org_id")?),
+        thread: ThreadId(r.try_get("thread_id")?),
+        client: r.try_get("name")?,
+        ends: r.try_get("ends_at")?,
+        removed: r.try_get("removed_at")?,
+        expired: r.try_get("expired_at")?,
+    })
+}
+
+/// One override of the business.
+pub(super) async fn stored_of(c: &mut AnyConnection, org: OrgId, id: i64) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(&format!("{STORED} AND o.org_id = $2"))
         .bind(id)
-        .bind(org.map(|o| o.0).unwrap_or(0))
+        .bind(org.0)
         .fetch_optional(&mut *c)
         .await?
-        .map(|r| {
-            Ok(Stored {
-                org: OrgId(r.try_get("org_id")?),
-                thread: ThreadId(r.try_get("thread_id")?),
-                client: r.try_get("name")?,
-                ends: r.try_get("ends_at")?,
-                removed: r.try_get("removed_at")?,
-                expired: r.try_get("expired_at")?,
-            })
-        })
+        .as_ref()
+        .map(stored_row)
         .transpose()
+}
+
+/// One override, whichever business it belongs to (for its expiry job).
+pub(super) async fn stored(c: &mut AnyConnection, id: i64) -> Result<Option<Stored>, sqlx::Error> {
+    sqlx::query(STORED).bind(id).fetch_optional(&mut *c).await?.as_ref().map(stored_row).transpose()
 }
 
 pub(super) async fn mark_removed(tx: &mut Tx, id: i64, by: UserId, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
