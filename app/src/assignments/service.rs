@@ -291,10 +291,10 @@ async fn number_for(
 async fn plan(c: &mut AnyConnection, ctx: &OrgContext, f: &AssignForm, now: DateTime<Utc>) -> AppResult<Plan> {
     let (tz, org) = (ctx.tz, ctx.id);
     let (starts, ends) = times(tz, f, now)?;
-    let (sitter, active) = store::sitter(c, org, f.sitter)
+    let sitter = mstore::sitter(c, org, f.sitter)
         .await?
         .ok_or_else(|| AppError::field("sitter", "Choose a sitter from the list."))?;
-    if !active {
+    if !sitter.active {
         return Err(AppError::field("sitter", "That sitter is switched off. Turn them back on in People first."));
     }
     let client = store::client(c, org, f.client)

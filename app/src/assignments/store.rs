@@ -229,26 +229,6 @@ pub(super) struct Names {
     pub first: String,
 }
 
-/// A sitter of the business: names, and whether they are switched on.
-pub(super) async fn sitter(
-    c: &mut AnyConnection,
-    org: OrgId,
-    id: SitterId,
-) -> Result<Option<(Names, bool)>, sqlx::Error> {
-    sqlx::query("SELECT name, first_name, active FROM sitters WHERE id = $1 AND org_id = $2")
-        .bind(id.0)
-        .bind(org.0)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| {
-            Ok((
-                Names { name: r.try_get("name")?, first: r.try_get("first_name")? },
-                r.try_get::<i64, _>("active")? == 1,
-            ))
-        })
-        .transpose()
-}
-
 /// A client of the business that hasn't been merged into another.
 pub(super) async fn client(c: &mut AnyConnection, org: OrgId, id: ClientId) -> Result<Option<Names>, sqlx::Error> {
     sqlx::query("SELECT name, first_name FROM clients WHERE id = $1 AND org_id = $2 AND merged_into IS NULL")

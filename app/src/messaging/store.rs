@@ -159,6 +159,31 @@ pub async fn find_or_create_client(
     Ok((ClientId(id), true))
 }
 
+/// A sitter of the business as assignments, overrides and number changes
+/// name them.
+pub struct SitterRef {
+    pub name: String,
+    pub first: String,
+    /// Switched on (can sign in and be assigned).
+    pub active: bool,
+}
+
+pub async fn sitter(c: &mut AnyConnection, org: OrgId, id: SitterId) -> Result<Option<SitterRef>, sqlx::Error> {
+    sqlx::query("SELECT name, first_name, active FROM sitters WHERE id = $1 AND org_id = $2")
+        .bind(id.0)
+        .bind(org.0)
+        .fetch_optional(&mut *c)
+        .await?
+        .map(|r| {
+            Ok(SitterRef {
+                name: r.try_get("name")?,
+                first: r.try_get("first_name")?,
+                active: r.try_get::<i64, _>("active")? == 1,
+            })
+        })
+        .transpose()
+}
+
 pub async fn client_contacts(c: &mut AnyConnection, client: ClientId) -> Result<Vec<E164>, sqlx::Error> {
     let rows = sqlx::query("SELECT e164 FROM client_contacts WHERE client_id = $1 ORDER BY id")
         .bind(client.0)

@@ -530,14 +530,6 @@ async fn current_threads(c: &mut AnyConnection, number: NumberId) -> Result<Vec<
     .collect()
 }
 
-async fn sitter_row(c: &mut AnyConnection, org: OrgId, s: i64) -> Result<Option<sqlx::any::AnyRow>, sqlx::Error> {
-    sqlx::query("SELECT name, first_name, active FROM sitters WHERE id = $1 AND org_id = $2")
-        .bind(s)
-        .bind(org.0)
-        .fetch_optional(&mut *c)
-        .await
-}
-
 /// Refuses a change to a number that still carries open or upcoming
 /// windows, naming their clients.
 fn no_open_windows(shown: &str, windows: Option<&Vec<(String, i64)>>) -> AppResult<()> {
@@ -716,8 +708,8 @@ async fn plan_quarantine(
         )),
     }
     if let (Some(s), Some(_)) = (dest_sitter, &dest) {
-        if let Some(r) = sitter_row(c, ctx.id, s).await? {
-            let first: String = r.try_get("first_name")?;
+        if let Some(sitter) = mstore::sitter(c, ctx.id, SitterId(s)).await? {
+            let first = sitter.first;
             lines.push(format!("{dest_display} becomes {first}'s number from now on."));
         }
     }
@@ -854,8 +846,8 @@ async fn plan_release_to_pool(c: &mut AnyConnection, p: &PlanInput<'_>, lines: &
     no_open_windows(shown, windows.get(&id))?;
     match n.sitter_id {
         Some(s) => {
-            let first = match sitter_row(c, ctx.id, s.0).await? {
-                Some(r) => r.try_get::<String, _>("first_name")?,
+            let first = match mstore::sitter(c, ctx.id, s).await? {
+                Some(sitter) => sitter.first,
                 None => "The sitter".into(),
             };
             lines.push(format!(
@@ -885,19 +877,19 @@ async fn plan_assign(
     let PlanInput { ctx, n, all, windows, now, shown, .. } = *p;
     let tz = ctx.tz;
     let id = n.id.0;
-    let r = sitter_row(c, ctx.id, *sitter)
+    let s = mstore::sitter(c, ctx.id, SitterId(*sitter))
         .await?
         .ok_or_else(|| AppError::field("sitter", "Pick a sitter from the list."))?;
-    let (name, first): (String, String) = (r.try_get("name")?, r.try_get("first_name")?);
-    if r.try_get::<i64, _>("active")? != 1 {
+    let (name, first) = (s.name, s.first);
+    if !s.active {
         return Err(refuse(format!("{name} is inactive. Activate them in People first.")));
     }
     if n.sitter_id == Some(SitterId(*sitter)) && n.class == NumberClass::Sitter {
         return Err(refuse(format!("{shown} is already {first}'s number.")));
     }
     if let (Some(other), NumberClass::Sitter) = (n.sitter_id, n.class) {
-        let holder = match sitter_row(c, ctx.id, other.0).await? {
-            Some(r) => r.try_get::<String, _>("first_name")?,
+        let holder = match mstore::sitter(c, ctx.id, other).await? {
+            Some(holder) => holder.first,
             None => "another sitter".into(),
         };
         return Err(refuse(format!("{shown} is {holder}'s number. Release it to the pool first.")));

@@ -326,16 +326,16 @@ async fn target_name(c: &mut AnyConnection, org: OrgId, target: OverrideTarget) 
     match target {
         OverrideTarget::OwnerInbox => Ok("the owner inbox".to_string()),
         OverrideTarget::Sitter(sid) => {
-            let (name, active) = store::sitter(c, org, sid)
+            let sitter = mstore::sitter(c, org, sid)
                 .await?
                 .ok_or_else(|| AppError::field("target", "That sitter doesn't exist."))?;
-            if !active {
+            if !sitter.active {
                 return Err(AppError::field(
                     "target",
                     "That sitter is switched off. Choose an active sitter or the owner inbox.",
                 ));
             }
-            Ok(name)
+            Ok(sitter.name)
         }
     }
 }

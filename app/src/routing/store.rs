@@ -196,21 +196,6 @@ pub(super) async fn client_name(
         .transpose()
 }
 
-/// A sitter of the business: name, and whether they are switched on.
-pub(super) async fn sitter(
-    c: &mut AnyConnection,
-    org: OrgId,
-    id: SitterId,
-) -> Result<Option<(String, bool)>, sqlx::Error> {
-    sqlx::query("SELECT name, active FROM sitters WHERE id = $1 AND org_id = $2")
-        .bind(id.0)
-        .bind(org.0)
-        .fetch_optional(&mut *c)
-        .await?
-        .map(|r| Ok((r.try_get("name")?, r.try_get::<i64, _>("active")? == 1)))
-        .transpose()
-}
-
 /// An override not removed by hand, as the "one active override" rule reads it.
 pub(super) struct Unremoved {
     /// "owner_inbox" or "sitter:<id>".

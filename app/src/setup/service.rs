@@ -4,7 +4,7 @@
 //! provider never holds the database. The server functions call these for
 //! a signed-in owner.
 
-use super::store::{self, Connection, Saved};
+use super::store::{self, Connection};
 use super::*;
 use crate::domain::ids::OrgId;
 use crate::domain::setup::{self, Step};
@@ -217,6 +217,15 @@ pub async fn verify(st: &AppState, org: OrgId, actor: &Actor) -> AppResult<Setup
     load(st, org_id).await
 }
 
+/// Refuses a step the steps before it don't open yet.
+fn reachable(p: &setup::Progress, step: Step) -> AppResult<()> {
+    if p.reachable(step) {
+        Ok(())
+    } else {
+        Err(AppError::Conflict(format!("Finish step {} first.", p.resume().number())))
+    }
+}
+
 fn step_of(n: u8) -> AppResult<Step> {
     Step::from_number(n).ok_or_else(|| AppError::field("step", "There are seven steps, 1 to 7."))
 }
@@ -233,9 +242,7 @@ pub async fn complete(st: &AppState, org: OrgId, actor: &Actor, n: u8) -> AppRes
     }
     let mut tx = st.db.begin().await?;
     let (mut p, saved) = store::progress(&mut tx, org_id).await?;
-    if !p.reachable(step) {
-        return Err(AppError::Conflict(format!("Finish step {} first.", p.resume().number())));
-    }
+    reachable(&p, step)?;
     let f = store::facts(&mut tx, org_id, &p, &saved).await?;
     setup::requirement(step, &f).map_err(AppError::Conflict)?;
     p.complete(step);
@@ -269,9 +276,7 @@ pub async fn skip(st: &AppState, org: OrgId, actor: &Actor, n: u8) -> AppResult<
     let step = step_of(n)?;
     let mut tx = st.db.begin().await?;
     let (mut p, saved) = store::progress(&mut tx, org_id).await?;
-    if !p.reachable(step) {
-        return Err(AppError::Conflict(format!("Finish step {} first.", p.resume().number())));
-    }
+    reachable(&p, step)?;
     p.skip(step).map_err(AppError::Conflict)?;
     store::save_progress(&mut tx, org_id, &p, &saved).await?;
     audit::append(
@@ -321,9 +326,7 @@ pub async fn hookup(st: &AppState, org: OrgId, actor: &Actor, base: &str) -> App
     let targets = {
         let mut c = st.db.read.acquire().await?;
         let (p, _) = store::progress(&mut c, org_id).await?;
-        if !p.reachable(Step::Hookup) {
-            return Err(AppError::Conflict(format!("Finish step {} first.", p.resume().number())));
-        }
+        reachable(&p, Step::Hookup)?;
         store::hookup_targets(&mut c, org_id).await?
     };
     if targets.is_empty() {
@@ -346,7 +349,7 @@ pub async fn hookup(st: &AppState, org: OrgId, actor: &Actor, base: &str) -> App
         store::record_hookup(&mut tx, org_id, *id, outcome.as_ref().err(), custom, t).await?;
     }
     let ok = results.iter().filter(|r| r.2.is_ok()).count();
-    let (mut p, mut saved): (_, Saved) = store::progress(&mut tx, org_id).await?;
+    let (mut p, mut saved) = store::progress(&mut tx, org_id).await?;
     if ok == results.len() {
         p.complete(Step::Hookup);
     } else {
