@@ -14,6 +14,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod automations;
+pub mod conversations;
 pub mod dashboard;
 pub mod inbox;
 pub mod notifications;

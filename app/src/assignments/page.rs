@@ -10,6 +10,7 @@ use crate::domain::windows::{AssignmentKind, Resolution, WindowStatus};
 use crate::live::use_live;
 use crate::ui::{btn, field, use_toaster, Badge, Card, ConfirmDialog, EmptyState, Loading, PageHeader, Tone};
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 fn status_tone(s: WindowStatus) -> Tone {
     match s {
@@ -95,8 +96,13 @@ pub fn AssignmentsPage() -> impl IntoView {
         |(q, _, _)| assignments_data(q),
     );
     let view_mode = RwSignal::new(View::Week);
-    let assigning = RwSignal::new(false);
+    // "Assign sitter" in a conversation opens the form with its client chosen.
+    let asked_client = use_query_map().with_untracked(|q| q.get("client").filter(|c| c.trim().parse::<i64>().is_ok()));
+    let assigning = RwSignal::new(asked_client.is_some());
     let assign = AssignState::new(assigning, changed);
+    if let Some(c) = asked_client {
+        assign.client.set(c.trim().to_string());
+    }
     view! {
         <leptos_meta::Title text="Assignments · Leashline" />
         <PageHeader title="Assignments" subtitle="Which sitter handles which client, and when. Texts reach a sitter only inside their windows.">

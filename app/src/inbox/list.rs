@@ -48,6 +48,12 @@ pub fn ThreadList(selected: Memo<Option<ThreadId>>) -> impl IntoView {
     };
     view! {
         <div class="border-b border-slate-200 p-3">
+            {(!sitter).then(|| view! {
+                <div class="mb-2 flex items-center justify-between">
+                    <h2 class="text-sm font-semibold text-slate-900">"Conversations"</h2>
+                    <a href="/conversations/new" class=crate::ui::btn::SMALL data-testid="new-conversation">"+ New conversation"</a>
+                </div>
+            })}
             <form on:submit=submit class="flex gap-2" role="search" method="get" action="/inbox">
                 <input
                     type="search"

@@ -205,6 +205,8 @@ pub struct MessageView {
 pub struct ThreadView {
     pub id: ThreadId,
     pub client: String,
+    /// Owners only: the client's id, for "Assign sitter" and "Text".
+    pub client_id: Option<i64>,
     /// Owners only: the client's numbers, formatted.
     pub contacts: Vec<String>,
     pub number: String,

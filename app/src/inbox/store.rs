@@ -606,6 +606,10 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
             Viewer::Owner(_) => h.client_name.clone(),
             Viewer::Sitter(..) => sitter_name_for(h.unknown, &h.first_name),
         },
+        client_id: match &v {
+            Viewer::Owner(_) => Some(h.client_id),
+            Viewer::Sitter(..) => None,
+        },
         contacts: match &v {
             Viewer::Owner(_) => contacts.iter().map(|e| e.display()).collect(),
             Viewer::Sitter(..) => Vec::new(),

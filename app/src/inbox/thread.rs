@@ -97,7 +97,7 @@ fn Loaded(t: ThreadView, local: RwSignal<u64>, compose: ComposeState) -> impl In
                         view! {
                             <div class="flex shrink-0 flex-col gap-1 sm:flex-row">
                                 <button type="button" class=btn::SMALL data-testid="mark-unread" on:click=move |_| { mark_unread.dispatch(()); }>"Mark unread"</button>
-                                {owner.then(|| view! { <a href="/assignments" class=btn::SMALL>"Assign sitter"</a> })}
+                                {t.client_id.map(|c| view! { <a href=format!("/assignments?client={c}") class=btn::SMALL data-testid="assign-from-thread">"Assign sitter"</a> })}
                             </div>
                         }
                     })}

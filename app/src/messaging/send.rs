@@ -65,7 +65,15 @@ struct ThreadInfo {
     to: E164,
 }
 
-async fn thread_info(c: &mut AnyConnection, org: OrgId, thread: ThreadId) -> Result<Option<ThreadInfo>, SendError> {
+/// The thread's number and client, and who the text goes to: `to` when the
+/// caller chose one of the client's numbers (starting a conversation), else
+/// whoever last texted the thread, else the client's first number.
+async fn thread_info(
+    c: &mut AnyConnection,
+    org: OrgId,
+    thread: ThreadId,
+    to: Option<&E164>,
+) -> Result<Option<ThreadInfo>, SendError> {
     let Some(r) = sqlx::query("SELECT number_id, client_id FROM threads WHERE id = $1 AND org_id = $2")
         .bind(thread.0)
         .bind(org.0)
@@ -78,6 +86,9 @@ async fn thread_info(c: &mut AnyConnection, org: OrgId, thread: ThreadId) -> Res
         return Ok(None);
     };
     let client_id: i64 = r.try_get("client_id")?;
+    if let Some(to) = to {
+        return Ok(Some(ThreadInfo { number, client_id, to: to.clone() }));
+    }
     // Reply to whoever last texted this thread; else the client's first contact.
     let last: Option<String> = sqlx::query(
         "SELECT from_e164 FROM messages WHERE thread_id = $1 AND direction = 'inbound' AND from_e164 IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -159,8 +170,20 @@ pub async fn send_in_at(
     now: DateTime<Utc>,
     not_before: Option<DateTime<Utc>>,
 ) -> Result<SendOutcome, SendError> {
+    send_in_to(tx, req, None, now, not_before).await
+}
+
+/// As [`send_in_at`], to the client's number `to` (one of theirs, checked
+/// by the caller) instead of the one that last texted the thread.
+pub async fn send_in_to(
+    tx: &mut Tx,
+    req: &SendRequest,
+    to: Option<&E164>,
+    now: DateTime<Utc>,
+    not_before: Option<DateTime<Utc>>,
+) -> Result<SendOutcome, SendError> {
     let ctx = store::org_context(tx, req.org).await?;
-    let Some(info) = thread_info(tx, req.org, req.thread).await? else { return Err(SendError::NoThread) };
+    let Some(info) = thread_info(tx, req.org, req.thread, to).await? else { return Err(SendError::NoThread) };
     if info.number.status != crate::domain::numbers::NumberStatus::Active {
         return Ok(SendOutcome::Refused {
             reason: format!(

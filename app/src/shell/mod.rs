@@ -105,6 +105,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<HomeScreen>::new()} />
                     <Route path=path!("/inbox/:id?") view={Lazy::<InboxScreen>::new()} />
+                    <Route path=path!("/conversations/new") view={Lazy::<NewConversationScreen>::new()} />
                     <Route path=path!("/schedule") view={Lazy::<ScheduleScreen>::new()} />
                     <Route path=path!("/numbers") view={Lazy::<NumbersScreen>::new()} />
                     <Route path=path!("/routing") view={Lazy::<RoutingScreen>::new()} />

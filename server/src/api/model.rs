@@ -355,6 +355,39 @@ pub struct NewMessage {
     pub confirm: bool,
 }
 
+/// Texting a client first: the conversation on that business number is
+/// theirs already, or it is created with the text.
+#[derive(Clone, Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewThread {
+    #[schema(minimum = 1)]
+    pub client_id: i64,
+    /// One of the client's numbers; omitted = their first.
+    #[schema(example = "+17375550100")]
+    pub to: Option<String>,
+    /// The business number it leaves from (Front Desk or a sitter number); omitted = the Front Desk.
+    #[schema(minimum = 1)]
+    pub number_id: Option<i64>,
+    #[schema(example = "Hi Ana, this is Happy Tails: we have a sitter free next week.")]
+    pub body: String,
+    /// Inside quiet hours: send now instead of when they end (recorded).
+    #[serde(default)]
+    pub send_now: bool,
+    /// Send even though the anti-poaching check found contact details (recorded).
+    #[serde(default)]
+    pub confirm: bool,
+}
+
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct ThreadStarted {
+    pub thread_id: i64,
+    pub message_id: i64,
+    /// queued | scheduled (quiet hours)
+    pub status: String,
+    #[schema(format = DateTime)]
+    pub scheduled_for: Option<String>,
+}
+
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct SendAccepted {
     pub message_id: i64,

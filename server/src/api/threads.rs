@@ -6,6 +6,7 @@ use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
 use super::{json, ApiResult, Caller, Problem};
 use app::domain::ids::{OrgId, ThreadId};
+use app::conversations::{service as conversations, StartForm, Started};
 use app::inbox::{SendResult, ThreadQuery};
 use app::platform::{ms, now, AppState};
 use axum::extract::State;
@@ -17,7 +18,7 @@ use utoipa_axum::routes;
 
 pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_threads))
+        .routes(routes!(list_threads, start_thread))
         .routes(routes!(get_thread))
         .routes(routes!(list_messages, send_message))
 }
@@ -97,6 +98,67 @@ async fn list_threads(
         items = page.items.iter().filter_map(|t| by_id.remove(&t.id.0)).collect();
     }
     Ok(json(StatusCode::OK, &ThreadList { items, next_cursor: page.next_cursor }))
+}
+
+/// Texts a client first, from a business number (the Front Desk unless
+/// `number_id` names a sitter number), with the same checks as any send:
+/// opt-out, readiness, quiet hours (the text waits unless `send_now`) and
+/// the anti-poaching check (409 unless `confirm`). The client's
+/// conversation on that number is reused, or created with the text; a
+/// refusal writes nothing.
+#[utoipa::path(post, path = "/threads", tag = "threads",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the first response")),
+    request_body = NewThread,
+    responses((status = 201, description = "Queued (or scheduled for after quiet hours)", body = ThreadStarted),
+              (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "Refused (opted out, not ready, blocked) or needs confirmation", body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json")))]
+async fn start_thread(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<NewThread>) -> ApiResult<Response> {
+    if b.client_id < 1 {
+        return Err(Problem::invalid("client_id", "A client id is a positive number."));
+    }
+    let form = StartForm {
+        client: b.client_id,
+        to: b.to.unwrap_or_default(),
+        number: b.number_id,
+        body: b.body,
+        send_now: b.send_now,
+        confirm: b.confirm,
+    };
+    let actor = caller.actor();
+    let started = caller.run(&st, || conversations::start(&st, caller.key.org_id, &actor, form)).await.map_err(|e| {
+        let mut p = Problem::from(e);
+        p.field = p.field.map(|f| match f.as_str() {
+            "client" => "client_id".into(),
+            "number" => "number_id".into(),
+            _ => f,
+        });
+        p
+    })?;
+    let (thread, message) = match started {
+        Started::Sent { thread, message } | Started::Scheduled { thread, message, .. } => (thread, message),
+        Started::NeedsConfirmation { redacted, what } => {
+            return Err(Problem::conflict(format!(
+                "The anti-poaching check found {what}: \"{redacted}\". Nothing was sent. To send it anyway, repeat with \"confirm\": true (it is recorded)."
+            )))
+        }
+        Started::Refused { reason, thread: None } => return Err(Problem::conflict(reason)),
+        Started::Refused { reason, thread: Some(t) } => {
+            return Err(Problem::conflict(format!("{reason} The text was kept in conversation {}.", t.0)))
+        }
+    };
+    let mut c = st.db.read.acquire().await?;
+    let r = sqlx::query("SELECT scheduled_for FROM messages WHERE id = $1").bind(message.0).fetch_one(&mut *c).await?;
+    let scheduled_for: Option<i64> = r.try_get("scheduled_for")?;
+    Ok(json(
+        StatusCode::CREATED,
+        &ThreadStarted {
+            thread_id: thread.0,
+            message_id: message.0,
+            status: if scheduled_for.is_some() { "scheduled" } else { "queued" }.into(),
+            scheduled_for: opt_time_ms(scheduled_for),
+        },
+    ))
 }
 
 /// One conversation, with the client's phone numbers.

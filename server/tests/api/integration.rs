@@ -502,6 +502,55 @@ async fn threads_messages_sending_numbers_and_routing_decisions() {
 }
 
 #[tokio::test]
+async fn booking_software_texts_a_client_first_and_gets_the_conversation() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        let api = Api { app: &app, key: key(&app, "Time To Pet sync", Scope::ReadWrite, 1000).await };
+        let client = app
+            .scalar(
+                "SELECT c.id FROM clients c WHERE c.merged_into IS NULL AND c.opted_out_everywhere = 0
+                   AND EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id)
+                   AND NOT EXISTS (SELECT 1 FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = c.id AND n.class = 'front_desk')
+                   AND NOT EXISTS (SELECT 1 FROM opt_outs o JOIN client_contacts cc ON cc.e164 = o.e164 WHERE cc.client_id = c.id AND o.opted_out = 1)
+                 ORDER BY c.id LIMIT 1",
+            )
+            .await;
+        let threads = app.scalar("SELECT COUNT(*) FROM threads").await;
+
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": 999999, "body": "Hi" })).await;
+        assert_eq!(s, 404, "{backend:?}: {v}");
+        problem(&v, 404);
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": " " })).await;
+        assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("body")), "{v}");
+        let pool = app.scalar("SELECT id FROM numbers WHERE class = 'pool' AND status = 'active' ORDER BY id LIMIT 1").await;
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "number_id": pool, "body": "Hi" })).await;
+        assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("number_id")), "{v}");
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "to": "+15125550199", "body": "Hi" })).await;
+        assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("to")), "{v}");
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": "Call me on 512 555 0199" })).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("confirm"), "{v}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM threads").await, threads, "{backend:?}: refusals write nothing");
+
+        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": "Welcome to Happy Tails!" })).await;
+        assert_eq!(s, 201, "{backend:?}: {v}");
+        assert_eq!(v["status"], "queued", "{v}");
+        let thread = v["thread_id"].as_i64().unwrap();
+        let mid = v["message_id"].as_i64().unwrap();
+        assert_eq!(app.text(&format!("SELECT sender_kind FROM messages WHERE id = {mid}")).await.as_deref(), Some("api"));
+        assert_eq!(app.text(&format!("SELECT from_e164 FROM messages WHERE id = {mid}")).await.as_deref(), Some("+15125550100"));
+        let (s, t) = api.get(&format!("/api/v1/threads/{thread}")).await;
+        assert_eq!((s.as_u16(), t["client_id"].as_i64()), (200, Some(client)), "{t}");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.started' AND actor_kind = 'api_key' AND actor_name = 'Time To Pet sync'").await,
+            1
+        );
+        let read_only = Api { app: &app, key: key(&app, "Reports", Scope::Read, 1000).await };
+        assert_eq!(read_only.post("/api/v1/threads", json!({ "client_id": client, "body": "Hi" })).await.0, 403);
+    }
+}
+
+#[tokio::test]
 async fn sitters_are_created_deactivated_with_a_preview_and_activated_with_a_number() {
     for backend in backends() {
         let app = spawn_demo(backend).await;
@@ -599,6 +648,7 @@ async fn the_openapi_document_and_its_page_are_public_and_list_every_endpoint() 
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
     assert!(doc["paths"]["/api/v1/clients"]["post"]["responses"]["422"].is_object());
+    assert!(doc["paths"]["/api/v1/threads"]["post"]["responses"]["201"].is_object(), "starting a conversation");
     let page = app.client.get(app.url("/api/v1/docs")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

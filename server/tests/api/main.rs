@@ -13,6 +13,7 @@ mod audit;
 mod auth;
 mod automations;
 mod compliance;
+mod conversations;
 mod crash;
 mod dashboard;
 mod exports_safety;

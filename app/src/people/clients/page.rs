@@ -68,7 +68,8 @@ pub fn ClientsPanel() -> impl IntoView {
                                                     </td>
                                                     <td class="hidden py-2 pr-4 tabular-nums text-slate-600 sm:table-cell">{c.conversations}</td>
                                                     <td class="hidden py-2 pr-4 text-slate-600 md:table-cell">{c.last_text.clone().unwrap_or_else(|| "—".into())}</td>
-                                                    <td class="py-2 text-right">
+                                                    <td class="whitespace-nowrap py-2 text-right">
+                                                        <a href=format!("/conversations/new?client={}", c.id) class=format!("{} mr-1", btn::SMALL) data-testid="client-text">"Text"</a>
                                                         <button type="button" class=btn::SMALL data-testid="client-edit" on:click=move |_| editing.set(Some(row.clone()))>
                                                             {if c.unknown { "Edit or merge" } else { "Edit" }}
                                                         </button>

@@ -1,0 +1,196 @@
+//! Starting a conversation: load the client, their number and the business
+//! number → decide with the one send function (opt-out, readiness, quiet
+//! hours, the anti-poaching check) → persist the thread only when something
+//! was kept. Used by the owner's server functions and `POST /api/v1/threads`;
+//! callers check who may do it (owners and API keys, never sitters).
+
+use super::{store, FromNumber, StartChoices, StartClient, StartForm, Started};
+use crate::domain::automation::defer_until;
+use crate::domain::ids::{ClientId, NumberId, OrgId};
+use crate::domain::numbers::{NumberClass, NumberStatus};
+use crate::domain::outbound::{self, Sender, MAX_BODY_CHARS};
+use crate::domain::phone::E164;
+use crate::error::{AppError, AppResult};
+use crate::messaging::send::{self, SendError, SendOutcome, SendRequest};
+use crate::messaging::store as mstore;
+use crate::platform::audit::{self, Actor, Event};
+use crate::platform::state::LiveEvent;
+use crate::platform::{now, AppState, Db};
+
+/// How many clients a search lists.
+const FOUND: i64 = 20;
+
+/// What the form offers: the business numbers to text from, the client
+/// asked for (when one is), and whether quiet hours hold a text now.
+pub async fn choices(db: &Db, org: OrgId, client: Option<i64>) -> AppResult<StartChoices> {
+    let mut c = db.read.acquire().await?;
+    let ctx = mstore::org_context(&mut c, org).await?;
+    let numbers = store::from_numbers(&mut c, org).await?;
+    let client = match client {
+        Some(id) => Some(
+            store::client(&mut c, org, id)
+                .await?
+                .ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))?,
+        ),
+        None => None,
+    };
+    let cannot_send = if !ctx.ready {
+        Some(outbound::Refusal::NotReady.message())
+    } else if numbers.is_empty() {
+        Some("There is no active Front Desk or sitter number to text from. Add one in Numbers.".into())
+    } else {
+        None
+    };
+    let now = now();
+    let quiet_until = defer_until(now, ctx.tz, ctx.settings.quiet_hours).map(|t| ctx.tz.time_relative_to(t, now));
+    Ok(StartChoices { client, numbers, quiet_until, cannot_send })
+}
+
+/// Clients to start a conversation with, by name or phone.
+pub async fn find_clients(db: &Db, org: OrgId, q: &str) -> AppResult<Vec<StartClient>> {
+    let mut c = db.read.acquire().await?;
+    Ok(store::search_clients(&mut c, org, &q.trim().to_lowercase(), FOUND).await?)
+}
+
+/// The client's number the text goes to: the one asked for (as typed or
+/// canonical), else their first.
+fn recipient(client: &StartClient, asked: &str, region: &str) -> AppResult<E164> {
+    let Some(first) = client.contacts.first() else {
+        return Err(AppError::field(
+            "to",
+            format!("{} has no phone number yet. Add one in People → Clients first.", client.name),
+        ));
+    };
+    let asked = asked.trim();
+    let wanted = if asked.is_empty() {
+        first.e164.clone()
+    } else {
+        E164::parse(asked, region).map_err(|e| AppError::field("to", e.to_string()))?.as_str().to_string()
+    };
+    client
+        .contacts
+        .iter()
+        .find(|c| c.e164 == wanted)
+        .and_then(|c| E164::from_canonical(&c.e164))
+        .ok_or_else(|| AppError::field("to", format!("That isn't one of {}'s numbers. Add it in People first.", client.name)))
+}
+
+/// The business number it leaves from: the one asked for, if a conversation
+/// may start there, else the default Front Desk number.
+fn sender_number(numbers: &[FromNumber], all: Option<&mstore::NumberRow>, asked: Option<i64>) -> AppResult<NumberId> {
+    let Some(asked) = asked else {
+        return numbers.iter().find(|n| n.front_desk).map(|n| n.id).ok_or_else(|| {
+            AppError::field("number", "There is no active Front Desk number. Choose a sitter number, or add one in Numbers.")
+        });
+    };
+    let Some(n) = all else {
+        return Err(AppError::field("number", "That business number doesn't exist."));
+    };
+    let shown = n.e164.display();
+    if n.status != NumberStatus::Active {
+        return Err(AppError::field(
+            "number",
+            format!("{shown} is out of service ({}). Choose another number.", n.status.label().to_lowercase()),
+        ));
+    }
+    if n.class == NumberClass::Pool {
+        return Err(AppError::field(
+            "number",
+            format!(
+                "{shown} is a pool number: pool numbers are lent to one client at a time through a one-time booking. \
+                 Text from the Front Desk or a sitter number."
+            ),
+        ));
+    }
+    Ok(NumberId(asked))
+}
+
+/// Texts a client first, from a business number: the conversation is the
+/// client's existing one on that number, or a new one written in the same
+/// transaction as the text. Nothing is written when the text is refused
+/// before it was kept (opted out, not ready) or needs the owner's "send
+/// anyway"; inside quiet hours it waits for their end unless `send_now`.
+pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> AppResult<Started> {
+    let body = f.body.trim().to_string();
+    if body.is_empty() {
+        return Err(AppError::field("body", "Write the text to send."));
+    }
+    let chars = body.chars().count();
+    if chars > MAX_BODY_CHARS {
+        return Err(AppError::field("body", outbound::Refusal::TooLong { chars }.message()));
+    }
+    let now = now();
+    let mut tx = st.db.begin().await?;
+    let ctx = mstore::org_context(&mut tx, org).await?;
+    let client = store::client(&mut tx, org, f.client)
+        .await?
+        .ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))?;
+    let to = recipient(&client, &f.to, &ctx.region)?;
+    let asked = match f.number {
+        Some(id) => mstore::number_by_id(&mut tx, NumberId(id)).await?.filter(|n| n.org == org),
+        None => None,
+    };
+    let numbers = store::from_numbers(&mut tx, org).await?;
+    let number = sender_number(&numbers, asked.as_ref(), f.number)?;
+    let (thread, created) =
+        mstore::find_or_create_thread(&mut tx, org, ClientId(client.id), number, true, "business", now).await?;
+    let waits = if f.send_now { None } else { defer_until(now, ctx.tz, ctx.settings.quiet_hours) };
+    let req = SendRequest {
+        org,
+        thread,
+        body,
+        sender: Sender::Owner,
+        actor: actor.clone(),
+        confirmed: f.confirm,
+        automation_id: None,
+    };
+    let outcome = match send::send_in_to(&mut tx, &req, Some(&to), now, waits).await {
+        Ok(o) => o,
+        Err(SendError::Db(e)) => return Err(e.into()),
+        Err(SendError::NoThread) => return Err(AppError::Internal("the new conversation vanished".into())),
+    };
+    let (started, kept) = match outcome {
+        SendOutcome::Queued { message_id, scheduled_for: Some(at) } => {
+            (Started::Scheduled { thread, message: message_id, at: ctx.tz.time_relative_to(at, now) }, true)
+        }
+        SendOutcome::Queued { message_id, .. } => (Started::Sent { thread, message: message_id }, true),
+        SendOutcome::NeedsConfirmation { hits, redacted } => {
+            (Started::NeedsConfirmation { redacted, what: outbound::describe_hits(&hits) }, false)
+        }
+        SendOutcome::Refused { reason, message_id: Some(_), .. } => (Started::Refused { reason, thread: Some(thread) }, true),
+        SendOutcome::Refused { reason, message_id: None, .. } => (Started::Refused { reason, thread: None }, false),
+    };
+    if !kept {
+        // Dropped: the new conversation (if any) is rolled back with it.
+        return Ok(started);
+    }
+    if created {
+        let summary = format!("{} started a conversation with {} from {}", actor.name, client.name, number_shown(&numbers, number));
+        audit::append(
+            &mut tx,
+            org,
+            actor,
+            Event::new("thread.started", "thread", thread.0, summary)
+                .thread(thread.0)
+                .number(number.0)
+                .payload(serde_json::json!({
+                    "client_id": client.id, "to": to.as_str(), "sent_in_quiet_hours": f.send_now && defer_until(now, ctx.tz, ctx.settings.quiet_hours).is_some(),
+                })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    st.publish(LiveEvent {
+        org_id: org.0,
+        thread_id: Some(thread.0),
+        owner_only: false,
+        kind: "message.new".into(),
+        data: serde_json::json!({ "thread_id": thread.0 }),
+    });
+    st.wake_worker();
+    Ok(started)
+}
+
+fn number_shown(numbers: &[FromNumber], id: NumberId) -> String {
+    numbers.iter().find(|n| n.id == id).map(|n| n.label.clone()).unwrap_or_else(|| format!("number {}", id.0))
+}
