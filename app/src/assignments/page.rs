@@ -684,6 +684,10 @@ fn AssignPanel(
     show_conflicts: Callback<()>,
 ) -> impl IntoView {
     let AssignState { sitter, client, kind, starts, ends, send_now, problem, shown, preview, create } = st;
+    // A client asked for in the address who can't be assigned (unknown, gone) isn't kept.
+    if !clients.iter().any(|c| c.id.to_string() == client.get_untracked()) {
+        client.set(String::new());
+    }
     let form = move || st.form();
     // Any change makes the preview stale: it must be looked at again.
     let touch = move || shown.set(None);

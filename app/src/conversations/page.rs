@@ -58,7 +58,8 @@ impl Draft {
     }
     /// Sets the client and their first number that hasn't sent STOP.
     fn choose(&self, c: Option<StartClient>) {
-        let first = c.as_ref().and_then(|c| c.contacts.iter().find(|p| p.opted_out_of.is_empty()).or(c.contacts.first()));
+        let first =
+            c.as_ref().and_then(|c| c.contacts.iter().find(|p| p.opted_out_of.is_empty()).or(c.contacts.first()));
         self.to.set(first.map(|p| p.e164.clone()).unwrap_or_default());
         self.client.set(c);
         self.problem.set(None);
@@ -158,8 +159,18 @@ fn StartPanel(choices: StartChoices) -> impl IntoView {
 #[component]
 fn ClientPicker(d: Draft) -> impl IntoView {
     let typed = RwSignal::new(String::new());
-    let found = Resource::new(move || typed.get(), find_start_clients);
-    let invalid = move || d.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some("client"))).to_string();
+    // Searched only while no client is chosen (not at all when `?client=` chose one).
+    let found = Resource::new(
+        move || d.client.with(Option::is_none).then(|| typed.get()),
+        |q| async move {
+            match q {
+                Some(q) => find_start_clients(q).await,
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let invalid =
+        move || d.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some("client"))).to_string();
     view! {
         <div>
             <span class=field::LABEL id="start-client-label">"Client"</span>
@@ -171,7 +182,7 @@ fn ClientPicker(d: Draft) -> impl IntoView {
                     </div>
                 }.into_any(),
                 None => view! {
-                    <input type="search" class=field::INPUT placeholder="Search by name or phone number" aria-labelledby="start-client-label"
+                    <input type="search" maxlength="100" class=field::INPUT placeholder="Search by name or phone number" aria-labelledby="start-client-label"
                         data-testid="start-client-search" aria-invalid=invalid
                         prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
                     <Transition fallback=|| view! { <p class=field::HELP>"Searching…"</p> }>

@@ -19,6 +19,8 @@ use crate::platform::{now, AppState, Db};
 
 /// How many clients a search lists.
 const FOUND: i64 = 20;
+/// The longest search: a name or a phone number.
+const MAX_SEARCH: usize = 100;
 
 /// What the form offers: the business numbers to text from, the client
 /// asked for (when one is), and whether quiet hours hold a text now.
@@ -48,12 +50,16 @@ pub async fn choices(db: &Db, org: OrgId, client: Option<i64>) -> AppResult<Star
 
 /// Clients to start a conversation with, by name or phone.
 pub async fn find_clients(db: &Db, org: OrgId, q: &str) -> AppResult<Vec<StartClient>> {
+    let q = q.trim().to_lowercase();
+    if q.chars().count() > MAX_SEARCH {
+        return Err(AppError::field("q", format!("Search for at most {MAX_SEARCH} characters.")));
+    }
     let mut c = db.read.acquire().await?;
-    Ok(store::search_clients(&mut c, org, &q.trim().to_lowercase(), FOUND).await?)
+    Ok(store::search_clients(&mut c, org, &q, FOUND).await?)
 }
 
-/// The client's number the text goes to: the one asked for (as typed or
-/// canonical), else their first.
+/// The client's number the text goes to: the one asked for (canonical, or
+/// as people type it), else their first.
 fn recipient(client: &StartClient, asked: &str, region: &str) -> AppResult<E164> {
     let Some(first) = client.contacts.first() else {
         return Err(AppError::field(
@@ -64,45 +70,48 @@ fn recipient(client: &StartClient, asked: &str, region: &str) -> AppResult<E164>
     let asked = asked.trim();
     let wanted = if asked.is_empty() {
         first.e164.clone()
+    } else if client.contacts.iter().any(|c| c.e164 == asked) {
+        asked.to_string()
     } else {
         E164::parse(asked, region).map_err(|e| AppError::field("to", e.to_string()))?.as_str().to_string()
     };
-    client
-        .contacts
-        .iter()
-        .find(|c| c.e164 == wanted)
-        .and_then(|c| E164::from_canonical(&c.e164))
-        .ok_or_else(|| AppError::field("to", format!("That isn't one of {}'s numbers. Add it in People first.", client.name)))
+    client.contacts.iter().find(|c| c.e164 == wanted).and_then(|c| E164::from_canonical(&c.e164)).ok_or_else(|| {
+        AppError::field("to", format!("That isn't one of {}'s numbers. Add it in People first.", client.name))
+    })
 }
 
 /// The business number it leaves from: the one asked for, if a conversation
-/// may start there, else the default Front Desk number.
-fn sender_number(numbers: &[FromNumber], all: Option<&mstore::NumberRow>, asked: Option<i64>) -> AppResult<NumberId> {
+/// may start there (`numbers`), else the default Front Desk number; when it
+/// may not, why.
+fn sender_number(numbers: &[FromNumber], asked: Option<i64>, row: Option<&mstore::NumberRow>) -> AppResult<NumberId> {
     let Some(asked) = asked else {
         return numbers.iter().find(|n| n.front_desk).map(|n| n.id).ok_or_else(|| {
-            AppError::field("number", "There is no active Front Desk number. Choose a sitter number, or add one in Numbers.")
+            AppError::field(
+                "number",
+                "There is no active Front Desk number. Choose a sitter number, or add one in Numbers.",
+            )
         });
     };
-    let Some(n) = all else {
+    if let Some(n) = numbers.iter().find(|n| n.id.0 == asked) {
+        return Ok(n.id);
+    }
+    let Some(n) = row else {
         return Err(AppError::field("number", "That business number doesn't exist."));
     };
     let shown = n.e164.display();
-    if n.status != NumberStatus::Active {
-        return Err(AppError::field(
-            "number",
-            format!("{shown} is out of service ({}). Choose another number.", n.status.label().to_lowercase()),
-        ));
-    }
-    if n.class == NumberClass::Pool {
-        return Err(AppError::field(
-            "number",
+    let why = match (n.status, n.class) {
+        (NumberStatus::Active, NumberClass::Pool) => format!(
+            "{shown} is a pool number: pool numbers are lent to one client at a time through a one-time booking. \
+             Text from the Front Desk or a sitter number."
+        ),
+        (NumberStatus::Active, _) => {
             format!(
-                "{shown} is a pool number: pool numbers are lent to one client at a time through a one-time booking. \
-                 Text from the Front Desk or a sitter number."
-            ),
-        ));
-    }
-    Ok(NumberId(asked))
+                "{shown} isn't any active sitter's number right now. Text from the Front Desk or a sitter's number."
+            )
+        }
+        (status, _) => format!("{shown} is out of service ({}). Choose another number.", status.label().to_lowercase()),
+    };
+    Err(AppError::field("number", why))
 }
 
 /// Texts a client first, from a business number: the conversation is the
@@ -126,15 +135,42 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
         .await?
         .ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))?;
     let to = recipient(&client, &f.to, &ctx.region)?;
-    let asked = match f.number {
+    let row = match f.number {
         Some(id) => mstore::number_by_id(&mut tx, NumberId(id)).await?.filter(|n| n.org == org),
         None => None,
     };
     let numbers = store::from_numbers(&mut tx, org).await?;
-    let number = sender_number(&numbers, asked.as_ref(), f.number)?;
+    let number = sender_number(&numbers, f.number, row.as_ref())?;
     let (thread, created) =
-        mstore::find_or_create_thread(&mut tx, org, ClientId(client.id), number, true, "business", now).await?;
-    let waits = if f.send_now { None } else { defer_until(now, ctx.tz, ctx.settings.quiet_hours) };
+        match mstore::find_or_create_thread(&mut tx, org, ClientId(client.id), number, true, "business", now).await {
+            Ok(t) => t,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(AppError::Conflict(format!(
+                    "A conversation with {} on that number was started at this very moment. Open it from the inbox.",
+                    client.name
+                )))
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let quiet = defer_until(now, ctx.tz, ctx.settings.quiet_hours);
+    let waits = if f.send_now { None } else { quiet };
+    if created {
+        let summary = format!(
+            "{} started a conversation with {} from {}",
+            actor.name,
+            client.name,
+            number_shown(&numbers, number)
+        );
+        audit::append(
+            &mut tx,
+            org,
+            actor,
+            Event::new("thread.started", "thread", thread.0, summary).thread(thread.0).number(number.0).payload(
+                serde_json::json!({ "client_id": client.id, "to": to.as_str(), "sent_in_quiet_hours": f.send_now && quiet.is_some() }),
+            ),
+        )
+        .await?;
+    }
     let req = SendRequest {
         org,
         thread,
@@ -157,25 +193,29 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
         SendOutcome::NeedsConfirmation { hits, redacted } => {
             (Started::NeedsConfirmation { redacted, what: outbound::describe_hits(&hits) }, false)
         }
-        SendOutcome::Refused { reason, message_id: Some(_), .. } => (Started::Refused { reason, thread: Some(thread) }, true),
+        SendOutcome::Refused { reason, message_id: Some(_), .. } => {
+            (Started::Refused { reason, thread: Some(thread) }, true)
+        }
         SendOutcome::Refused { reason, message_id: None, .. } => (Started::Refused { reason, thread: None }, false),
     };
     if !kept {
         // Dropped: the new conversation (if any) is rolled back with it.
         return Ok(started);
     }
-    if created {
-        let summary = format!("{} started a conversation with {} from {}", actor.name, client.name, number_shown(&numbers, number));
+    if let (Started::Sent { message, .. }, false, Some(_)) = (&started, created, quiet) {
+        // Inside quiet hours by the owner's choice, in an existing conversation.
         audit::append(
             &mut tx,
             org,
             actor,
-            Event::new("thread.started", "thread", thread.0, summary)
-                .thread(thread.0)
-                .number(number.0)
-                .payload(serde_json::json!({
-                    "client_id": client.id, "to": to.as_str(), "sent_in_quiet_hours": f.send_now && defer_until(now, ctx.tz, ctx.settings.quiet_hours).is_some(),
-                })),
+            Event::new(
+                "message.quiet_hours_overridden",
+                "message",
+                message.0,
+                format!("{} texted {} inside quiet hours", actor.name, client.name),
+            )
+            .thread(thread.0)
+            .message(message.0),
         )
         .await?;
     }

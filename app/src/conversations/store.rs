@@ -31,15 +31,22 @@ pub async fn search_clients(
     .bind(limit)
     .fetch_all(&mut *c)
     .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id: i64 = r.try_get("id")?;
-        out.push(StartClient {
-            id,
-            name: r.try_get("name")?,
-            opted_out_everywhere: r.try_get::<i64, _>("opted_out_everywhere")? == 1,
-            contacts: contacts(c, org, id).await?,
-        });
+    let mut out = rows
+        .iter()
+        .map(|r| {
+            Ok(StartClient {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                opted_out_everywhere: r.try_get::<i64, _>("opted_out_everywhere")? == 1,
+                contacts: Vec::new(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let ids: Vec<i64> = out.iter().map(|x| x.id).collect();
+    for (client, contact) in contacts(c, org, &ids).await? {
+        if let Some(x) = out.iter_mut().find(|x| x.id == client) {
+            x.contacts.push(contact);
+        }
     }
     Ok(out)
 }
@@ -60,30 +67,37 @@ pub async fn client(c: &mut AnyConnection, org: OrgId, id: i64) -> Result<Option
         id,
         name: r.try_get("name")?,
         opted_out_everywhere: r.try_get::<i64, _>("opted_out_everywhere")? == 1,
-        contacts: contacts(c, org, id).await?,
+        contacts: contacts(c, org, &[id]).await?.into_iter().map(|(_, p)| p).collect(),
     }))
 }
 
-/// A client's numbers, first added first, with the business numbers each
-/// has sent STOP to.
-async fn contacts(c: &mut AnyConnection, org: OrgId, client: i64) -> Result<Vec<StartContact>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT cc.e164, o.number_id FROM client_contacts cc
+/// The numbers of the clients `ids` (of this business), first added first,
+/// each with the business numbers it has sent STOP to.
+async fn contacts(c: &mut AnyConnection, org: OrgId, ids: &[i64]) -> Result<Vec<(i64, StartContact)>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ");
+    let rows = sqlx::query(&format!(
+        "SELECT cc.client_id, cc.e164, o.number_id FROM client_contacts cc
          LEFT JOIN opt_outs o ON o.org_id = $1 AND o.e164 = cc.e164 AND o.opted_out = 1
-         WHERE cc.client_id = $2 ORDER BY cc.id, o.number_id",
-    )
+         WHERE cc.org_id = $1 AND cc.client_id IN ({list}) ORDER BY cc.client_id, cc.id, o.number_id"
+    ))
     .bind(org.0)
-    .bind(client)
     .fetch_all(&mut *c)
     .await?;
-    let mut out: Vec<StartContact> = Vec::new();
+    let mut out: Vec<(i64, StartContact)> = Vec::new();
     for r in &rows {
+        let client: i64 = r.try_get("client_id")?;
         let raw: String = r.try_get("e164")?;
         let Some(e) = E164::from_canonical(&raw) else { continue };
-        let stopped: Option<i64> = r.try_get("number_id")?;
+        let stopped = r.try_get::<Option<i64>, _>("number_id")?.map(NumberId);
         match out.last_mut() {
-            Some(last) if last.e164 == raw => last.opted_out_of.extend(stopped),
-            _ => out.push(StartContact { display: e.display(), e164: raw, opted_out_of: stopped.into_iter().collect() }),
+            Some((id, last)) if *id == client && last.e164 == raw => last.opted_out_of.extend(stopped),
+            _ => out.push((
+                client,
+                StartContact { display: e.display(), e164: raw, opted_out_of: stopped.into_iter().collect() },
+            )),
         }
     }
     Ok(out)
@@ -91,12 +105,14 @@ async fn contacts(c: &mut AnyConnection, org: OrgId, client: i64) -> Result<Vec<
 
 /// The business numbers a conversation can start from: active Front Desk
 /// numbers (the default first, in the order texts from "the business" use)
-/// and active sitter numbers, named by their sitter. Pool numbers are lent
-/// through bookings only.
+/// and the active numbers of active sitters, named by their sitter. Pool
+/// numbers are lent through bookings only; a spare sitter number belongs to
+/// nobody yet.
 pub async fn from_numbers(c: &mut AnyConnection, org: OrgId) -> Result<Vec<FromNumber>, sqlx::Error> {
     let rows = sqlx::query(
         "SELECT n.id, n.e164, n.class, s.name AS sitter FROM numbers n LEFT JOIN sitters s ON s.id = n.sitter_id
-         WHERE n.org_id = $1 AND n.status = 'active' AND n.class IN ('front_desk', 'sitter')
+         WHERE n.org_id = $1 AND n.status = 'active'
+           AND (n.class = 'front_desk' OR (n.class = 'sitter' AND s.active = 1))
          ORDER BY CASE WHEN n.class = 'front_desk' THEN 0 ELSE 1 END, n.e164",
     )
     .bind(org.0)
@@ -107,9 +123,8 @@ pub async fn from_numbers(c: &mut AnyConnection, org: OrgId) -> Result<Vec<FromN
         let Some(e) = E164::from_canonical(&r.try_get::<String, _>("e164")?) else { continue };
         let front_desk = r.try_get::<String, _>("class")? == "front_desk";
         let label = match r.try_get::<Option<String>, _>("sitter")? {
-            _ if front_desk => format!("Front Desk · {}", e.display()),
-            Some(name) => format!("{name}'s number · {}", e.display()),
-            None => format!("Sitter number · {}", e.display()),
+            Some(name) if !front_desk => format!("{name}'s number · {}", e.display()),
+            _ => format!("Front Desk · {}", e.display()),
         };
         out.push(FromNumber { id: NumberId(r.try_get("id")?), label, front_desk });
     }

@@ -205,7 +205,8 @@ pub struct MessageView {
 pub struct ThreadView {
     pub id: ThreadId,
     pub client: String,
-    /// Owners only: the client's id, for "Assign sitter" and "Text".
+    /// Owners only, and not for an "Unknown" client (who can't be assigned
+    /// until named): the client's id, for "Assign sitter".
     pub client_id: Option<i64>,
     /// Owners only: the client's numbers, formatted.
     pub contacts: Vec<String>,

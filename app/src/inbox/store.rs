@@ -607,8 +607,8 @@ pub async fn get_thread(id: ThreadId) -> AppResult<ThreadView> {
             Viewer::Sitter(..) => sitter_name_for(h.unknown, &h.first_name),
         },
         client_id: match &v {
-            Viewer::Owner(_) => Some(h.client_id),
-            Viewer::Sitter(..) => None,
+            Viewer::Owner(_) if !h.unknown => Some(h.client_id),
+            _ => None,
         },
         contacts: match &v {
             Viewer::Owner(_) => contacts.iter().map(|e| e.display()).collect(),

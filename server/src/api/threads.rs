@@ -5,8 +5,8 @@
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
 use super::{json, ApiResult, Caller, Problem};
-use app::domain::ids::{OrgId, ThreadId};
 use app::conversations::{service as conversations, StartForm, Started};
+use app::domain::ids::{OrgId, ThreadId};
 use app::inbox::{SendResult, ThreadQuery};
 use app::platform::{ms, now, AppState};
 use axum::extract::State;
@@ -113,7 +113,11 @@ async fn list_threads(
               (status = 404, description = "No such client", body = Problem, content_type = "application/problem+json"),
               (status = 409, description = "Refused (opted out, not ready, blocked) or needs confirmation", body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json")))]
-async fn start_thread(State(st): State<AppState>, caller: Caller, ApiJson(b): ApiJson<NewThread>) -> ApiResult<Response> {
+async fn start_thread(
+    State(st): State<AppState>,
+    caller: Caller,
+    ApiJson(b): ApiJson<NewThread>,
+) -> ApiResult<Response> {
     if b.client_id < 1 {
         return Err(Problem::invalid("client_id", "A client id is a positive number."));
     }
@@ -126,15 +130,16 @@ async fn start_thread(State(st): State<AppState>, caller: Caller, ApiJson(b): Ap
         confirm: b.confirm,
     };
     let actor = caller.actor();
-    let started = caller.run(&st, || conversations::start(&st, caller.key.org_id, &actor, form)).await.map_err(|e| {
-        let mut p = Problem::from(e);
-        p.field = p.field.map(|f| match f.as_str() {
-            "client" => "client_id".into(),
-            "number" => "number_id".into(),
-            _ => f,
-        });
-        p
-    })?;
+    let started =
+        caller.run(&st, || conversations::start(&st, caller.key.org_id, &actor, form)).await.map_err(|e| {
+            let mut p = Problem::from(e);
+            p.field = p.field.map(|f| match f.as_str() {
+                "client" => "client_id".into(),
+                "number" => "number_id".into(),
+                _ => f,
+            });
+            p
+        })?;
     let (thread, message) = match started {
         Started::Sent { thread, message } | Started::Scheduled { thread, message, .. } => (thread, message),
         Started::NeedsConfirmation { redacted, what } => {

@@ -30,11 +30,16 @@ fn form(client: i64, body: &str) -> StartForm {
     StartForm { client, body: body.into(), ..StartForm::default() }
 }
 
+/// Conversations, texts and what the audit trail says of them (the
+/// worker's sweeps may add other events meanwhile).
 async fn written(app: &TestApp) -> (i64, i64, i64) {
     (
         app.scalar("SELECT COUNT(*) FROM threads").await,
         app.scalar("SELECT COUNT(*) FROM messages").await,
-        app.scalar("SELECT COUNT(*) FROM audit_events").await,
+        app.scalar(
+            "SELECT COUNT(*) FROM audit_events WHERE event_type LIKE 'thread.%' OR event_type LIKE 'message.%' OR event_type LIKE 'policy.%'",
+        )
+        .await,
     )
 }
 
@@ -43,6 +48,7 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
     for backend in backends() {
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
+        app.set_quiet_hours(3, 4).await; // not now, whatever the time of day
         let (client, phone) = fresh_client(&app, 0).await;
 
         let c: StartChoices = app.call(LoadStartChoices { client: Some(client) }).await.unwrap();
@@ -53,7 +59,9 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
         let found = app.call(FindStartClients { q: c.client.unwrap().name[..3].to_string() }).await.unwrap();
         assert!(found.iter().any(|x| x.id == client), "{backend:?}: search finds the client");
 
-        let started = app.call(StartConversation { form: form(client, "Hi! Happy Tails here: Rex's first walk is booked.") }).await;
+        let started = app
+            .call(StartConversation { form: form(client, "Hi! Happy Tails here: Rex's first walk is booked.") })
+            .await;
         let Ok(Started::Sent { thread, message }) = started else { panic!("{backend:?}: {started:?}") };
         let fd_thread = app
             .scalar(&format!(
@@ -61,12 +69,21 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
             ))
             .await;
         assert_eq!(fd_thread, thread.0);
-        assert_eq!(app.text(&format!("SELECT started_by FROM threads WHERE id = {fd_thread}")).await.as_deref(), Some("business"));
+        assert_eq!(
+            app.text(&format!("SELECT started_by FROM threads WHERE id = {fd_thread}")).await.as_deref(),
+            Some("business")
+        );
         assert_eq!(
             app.text(&format!("SELECT from_e164 || ' > ' || to_e164 FROM messages WHERE id = {}", message.0)).await,
             Some(format!("{FRONT_DESK} > {phone}"))
         );
-        assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.started' AND entity_id = '{fd_thread}'")).await, 1);
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.started' AND entity_id = '{fd_thread}'"
+            ))
+            .await,
+            1
+        );
         eventually(15, "the text reaches the Demo outbox", || async {
             app.scalar(&format!("SELECT COUNT(*) FROM demo_outbox WHERE message_ref = 'msg-{}'", message.0)).await == 1
         })
@@ -79,9 +96,16 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.started'").await, 1);
 
         // From a sitter number, to the number chosen.
-        let maya_number = app.scalar("SELECT id FROM numbers WHERE class = 'sitter' AND status = 'active' ORDER BY id LIMIT 1").await;
+        let maya_number = app.scalar("SELECT id FROM numbers WHERE e164 = '+15125550101'").await;
+        assert!(c.numbers.iter().any(|n| n.id.0 == maya_number && n.label.starts_with("Maya")), "{c:?}");
         let from_maya = app
-            .call(StartConversation { form: StartForm { number: Some(maya_number), to: phone.clone(), ..form(client, "Maya will walk Rex on Monday.") } })
+            .call(StartConversation {
+                form: StartForm {
+                    number: Some(maya_number),
+                    to: phone.clone(),
+                    ..form(client, "Maya will walk Rex on Monday.")
+                },
+            })
             .await;
         let Ok(Started::Sent { thread: t2, .. }) = from_maya else { panic!("{backend:?}: {from_maya:?}") };
         assert_ne!(t2, thread);
@@ -94,6 +118,7 @@ async fn refusals_say_why_and_write_nothing() {
     for backend in backends() {
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
+        app.set_quiet_hours(3, 4).await;
         let (client, _) = fresh_client(&app, 0).await;
         // Sitters answer inside their windows; they don't start conversations.
         let sitter = app.client_for("sitter@example.com", "password123").await;
@@ -108,24 +133,41 @@ async fn refusals_say_why_and_write_nothing() {
             other => panic!("{backend:?}: expected a field error, got {other:?}"),
         };
         assert_eq!(field(app.call(StartConversation { form: form(client, "   ") }).await).as_deref(), Some("body"));
-        assert_eq!(field(app.call(StartConversation { form: form(client, &"x".repeat(1601)) }).await).as_deref(), Some("body"));
+        assert_eq!(
+            field(app.call(StartConversation { form: form(client, &"x".repeat(1601)) }).await).as_deref(),
+            Some("body")
+        );
         let wrong_to = StartForm { to: "+15125550199".into(), ..form(client, "Hi") };
         assert_eq!(field(app.call(StartConversation { form: wrong_to }).await).as_deref(), Some("to"));
         let garbled_to = StartForm { to: "not a phone".into(), ..form(client, "Hi") };
         assert_eq!(field(app.call(StartConversation { form: garbled_to }).await).as_deref(), Some("to"));
-        let pool = app.scalar("SELECT id FROM numbers WHERE class = 'pool' AND status = 'active' ORDER BY id LIMIT 1").await;
+        let pool =
+            app.scalar("SELECT id FROM numbers WHERE class = 'pool' AND status = 'active' ORDER BY id LIMIT 1").await;
         let from_pool = StartForm { number: Some(pool), ..form(client, "Hi") };
         let e = app.call(StartConversation { form: from_pool }).await.unwrap_err();
         assert!(e.0 == 422 && e.1.to_string().contains("pool number"), "{backend:?}: {e:?}");
+        // A sitter number nobody holds yet would hand the conversation to whoever gets it.
+        let spare = app.scalar("SELECT id FROM numbers WHERE class = 'sitter' AND status = 'active' AND sitter_id IS NULL ORDER BY id LIMIT 1").await;
+        let e = app
+            .call(StartConversation { form: StartForm { number: Some(spare), ..form(client, "Hi") } })
+            .await
+            .unwrap_err();
+        assert!(e.0 == 422 && e.1.to_string().contains("isn't any active sitter's number"), "{backend:?}: {e:?}");
         let quarantined = app.scalar("SELECT id FROM numbers WHERE status = 'quarantined' ORDER BY id LIMIT 1").await;
-        let e = app.call(StartConversation { form: StartForm { number: Some(quarantined), ..form(client, "Hi") } }).await.unwrap_err();
+        let e = app
+            .call(StartConversation { form: StartForm { number: Some(quarantined), ..form(client, "Hi") } })
+            .await
+            .unwrap_err();
         assert!(e.0 == 422 && e.1.to_string().contains("out of service"), "{backend:?}: {e:?}");
         assert_eq!(app.call(StartConversation { form: form(999_999, "Hi") }).await.unwrap_err().0, 404);
 
         // An opted-out client: refused with the reason, no conversation made.
         app.exec(&format!("UPDATE clients SET opted_out_everywhere = 1 WHERE id = {client}")).await;
         let r = app.call(StartConversation { form: form(client, "Hi there") }).await;
-        assert!(matches!(&r, Ok(Started::Refused { reason, thread: None }) if reason.contains("STOP")), "{backend:?}: {r:?}");
+        assert!(
+            matches!(&r, Ok(Started::Refused { reason, thread: None }) if reason.contains("STOP")),
+            "{backend:?}: {r:?}"
+        );
         app.exec(&format!("UPDATE clients SET opted_out_everywhere = 0 WHERE id = {client}")).await;
 
         // Contact details: the owner is asked first; nothing is written until they confirm.
@@ -136,9 +178,17 @@ async fn refusals_say_why_and_write_nothing() {
         let anyway = StartForm { confirm: true, ..form(client, "Text Maya directly on 512 555 0199") };
         let r = app.call(StartConversation { form: anyway }).await;
         let Ok(Started::Sent { message, .. }) = r else { panic!("{backend:?}: {r:?}") };
-        assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE id = {} AND policy_override = 1", message.0)).await, 1);
         assert_eq!(
-            app.scalar(&format!("SELECT COUNT(*) FROM policy_violations WHERE message_id = {} AND outcome = 'owner_override'", message.0)).await,
+            app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE id = {} AND policy_override = 1", message.0))
+                .await,
+            1
+        );
+        assert_eq!(
+            app.scalar(&format!(
+                "SELECT COUNT(*) FROM policy_violations WHERE message_id = {} AND outcome = 'owner_override'",
+                message.0
+            ))
+            .await,
             1
         );
     }
@@ -162,11 +212,25 @@ async fn inside_quiet_hours_the_first_text_waits_unless_the_owner_sends_it_now()
         let now = StartForm { send_now: true, ..form(other, "Sorry for the late text: Rex's walk is booked.") };
         let r = app.call(StartConversation { form: now }).await;
         let Ok(Started::Sent { thread, message }) = r else { panic!("{backend:?}: {r:?}") };
-        assert_eq!(app.scalar(&format!("SELECT COALESCE(scheduled_for, 0) FROM messages WHERE id = {}", message.0)).await, 0);
+        assert_eq!(
+            app.scalar(&format!("SELECT COALESCE(scheduled_for, 0) FROM messages WHERE id = {}", message.0)).await,
+            0
+        );
         let payload = app
-            .text(&format!("SELECT payload FROM audit_events WHERE event_type = 'thread.started' AND entity_id = '{}'", thread.0))
+            .text(&format!(
+                "SELECT payload FROM audit_events WHERE event_type = 'thread.started' AND entity_id = '{}'",
+                thread.0
+            ))
             .await
             .unwrap_or_default();
         assert!(payload.contains("\"sent_in_quiet_hours\":true"), "{backend:?}: {payload}");
+
+        // In a conversation that already exists, the owner's choice is recorded too.
+        let again = StartForm { send_now: true, ..form(other, "One more thing: bring the spare key.") };
+        assert!(matches!(app.call(StartConversation { form: again }).await, Ok(Started::Sent { .. })));
+        assert_eq!(
+            app.scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE event_type = 'message.quiet_hours_overridden' AND thread_id = {}", thread.0)).await,
+            1
+        );
     }
 }

@@ -505,6 +505,8 @@ async fn threads_messages_sending_numbers_and_routing_decisions() {
 async fn booking_software_texts_a_client_first_and_gets_the_conversation() {
     for backend in backends() {
         let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        app.set_quiet_hours(3, 4).await; // not now, whatever the time of day
         let api = Api { app: &app, key: key(&app, "Time To Pet sync", Scope::ReadWrite, 1000).await };
         let client = app
             .scalar(
@@ -522,23 +524,33 @@ async fn booking_software_texts_a_client_first_and_gets_the_conversation() {
         problem(&v, 404);
         let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": " " })).await;
         assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("body")), "{v}");
-        let pool = app.scalar("SELECT id FROM numbers WHERE class = 'pool' AND status = 'active' ORDER BY id LIMIT 1").await;
+        let pool =
+            app.scalar("SELECT id FROM numbers WHERE class = 'pool' AND status = 'active' ORDER BY id LIMIT 1").await;
         let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "number_id": pool, "body": "Hi" })).await;
         assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("number_id")), "{v}");
-        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "to": "+15125550199", "body": "Hi" })).await;
+        let (s, v) =
+            api.post("/api/v1/threads", json!({ "client_id": client, "to": "+15125550199", "body": "Hi" })).await;
         assert_eq!((s.as_u16(), v["field"].as_str()), (422, Some("to")), "{v}");
-        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": "Call me on 512 555 0199" })).await;
+        let (s, v) =
+            api.post("/api/v1/threads", json!({ "client_id": client, "body": "Call me on 512 555 0199" })).await;
         assert_eq!(s, 409, "{v}");
         assert!(v["detail"].as_str().unwrap().contains("confirm"), "{v}");
         assert_eq!(app.scalar("SELECT COUNT(*) FROM threads").await, threads, "{backend:?}: refusals write nothing");
 
-        let (s, v) = api.post("/api/v1/threads", json!({ "client_id": client, "body": "Welcome to Happy Tails!" })).await;
+        let (s, v) =
+            api.post("/api/v1/threads", json!({ "client_id": client, "body": "Welcome to Happy Tails!" })).await;
         assert_eq!(s, 201, "{backend:?}: {v}");
         assert_eq!(v["status"], "queued", "{v}");
         let thread = v["thread_id"].as_i64().unwrap();
         let mid = v["message_id"].as_i64().unwrap();
-        assert_eq!(app.text(&format!("SELECT sender_kind FROM messages WHERE id = {mid}")).await.as_deref(), Some("api"));
-        assert_eq!(app.text(&format!("SELECT from_e164 FROM messages WHERE id = {mid}")).await.as_deref(), Some("+15125550100"));
+        assert_eq!(
+            app.text(&format!("SELECT sender_kind FROM messages WHERE id = {mid}")).await.as_deref(),
+            Some("api")
+        );
+        assert_eq!(
+            app.text(&format!("SELECT from_e164 FROM messages WHERE id = {mid}")).await.as_deref(),
+            Some("+15125550100")
+        );
         let (s, t) = api.get(&format!("/api/v1/threads/{thread}")).await;
         assert_eq!((s.as_u16(), t["client_id"].as_i64()), (200, Some(client)), "{t}");
         assert_eq!(
