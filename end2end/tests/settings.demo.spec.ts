@@ -59,6 +59,26 @@ test.describe("settings, as the owner", () => {
     await expect(page.getByText("Allowed to share: Emergency line (+1 (512) 555-0166) removed")).toBeVisible();
   });
 
+  test("the reply to HELP: refused without STOP, saved, and put back", async ({ page }) => {
+    const help = page.getByTestId("rules-help");
+    const before = await help.inputValue();
+    expect(before).toContain("STOP");
+    await help.fill("Happy Tails: call the office on weekdays.");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByTestId("rules-error")).toContainText("carriers require it");
+    await expect(help).toHaveValue("Happy Tails: call the office on weekdays.");
+    await help.fill("Happy Tails: call the office on weekdays. Reply STOP to opt out.");
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText("HELP reply: \u201cHappy Tails: call the office on weekdays. Reply STOP to opt out.\u201d")).toBeVisible();
+    await shot(page, "settings-help-reply");
+    await help.fill(before);
+    await page.getByTestId("rules-save").click();
+    await expect(page.getByText(/HELP reply: /).last()).toBeVisible();
+    await page.reload();
+    await hydrated(page);
+    await expect(page.getByTestId("rules-help")).toHaveValue(before);
+  });
+
   test("health checks, and a failed background job replayed with a reason", async ({ page }) => {
     await expect(page.getByTestId("health-check")).toHaveCount(5);
     await expect(page.getByTestId("health-checks")).toContainText("Demo provider answered in");

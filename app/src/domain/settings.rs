@@ -114,6 +114,35 @@ impl OrgSettings {
     }
 }
 
+/// The longest HELP reply: two texts' worth.
+pub const MAX_HELP_REPLY: usize = 320;
+
+/// What a client gets when they text HELP: the owner's reply, or one that
+/// names the business and says how to stop (what carriers ask of it).
+pub fn help_reply(business: &str, custom: Option<&str>) -> String {
+    match custom.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => t.to_string(),
+        None => format!("{business}: text us here any time. Reply STOP to opt out."),
+    }
+}
+
+/// The owner's HELP reply as typed: `None` = the default one. Carriers ask
+/// that it tells people how to stop, so it must say STOP.
+pub fn check_help_reply(business: &str, typed: &str) -> Result<Option<String>, String> {
+    let t = typed.trim();
+    if t.is_empty() || t == help_reply(business, None) {
+        return Ok(None);
+    }
+    let chars = t.chars().count();
+    if chars > MAX_HELP_REPLY {
+        return Err(format!("The HELP reply is {chars} characters; keep it to {MAX_HELP_REPLY} (two texts)."));
+    }
+    if !t.to_uppercase().contains("STOP") {
+        return Err("Say how to stop texts in the HELP reply (\u{201c}Reply STOP to opt out\u{201d}): carriers require it.".into());
+    }
+    Ok(Some(t.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +164,28 @@ mod tests {
         let s: OrgSettings = serde_json::from_str(r#"{"cooldown_days": 60}"#).unwrap();
         assert_eq!(s.cooldown_days, 60);
         assert_eq!(s.delivery.max_attempts, 3);
+    }
+
+    #[test]
+    fn the_help_reply_is_the_owners_or_the_default_and_always_says_stop() {
+        assert_eq!(help_reply("Happy Tails", None), "Happy Tails: text us here any time. Reply STOP to opt out.");
+        assert_eq!(help_reply("Happy Tails", Some("  ")), help_reply("Happy Tails", None));
+        assert_eq!(check_help_reply("Happy Tails", ""), Ok(None));
+        assert_eq!(check_help_reply("Happy Tails", &help_reply("Happy Tails", None)), Ok(None));
+        let mine = "Happy Tails: call 512 555 0100 for help. Reply STOP to opt out.";
+        assert_eq!(check_help_reply("Happy Tails", mine), Ok(Some(mine.to_string())));
+        assert!(check_help_reply("Happy Tails", "We love dogs!").unwrap_err().contains("STOP"));
+        assert!(check_help_reply("Happy Tails", &format!("Reply stop. {}", "x".repeat(320))).unwrap_err().contains("320"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_kept_help_reply_is_short_and_says_stop(t in "\\PC{0,400}") {
+            if let Ok(Some(kept)) = check_help_reply("Happy Tails", &t) {
+                proptest::prop_assert!(kept.chars().count() <= MAX_HELP_REPLY);
+                proptest::prop_assert!(kept.to_uppercase().contains("STOP"));
+                proptest::prop_assert_eq!(help_reply("Happy Tails", Some(&kept)), kept);
+            }
+        }
     }
 }

@@ -493,10 +493,9 @@ async fn auto_reply(
 ) -> Result<(), sqlx::Error> {
     let body = match (&decision.auto_reply, keyword) {
         (Some(text), _) => text.clone(),
-        (None, Some(Keyword::Help)) if !opted_out => ctx
-            .help_text
-            .clone()
-            .unwrap_or_else(|| format!("{}: text us here any time. Reply STOP to opt out.", ctx.name)),
+        (None, Some(Keyword::Help)) if !opted_out => {
+            crate::domain::settings::help_reply(&ctx.name, ctx.help_text.as_deref())
+        }
         _ => return Ok(()),
     };
     let request = SendRequest {

@@ -54,6 +54,8 @@ pub struct RulesForm {
     /// Numbers anyone may share (the vet, an emergency line), one per
     /// line, "Label: number", as typed.
     pub allowlist: String,
+    /// What a client gets when they text HELP, as typed.
+    pub help_text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

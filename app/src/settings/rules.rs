@@ -148,6 +148,7 @@ fn RulesFormView(initial: RulesForm) -> impl IntoView {
                     {move || err_for("allowlist".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
                 </label>
             </fieldset>
+            <HelpReply form=form save=save />
             <TargetFields form=form save=save />
             {move || match save.value().get() {
                 Some(Err(e)) if e.field_name().is_none_or(|f| f == "time_zone" || f == "policy" || f == "low_balance_cents") => {
@@ -193,5 +194,24 @@ fn TargetFields(form: RwSignal<RulesForm>, save: Action<RulesForm, Result<Vec<St
             </label>
         </div>
     </fieldset>
+    }
+}
+
+/// The reply to HELP: carriers ask that it names the business and says how to stop.
+#[component]
+fn HelpReply(form: RwSignal<RulesForm>, save: Action<RulesForm, Result<Vec<String>, AppError>>) -> impl IntoView {
+    let err_for = move |name: String| move || field::error_of(save, &name);
+    view! {
+        <fieldset>
+            <legend class="mb-2 text-sm font-semibold text-slate-900">"Automatic replies"</legend>
+            <label class="block">
+                <span class=field::LABEL>"Reply to HELP"</span>
+                <textarea class=field::INPUT rows="2" maxlength="400" data-testid="rules-help"
+                    prop:value=move || form.get().help_text
+                    on:input=move |ev| form.update(|f| f.help_text = event_target_value(&ev))></textarea>
+                <span class=format!("block {}", field::HELP)>"What a client gets when they text HELP: your business name, how to reach you, and \u{201c}Reply STOP to opt out\u{201d} (carriers require it). Empty it to go back to the default."</span>
+                {move || err_for("help_text".into())().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="rules-error">{e}</span> })}
+            </label>
+        </fieldset>
     }
 }

@@ -6,7 +6,7 @@
 use super::{OperationsForm, RulesForm};
 use crate::domain::automation::quiet_hours::QuietHours;
 use crate::domain::policy::{AllowedNumber, HitKind, PolicyAction};
-use crate::domain::settings::OrgSettings;
+use crate::domain::settings::{check_help_reply, help_reply, OrgSettings};
 use crate::domain::time::BusinessTz;
 use crate::error::{AppError, AppResult};
 use crate::messaging::store::org_context;
@@ -104,6 +104,7 @@ pub async fn load_rules(u: &SessionUser) -> AppResult<RulesForm> {
         low_balance: cents_text(s.low_balance_cents),
         automation_rate_per_thread_hour: s.automation_rate_per_thread_hour.to_string(),
         allowlist: s.policy.allowlist_text(),
+        help_text: help_reply(&ctx.name, ctx.help_text.as_deref()),
     })
 }
 
@@ -262,9 +263,25 @@ pub async fn save_rules(u: &SessionUser, form: &RulesForm) -> AppResult<Vec<Stri
     let mut tx = st.db.begin().await?;
     let ctx = org_context(&mut tx, u.org_id).await?;
     let s = apply_rules(form, &input, &ctx.settings, &ctx.region)?;
-    let changes = rules_changes(&ctx.settings, &s, &ctx.tz, &input.tz);
+    // Checked only when edited, so a reply kept from before still saves.
+    let help = if form.help_text.trim() == help_reply(&ctx.name, ctx.help_text.as_deref()) {
+        ctx.help_text.clone()
+    } else {
+        check_help_reply(&ctx.name, &form.help_text).map_err(|e| AppError::field("help_text", e))?
+    };
+    let mut changes = rules_changes(&ctx.settings, &s, &ctx.tz, &input.tz);
+    let help_changed = help != ctx.help_text;
+    if help_changed {
+        changes.push(match &help {
+            Some(t) => format!("HELP reply: \u{201c}{t}\u{201d}"),
+            None => "HELP reply: back to the default".to_string(),
+        });
+    }
     if changes.is_empty() {
         return Ok(changes);
+    }
+    if help_changed {
+        super::store::write_help(&mut tx, u.org_id, help.as_deref()).await?;
     }
     super::store::write(&mut tx, u, &s, Some(input.tz.name()), &changes).await?;
     tx.commit().await?;

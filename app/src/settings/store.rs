@@ -2,6 +2,7 @@
 //! (`messaging::store::org_context`), written here with the audit event
 //! that lists what changed, in the caller's transaction.
 
+use crate::domain::ids::OrgId;
 use crate::domain::settings::OrgSettings;
 use crate::error::AppResult;
 use crate::platform::audit::{self, Event};
@@ -43,5 +44,12 @@ pub async fn write(
             .payload(serde_json::json!({ "changes": changes })),
     )
     .await?;
+    Ok(())
+}
+
+/// The business's HELP reply (`None` = the default one).
+pub async fn write_help(c: &mut AnyConnection, org: OrgId, text: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE organisations SET help_text = $1 WHERE id = $2").bind(text.map(str::to_string))
+        .bind(org.0).execute(&mut *c).await?;
     Ok(())
 }
