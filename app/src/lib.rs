@@ -9,6 +9,7 @@ pub mod error;
 pub mod live;
 pub mod ui;
 
+pub mod account;
 pub mod alerts;
 pub mod assignments;
 pub mod audit;

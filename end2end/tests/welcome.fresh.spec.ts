@@ -21,3 +21,42 @@ test("a fresh install asks for the owner account instead of using a default pass
   await expect(page.getByTestId("org-name")).toHaveText("Paws & Co");
   await expect(page.getByTestId("readiness-banner")).toBeVisible();
 });
+
+test("the owner changes their own password: the old one stops working, and changes it back", async ({ page, browser }) => {
+  const other = await browser.newContext({ baseURL: "http://127.0.0.1:3101" });
+  const elsewhere = await other.newPage();
+  await signInAs(elsewhere, RILEY.password);
+  await signInAs(page, RILEY.password);
+  await page.goto("/account");
+  await hydrated(page);
+  const changed = "tangerine-harbor-violin-7";
+  await page.getByTestId("password-current").fill(RILEY.password);
+  await page.getByTestId("password-new").fill(changed);
+  await page.getByTestId("password-again").fill(changed);
+  await page.getByTestId("password-save").click();
+  await expect(page.getByText("Password changed. Your one other session was signed out.")).toBeVisible();
+  await expect(page.getByTestId("password-new")).toHaveValue("");
+  await shot(page, "account-password-changed");
+
+  // The other browser is signed out; the new password signs in.
+  await elsewhere.goto("/inbox");
+  await expect(elsewhere).toHaveURL(/\/login/);
+  await signInAs(elsewhere, changed);
+  await other.close();
+
+  // Back to the password the other specs use.
+  await page.getByTestId("password-current").fill(changed);
+  await page.getByTestId("password-new").fill(RILEY.password);
+  await page.getByTestId("password-again").fill(RILEY.password);
+  await page.getByTestId("password-save").click();
+  await expect(page.getByText(/Password changed\./).last()).toBeVisible();
+});
+
+async function signInAs(page: import("@playwright/test").Page, password: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email", { exact: true }).fill(RILEY.email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("org-name")).toBeVisible();
+}

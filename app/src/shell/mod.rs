@@ -106,6 +106,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view={Lazy::<HomeScreen>::new()} />
                     <Route path=path!("/inbox/:id?") view={Lazy::<InboxScreen>::new()} />
                     <Route path=path!("/conversations/new") view={Lazy::<NewConversationScreen>::new()} />
+                    <Route path=path!("/account") view={Lazy::<AccountScreen>::new()} />
                     <Route path=path!("/schedule") view={Lazy::<ScheduleScreen>::new()} />
                     <Route path=path!("/numbers") view={Lazy::<NumbersScreen>::new()} />
                     <Route path=path!("/routing") view={Lazy::<RoutingScreen>::new()} />
@@ -256,7 +257,10 @@ fn Layout(
                             <div class="truncate text-sm font-semibold text-slate-900" data-testid="org-name">{me.org_name.clone()}</div>
                         </div>
                         <crate::notifications::Bell list=notes refresh=refresh />
-                        <span class="hidden text-sm text-slate-500 sm:inline" data-testid="signed-in-as">{me.name.clone()}</span>
+                        <a href="/account" class="rounded-md px-2 py-1 text-sm text-slate-500 hover:bg-slate-100 hover:text-slate-900" title="Your account" data-testid="signed-in-as">
+                            <span class="hidden sm:inline">{me.name.clone()}</span>
+                            <span class="sm:hidden">"Account"</span>
+                        </a>
                         <ActionForm action=sign_out>
                             <button type="submit" class=crate::ui::btn::GHOST data-testid="sign-out">"Sign out"</button>
                         </ActionForm>

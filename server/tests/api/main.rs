@@ -5,6 +5,7 @@
 mod helpers;
 mod twilio_stub;
 
+mod account;
 mod alert_rules;
 mod alerts;
 mod assignments;

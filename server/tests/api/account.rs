@@ -1,0 +1,48 @@
+//! Your account (issue 23): changing your own password needs the current
+//! one, follows the sign-up rules, ends your other sessions (not anyone
+//! else's) and is audited; refusals change nothing.
+
+use crate::helpers::*;
+use app::account::{ChangePassword, PasswordForm};
+use app::inbox::UnreadCount;
+
+fn form(current: &str, new: &str, again: &str) -> PasswordForm {
+    PasswordForm { current: current.into(), new: new.into(), again: again.into() }
+}
+
+#[tokio::test]
+async fn changing_your_password_needs_the_current_one_and_signs_out_your_other_sessions() {
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("sitter@example.com", "password123").await.unwrap();
+        let elsewhere = app.client_for("sitter@example.com", "password123").await;
+        let owner = app.client_for("owner@example.com", "password123").await;
+        let new = "copper-kettle-marmot-42";
+
+        for (f, field, words) in [
+            (form("", new, new), "current", "current password"),
+            (form("password123", "short", "short"), "new", "at least 10"),
+            (form("password123", new, "copper-kettle-marmot-43"), "again", "don't match"),
+            (form("not-my-password-9", new, new), "current", "isn't your current password"),
+        ] {
+            let e = app.call(ChangePassword { form: f }).await.unwrap_err();
+            assert_eq!((e.0, e.1.field_name()), (422, Some(field)), "{backend:?}: {e:?}");
+            assert!(e.1.to_string().contains(words), "{backend:?}: {e:?}");
+        }
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'user.password_changed'").await, 0);
+        assert!(call_with(&elsewhere, &app.addr, UnreadCount {}).await.is_ok(), "{backend:?}: nothing changed yet");
+
+        assert_eq!(app.call(ChangePassword { form: form("password123", new, new) }).await.ok(), Some(1), "{backend:?}");
+        assert!(app.call(UnreadCount {}).await.is_ok(), "{backend:?}: this session stays signed in");
+        assert_eq!(call_with(&elsewhere, &app.addr, UnreadCount {}).await.unwrap_err().0, 401, "{backend:?}: the other one ends");
+        assert!(call_with(&owner, &app.addr, UnreadCount {}).await.is_ok(), "{backend:?}: nobody else's session ends");
+        let summary = app.text("SELECT summary FROM audit_events WHERE event_type = 'user.password_changed'").await;
+        assert_eq!(summary.as_deref(), Some("Maya Chen changed their password; 1 other session was signed out"), "{backend:?}");
+
+        let fresh = new_client();
+        let old = call_with(&fresh, &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: "password123".into() }).await;
+        assert!(old.is_err(), "{backend:?}: the old password no longer works");
+        let now = call_with(&fresh, &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: new.into() }).await;
+        assert!(now.is_ok(), "{backend:?}: {now:?}");
+    }
+}
