@@ -60,3 +60,40 @@ test("the owner keeps a mobile number for unlock codes in Settings", async ({ pa
   await page.getByTestId("my-phone-form").scrollIntoViewIfNeeded();
   await shot(page, "settings-your-account");
 });
+
+// Last of the specs to sign in as Jordan: this one changes his password.
+test("the owner gives a sitter a one-time reset link; the sitter sets a new password on a phone", async ({ page, browser }) => {
+  await signIn(page, OWNER);
+  await page.goto("/people");
+  await hydrated(page);
+  const card = page.getByTestId("sitter-card").filter({ hasText: "Jordan Rivera" });
+  await card.getByTestId("sitter-reset-link").click();
+  const box = card.getByTestId("reset-link-box");
+  await expect(box).toContainText("Send this to Jordan Rivera (shown once");
+  const url = await box.getByTestId("reset-link").inputValue();
+  expect(url).toMatch(/^http:\/\/127\.0\.0\.1:3100\/reset\/[A-Za-z0-9_-]{40,}$/);
+  await shot(page, "people-reset-link");
+
+  const phone = await browser.newContext({ viewport: PHONE, baseURL: "http://127.0.0.1:3100" });
+  const jordan = await phone.newPage();
+  await jordan.goto(url);
+  await hydrated(jordan);
+  await expect(jordan.getByRole("heading", { name: "Choose a new password, Jordan Rivera" })).toBeVisible();
+  await jordan.getByTestId("reset-new").fill("short");
+  await jordan.getByTestId("reset-again").fill("short");
+  await jordan.getByTestId("reset-save").click();
+  await expect(jordan.getByTestId("reset-error").first()).toContainText("at least 10");
+  const chosen = "lantern-pebble-orchard-88";
+  await jordan.getByTestId("reset-new").fill(chosen);
+  await jordan.getByTestId("reset-again").fill(chosen);
+  await jordan.getByTestId("reset-save").click();
+  await expect(jordan.getByTestId("reset-done")).toBeVisible();
+  await shot(jordan, "reset-password-phone");
+  await jordan.getByRole("link", { name: "Sign in" }).click();
+  await signIn(jordan, { email: JORDAN.email, password: chosen });
+
+  // Used once: the link no longer works.
+  await jordan.goto(url);
+  await expect(jordan.getByTestId("reset-gone")).toContainText("expired or was already used");
+  await phone.close();
+});

@@ -154,11 +154,37 @@ fn SitterCard(s: SitterRow, on_change: Callback<Pending>, changed: RwSignal<u64>
                     <button type="button" class=btn::SMALL data-testid="sitter-unlock" disabled=move || unlock.pending().get() on:click=move |_| { unlock.dispatch(id); }>"Unlock"</button>
                 </div>
             })}
+            {s.can_sign_in.then(|| view! { <ResetLinkBox id=SitterId(id) /> })}
             <div class="mt-3 flex justify-end">
                 <button type="button" class=if danger { "inline-flex items-center rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm font-semibold text-red-700 hover:bg-red-50" } else { btn::SMALL }
                     data-testid="sitter-toggle" on:click=move |_| on_change.run(pending.clone())>{label}</button>
             </div>
         </li>
+    }
+}
+
+/// "Password reset link": made on request, shown once, to send the sitter.
+#[component]
+fn ResetLinkBox(id: SitterId) -> impl IntoView {
+    let make = Action::new(move |_: &()| crate::account::make_reset_link(id));
+    view! {
+        {move || match make.value().get() {
+            Some(Ok(l)) => view! {
+                <div class="mt-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900 ring-1 ring-emerald-200" data-testid="reset-link-box">
+                    <p class="font-medium">{format!("Send this to {} (shown once; it works once, until {}):", l.name, l.expires)}</p>
+                    <input type="text" readonly class=format!("{} mt-1 font-mono text-xs", field::INPUT) data-testid="reset-link" prop:value=l.url.clone()
+                        on:focus=crate::ui::select_all />
+                </div>
+            }.into_any(),
+            Some(Err(e)) => view! { <p class="mt-3 text-sm text-red-700" role="alert">{e.to_string()}</p> }.into_any(),
+            None => view! {
+                <div class="mt-3">
+                    <button type="button" class=btn::SMALL data-testid="sitter-reset-link" disabled=move || make.pending().get() on:click=move |_| { make.dispatch(()); }>
+                        "Password reset link"
+                    </button>
+                </div>
+            }.into_any(),
+        }}
     }
 }
 

@@ -112,17 +112,6 @@ fn ProviderStatus() -> impl IntoView {
     }
 }
 
-/// Selects a read-only field's text when it gets focus (easy to copy).
-fn select_all(_ev: leptos::ev::FocusEvent) {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        if let Some(input) = _ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
-            input.select();
-        }
-    }
-}
-
 #[component]
 fn ApiKeys() -> impl IntoView {
     let changed = RwSignal::new(0u64);
@@ -185,7 +174,7 @@ fn ApiKeys() -> impl IntoView {
                 <div class="mt-4 rounded-lg border border-amber-300 bg-amber-50 p-4" data-testid="new-api-key">
                     <p class="text-sm font-semibold text-amber-900">{format!("Copy the key for \"{}\" now: it won't be shown again.", k.name)}</p>
                     <div class="mt-2 flex flex-col gap-2 sm:flex-row sm:items-center">
-                        <input class="block w-full rounded-lg border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900" readonly data-testid="new-api-key-secret" prop:value=k.secret.clone() on:focus=select_all />
+                        <input class="block w-full rounded-lg border border-amber-300 bg-white px-3 py-2 font-mono text-sm text-slate-900" readonly data-testid="new-api-key-secret" prop:value=k.secret.clone() on:focus=crate::ui::select_all />
                         <button type="button" class=btn::SECONDARY on:click=move |_| created.set(None)>"Done"</button>
                     </div>
                 </div>

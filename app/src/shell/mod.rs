@@ -102,6 +102,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
                 <Route path=path!("/welcome") view={Lazy::<WelcomeScreen>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/reset/:token") view={Lazy::<ResetScreen>::new()} ssr=SsrMode::Async />
                 <ParentRoute path=path!("") view=SignedIn ssr=SsrMode::Async>
                     <Route path=path!("") view={Lazy::<HomeScreen>::new()} />
                     <Route path=path!("/inbox/:id?") view={Lazy::<InboxScreen>::new()} />

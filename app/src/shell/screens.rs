@@ -33,6 +33,7 @@ screens! {
     InboxScreen => view! { <crate::inbox::InboxPage /> }.into_any(),
     NewConversationScreen => view! { <OwnerOnly><crate::conversations::NewConversationPage /></OwnerOnly> }.into_any(),
     AccountScreen => view! { <crate::account::AccountPage /> }.into_any(),
+    ResetScreen => view! { <crate::account::ResetPage /> }.into_any(),
     ScheduleScreen => view! { <crate::assignments::SchedulePage /> }.into_any(),
     WelcomeScreen => view! { <crate::auth::CreateOwnerPage /> }.into_any(),
     HomeScreen => super::home_page().into_any(),

@@ -43,6 +43,17 @@ pub fn escape_text(s: &str) -> String {
     out
 }
 
+/// Selects a read-only field's text when it gets focus (easy to copy).
+pub fn select_all(_ev: leptos::ev::FocusEvent) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        if let Some(input) = _ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) {
+            input.select();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{escape_text, percent_encode};

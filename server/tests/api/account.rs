@@ -46,3 +46,47 @@ async fn changing_your_password_needs_the_current_one_and_signs_out_your_other_s
         assert!(now.is_ok(), "{backend:?}: {now:?}");
     }
 }
+
+#[tokio::test]
+async fn an_owner_makes_a_one_time_reset_link_and_the_sitter_sets_a_new_password_with_it() {
+    use app::account::{CheckResetLink, MakeResetLink, ResetPassword};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let maya = app.sitter_id("Maya").await;
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        assert_eq!(call_with(&sitter, &app.addr, MakeResetLink { sitter: maya }).await.unwrap_err().0, 403, "{backend:?}");
+
+        let first = app.call(MakeResetLink { sitter: maya }).await.expect("link");
+        let link = app.call(MakeResetLink { sitter: maya }).await.expect("a second link");
+        assert_eq!(link.name, "Maya Chen");
+        let token = |url: &str| url.rsplit("/reset/").next().unwrap_or_default().to_string();
+        assert!(link.url.contains("/reset/") && token(&link.url).len() >= 40, "{link:?}");
+        let stored = app.text("SELECT id FROM password_resets WHERE used_at IS NULL").await.unwrap_or_default();
+        assert_ne!(stored, token(&link.url), "{backend:?}: stored as a hash only");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM password_resets").await, 1, "{backend:?}: the newer link replaces the older");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'user.reset_link_made'").await, 2);
+
+        let anyone = new_client();
+        let gone = call_with(&anyone, &app.addr, CheckResetLink { token: token(&first.url) }).await.unwrap_err();
+        assert_eq!(gone.0, 404, "{backend:?}: the replaced link no longer works");
+        assert!(gone.1.to_string().contains("expired or was already used"), "{gone:?}");
+        let t = token(&link.url);
+        assert_eq!(call_with(&anyone, &app.addr, CheckResetLink { token: t.clone() }).await.ok().as_deref(), Some("Maya Chen"));
+
+        let reset = |new: &str, again: &str| ResetPassword { token: t.clone(), new: new.into(), again: again.into() };
+        let e = call_with(&anyone, &app.addr, reset("short", "short")).await.unwrap_err();
+        assert_eq!((e.0, e.1.field_name()), (422, Some("new")), "{backend:?}: {e:?}");
+        let e = call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-4")).await.unwrap_err();
+        assert_eq!((e.0, e.1.field_name()), (422, Some("again")), "{backend:?}: {e:?}");
+        assert!(call_with(&sitter, &app.addr, UnreadCount {}).await.is_ok(), "{backend:?}: refusals change nothing");
+
+        call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.expect("reset");
+        assert_eq!(call_with(&sitter, &app.addr, UnreadCount {}).await.unwrap_err().0, 401, "{backend:?}: her sessions end");
+        assert_eq!(call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.unwrap_err().0, 404, "{backend:?}: once only");
+        let signed = call_with(&new_client(), &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: "copper-kettle-marmot-42".into() }).await;
+        assert!(signed.is_ok(), "{backend:?}: {signed:?}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'user.password_reset' AND actor_name = 'Maya Chen'").await, 1);
+        assert_eq!(call_with(&anyone, &app.addr, CheckResetLink { token: "nonsense".into() }).await.unwrap_err().0, 404);
+    }
+}
