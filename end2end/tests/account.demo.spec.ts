@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { hydrated, PHONE, shot, signIn, SITTER } from "./helpers";
+import { hydrated, OWNER, PHONE, shot, signIn, SITTER } from "./helpers";
 
 // Shared demo server: nothing here changes the sitter's password (the
 // fresh install's owner changes theirs in welcome.fresh.spec.ts).
@@ -32,4 +32,23 @@ test("a sitter opens their account from the header on a phone; a wrong current p
   const again = await browser.newContext({ baseURL: "http://127.0.0.1:3100" });
   await signIn(await again.newPage(), SITTER);
   await again.close();
+});
+
+test("the owner edits a sitter's details in People; a bad phone keeps what was typed", async ({ page }) => {
+  await signIn(page, OWNER);
+  await page.goto("/people");
+  await hydrated(page);
+  const sam = page.locator('[data-sitter="Sam Patel"]');
+  await sam.getByTestId("sitter-edit").click();
+  const editor = sam.getByTestId("sitter-editor");
+  await expect(editor.getByTestId("sitter-edit-name")).toHaveValue("Sam Patel");
+  await editor.getByTestId("sitter-edit-phone").fill("12");
+  await editor.getByTestId("sitter-edit-save").click();
+  await expect(editor.getByTestId("sitter-edit-error")).toContainText("isn't a phone number we can text");
+  await expect(editor.getByTestId("sitter-edit-phone")).toHaveValue("12");
+  await editor.getByTestId("sitter-edit-phone").fill("(512) 555-0188");
+  await shot(page, "people-sitter-edit");
+  await editor.getByTestId("sitter-edit-save").click();
+  await expect(page.getByText(/Saved\. Personal phone: .* → \+1 \(512\) 555-0188/)).toBeVisible();
+  await expect(page.locator('[data-sitter="Sam Patel"]')).toContainText("Personal phone +1 (512) 555-0188");
 });

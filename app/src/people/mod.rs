@@ -55,6 +55,28 @@ pub struct NewSitterForm {
     pub password: String,
 }
 
+/// A sitter's details as edited in People.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SitterEdit {
+    pub id: i64,
+    pub name: String,
+    pub first_name: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// Saves a sitter's details; returns what changed, one line each.
+#[server]
+pub async fn edit_sitter(form: SitterEdit) -> Result<Vec<String>, AppError> {
+    crate::platform::run(async move {
+        let u = crate::platform::ctx::require_owner().await?;
+        let st = crate::platform::state()?;
+        service::edit(&st.db, u.org_id, &u.actor(crate::platform::ctx::request_id()), form).await
+    })
+    .await
+}
+
 #[server]
 pub async fn load_sitters() -> Result<Vec<SitterRow>, AppError> {
     crate::platform::run(async move {

@@ -130,6 +130,8 @@ fn SitterCard(s: SitterRow, on_change: Callback<Pending>, changed: RwSignal<u64>
         "Deactivate"
     };
     let danger = s.active && s.number.is_some();
+    let editing = RwSignal::new(false);
+    let row = s.clone();
     view! {
         <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-testid="sitter-card" data-sitter=s.name.clone()>
             <div class="flex items-start justify-between gap-3">
@@ -155,11 +157,62 @@ fn SitterCard(s: SitterRow, on_change: Callback<Pending>, changed: RwSignal<u64>
                 </div>
             })}
             {s.can_sign_in.then(|| view! { <ResetLinkBox id=SitterId(id) /> })}
-            <div class="mt-3 flex justify-end">
+            <Show when=move || editing.get()>
+                <SitterEditor s=row.clone() editing=editing changed=changed />
+            </Show>
+            <div class="mt-3 flex justify-end gap-2">
+                <button type="button" class=btn::SMALL data-testid="sitter-edit" on:click=move |_| editing.update(|e| *e = !*e)>"Edit"</button>
                 <button type="button" class=if danger { "inline-flex items-center rounded-md border border-red-300 bg-white px-3 py-1.5 text-sm font-semibold text-red-700 hover:bg-red-50" } else { btn::SMALL }
                     data-testid="sitter-toggle" on:click=move |_| on_change.run(pending.clone())>{label}</button>
             </div>
         </li>
+    }
+}
+
+/// Name, first name, personal phone and email, saved with what changed.
+#[component]
+fn SitterEditor(s: SitterRow, editing: RwSignal<bool>, changed: RwSignal<u64>) -> impl IntoView {
+    let toaster = use_toaster();
+    let form = RwSignal::new(super::SitterEdit {
+        id: s.id,
+        name: s.name.clone(),
+        first_name: s.first_name.clone(),
+        phone: s.phone.clone().unwrap_or_default(),
+        email: s.email.clone().unwrap_or_default(),
+    });
+    let save = Action::new(|f: &super::SitterEdit| super::edit_sitter(f.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(changes)) = save.value().get() {
+            if changes.is_empty() {
+                toaster.success("Nothing to save: no detail changed.");
+            } else {
+                toaster.success(format!("Saved. {}", changes.join("; ")));
+                changed.update(|c| *c += 1);
+            }
+            editing.set(false);
+        }
+    });
+    let err = move || save.value().get().and_then(|r| r.err()).map(|e| e.to_string());
+    let input = move |label: &'static str, testid: &'static str, get: fn(&super::SitterEdit) -> String, set: fn(&mut super::SitterEdit, String)| {
+        view! {
+            <label class="block">
+                <span class=field::LABEL>{label}</span>
+                <input class=field::INPUT data-testid=testid prop:value=move || form.with(get) on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| set(f, v)); } />
+            </label>
+        }
+    };
+    view! {
+        <form class="mt-3 space-y-3 rounded-lg border border-emerald-200 bg-emerald-50/40 p-3" data-testid="sitter-editor" on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+            {input("Name", "sitter-edit-name", |f| f.name.clone(), |f, v| f.name = v)}
+            {input("First name (what clients see)", "sitter-edit-first", |f| f.first_name.clone(), |f, v| f.first_name = v)}
+            {input("Personal phone", "sitter-edit-phone", |f| f.phone.clone(), |f, v| f.phone = v)}
+            {input("Email (they sign in with it)", "sitter-edit-email", |f| f.email.clone(), |f, v| f.email = v)}
+            {move || err().map(|e| view! { <p class="text-sm text-red-700" role="alert" data-testid="sitter-edit-error">{e}</p> })}
+            <div class="flex gap-2">
+                <button type="submit" class=btn::PRIMARY data-testid="sitter-edit-save" disabled=move || save.pending().get()>"Save"</button>
+                <button type="button" class=btn::GHOST on:click=move |_| editing.set(false)>"Cancel"</button>
+            </div>
+        </form>
     }
 }
 

@@ -7,7 +7,7 @@
 //! these, with the business and the actor already checked.
 
 use super::store::{self, NewSitter, OpenWindow};
-use super::{NewSitterForm, SitterChange};
+use super::{NewSitterForm, SitterChange, SitterEdit};
 use crate::assignments::store::number_facts;
 use crate::domain::ids::{NumberId, OrgId, SitterId};
 use crate::domain::numbers::{self, NumberClass, NumberFacts, NumberStatus};
@@ -208,23 +208,99 @@ fn one_line(field: &str, value: &str, max: usize, what: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Adds a sitter (active, no number yet: activating gives them one). With a
-/// password, they can sign in with their email straight away.
-pub async fn create(db: &Db, org: OrgId, actor: &Actor, f: NewSitterForm) -> AppResult<SitterId> {
-    let name = f.name.trim();
+/// A sitter's name, first name (the name's first word when empty) and
+/// email (optional, lower-cased), checked; the first wrong one is the error.
+fn identity(name: &str, first: &str, email: &str) -> AppResult<(String, String, Option<String>)> {
+    let name = name.trim();
     one_line("name", name, 120, "The name")?;
-    let first = match f.first_name.trim() {
+    let first = match first.trim() {
         "" => name.split_whitespace().next().unwrap_or(name).to_string(),
         given => {
             one_line("first_name", given, 60, "The first name")?;
             given.to_string()
         }
     };
-    let email = match f.email.trim() {
+    let email = match email.trim() {
         "" => None,
         e if e.contains('@') && e.len() <= 200 && !e.contains(char::is_whitespace) => Some(e.to_lowercase()),
         e => return Err(AppError::field("email", format!("\"{e}\" isn't an email address."))),
     };
+    Ok((name.to_string(), first, email))
+}
+
+/// A personal phone number as typed (empty = none).
+fn phone_of(typed: &str, region: &str) -> AppResult<Option<E164>> {
+    match typed.trim() {
+        "" => Ok(None),
+        p => E164::parse(p, region)
+            .map(Some)
+            .map_err(|e| AppError::field("phone", format!("\"{p}\" isn't a phone number we can text: {e}"))),
+    }
+}
+
+/// Edits a sitter's name, first name, personal phone and email (their
+/// sign-in follows the email; it can't be emptied while they sign in with
+/// it). Returns what changed, one line each; nothing changed writes nothing.
+pub async fn edit(db: &Db, org: OrgId, actor: &Actor, f: SitterEdit) -> AppResult<Vec<String>> {
+    let (name, first, email) = identity(&f.name, &f.first_name, &f.email)?;
+    let mut tx = db.begin().await?;
+    let region = mstore::org_context(&mut tx, org).await?.region;
+    let phone = phone_of(&f.phone, &region)?;
+    let id = SitterId(f.id);
+    let old = store::sitter_fields(&mut tx, org, id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That sitter doesn't exist.".into()))?;
+    match (&old.login, &email) {
+        (Some(_), None) => {
+            return Err(AppError::field(
+                "email",
+                format!("{} signs in with their email address, so it can't be left empty.", old.first),
+            ))
+        }
+        (Some(login), Some(e)) if login != e => {
+            if store::email_taken(&mut tx, e).await? {
+                return Err(AppError::field("email", format!("{e} already signs in to Leashline. Use another address.")));
+            }
+        }
+        _ => {}
+    }
+    let shown = |p: &Option<String>| {
+        p.as_deref().map(|p| E164::from_canonical(p).map(|e| e.display()).unwrap_or_else(|| p.to_string())).unwrap_or_else(|| "none".into())
+    };
+    let new_phone = phone.as_ref().map(|p| p.as_str().to_string());
+    let mut changes = Vec::new();
+    for (what, a, b) in [
+        ("Name", old.name.clone(), name.clone()),
+        ("First name", old.first.clone(), first.clone()),
+        ("Personal phone", shown(&old.phone), shown(&new_phone)),
+        ("Email", old.email.clone().unwrap_or_else(|| "none".into()), email.clone().unwrap_or_else(|| "none".into())),
+    ] {
+        if a != b {
+            changes.push(format!("{what}: {a} → {b}"));
+        }
+    }
+    if changes.is_empty() {
+        return Ok(changes);
+    }
+    let new = NewSitter { name: &name, first: &first, phone: new_phone.as_deref(), email: email.as_deref() };
+    store::update_sitter(&mut tx, id, &new).await?;
+    audit::append(
+        &mut tx,
+        org,
+        actor,
+        Event::new("sitter.edited", "sitter", id.0, format!("Sitter {name} edited: {}", changes.join("; ")))
+            .payload(serde_json::json!({ "changes": changes })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(changes)
+}
+
+/// Adds a sitter (active, no number yet: activating gives them one). With a
+/// password, they can sign in with their email straight away.
+pub async fn create(db: &Db, org: OrgId, actor: &Actor, f: NewSitterForm) -> AppResult<SitterId> {
+    let (name, first, email) = identity(&f.name, &f.first_name, &f.email)?;
+    let (name, first) = (name.as_str(), first);
     let password = f.password.as_str();
     if !password.is_empty() {
         if email.is_none() {
@@ -237,13 +313,7 @@ pub async fn create(db: &Db, org: OrgId, actor: &Actor, f: NewSitterForm) -> App
     let now = now();
     let mut tx = db.begin().await?;
     let region = mstore::org_context(&mut tx, org).await?.region;
-    let phone = match f.phone.trim() {
-        "" => None,
-        p => Some(
-            E164::parse(p, &region)
-                .map_err(|e| AppError::field("phone", format!("\"{p}\" isn't a phone number we can text: {e}")))?,
-        ),
-    };
+    let phone = phone_of(&f.phone, &region)?;
     let login = match (&email, password.is_empty()) {
         (Some(e), false) => Some(e.as_str()),
         _ => None,

@@ -263,3 +263,54 @@ pub async fn insert_login(
     .await?;
     Ok(())
 }
+
+/// A sitter's editable details, and the email they sign in with (if any).
+pub struct SitterFields {
+    pub name: String,
+    pub first: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub login: Option<String>,
+}
+
+pub async fn sitter_fields(c: &mut AnyConnection, org: OrgId, id: SitterId) -> Result<Option<SitterFields>, sqlx::Error> {
+    let r = sqlx::query(
+        "SELECT s.name, s.first_name, s.phone, s.email, u.email AS login FROM sitters s
+         LEFT JOIN users u ON u.sitter_id = s.id AND u.org_id = s.org_id WHERE s.id = $1 AND s.org_id = $2",
+    )
+    .bind(id.0)
+    .bind(org.0)
+    .fetch_optional(&mut *c)
+    .await?;
+    r.map(|r| {
+        Ok(SitterFields {
+            name: r.try_get("name")?,
+            first: r.try_get("first_name")?,
+            phone: r.try_get("phone")?,
+            email: r.try_get("email")?,
+            login: r.try_get("login")?,
+        })
+    })
+    .transpose()
+}
+
+/// New details for a sitter, and for their sign-in when they have one.
+pub async fn update_sitter(c: &mut AnyConnection, id: SitterId, s: &NewSitter<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE sitters SET name = $1, first_name = $2, phone = $3, email = $4 WHERE id = $5")
+        .bind(s.name)
+        .bind(s.first)
+        .bind(s.phone)
+        .bind(s.email)
+        .bind(id.0)
+        .execute(&mut *c)
+        .await?;
+    if let Some(e) = s.email {
+        sqlx::query("UPDATE users SET name = $1, email = $2 WHERE sitter_id = $3")
+            .bind(s.name)
+            .bind(e)
+            .bind(id.0)
+            .execute(&mut *c)
+            .await?;
+    }
+    Ok(())
+}

@@ -90,3 +90,52 @@ async fn an_owner_makes_a_one_time_reset_link_and_the_sitter_sets_a_new_password
         assert_eq!(call_with(&anyone, &app.addr, CheckResetLink { token: "nonsense".into() }).await.unwrap_err().0, 404);
     }
 }
+
+#[tokio::test]
+async fn the_owner_edits_a_sitters_name_phone_and_email_and_their_sign_in_follows() {
+    use app::people::{EditSitter, SitterEdit};
+    for backend in backends() {
+        let app = spawn_demo(backend).await;
+        app.sign_in("owner@example.com", "password123").await.unwrap();
+        let jordan = app.sitter_id("Jordan").await.0;
+        let base = SitterEdit {
+            id: jordan,
+            name: "Jordan Rivera".into(),
+            first_name: "Jordan".into(),
+            phone: String::new(),
+            email: "jordan@example.com".into(),
+        };
+        let sitter = app.client_for("sitter@example.com", "password123").await;
+        assert_eq!(call_with(&sitter, &app.addr, EditSitter { form: base.clone() }).await.unwrap_err().0, 403);
+
+        for (form, field) in [
+            (SitterEdit { name: "  ".into(), ..base.clone() }, "name"),
+            (SitterEdit { phone: "12".into(), ..base.clone() }, "phone"),
+            (SitterEdit { email: "not an email".into(), ..base.clone() }, "email"),
+            (SitterEdit { email: String::new(), ..base.clone() }, "email"),
+            (SitterEdit { email: "sitter@example.com".into(), ..base.clone() }, "email"),
+        ] {
+            let e = app.call(EditSitter { form }).await.unwrap_err();
+            assert_eq!((e.0, e.1.field_name()), (422, Some(field)), "{backend:?}: {e:?}");
+        }
+        assert_eq!(app.call(EditSitter { form: SitterEdit { id: 999_999, ..base.clone() } }).await.unwrap_err().0, 404);
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'sitter.edited'").await, 0);
+
+        let edited = SitterEdit {
+            name: "Jordan Rivera-Smith".into(),
+            phone: "(512) 555-0177".into(),
+            email: "Jordan.R@Example.com".into(),
+            ..base.clone()
+        };
+        let changes = app.call(EditSitter { form: edited.clone() }).await.expect("saved");
+        assert_eq!(changes.len(), 3, "{backend:?}: {changes:?}");
+        assert!(changes.contains(&"Email: jordan@example.com → jordan.r@example.com".to_string()), "{changes:?}");
+        assert!(changes.iter().any(|c| c.starts_with("Personal phone:") && c.ends_with("+1 (512) 555-0177")), "{changes:?}");
+        assert_eq!(app.text(&format!("SELECT name FROM users WHERE sitter_id = {jordan}")).await.as_deref(), Some("Jordan Rivera-Smith"));
+        let signed = call_with(&new_client(), &app.addr, app::auth::SignIn { email: "jordan.r@example.com".into(), password: "password123".into() }).await;
+        assert!(signed.is_ok(), "{backend:?}: the sign-in follows the email: {signed:?}");
+        let again = app.call(EditSitter { form: SitterEdit { email: "jordan.r@example.com".into(), ..edited } }).await.expect("saved");
+        assert!(again.is_empty(), "{backend:?}: nothing changed: {again:?}");
+        assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'sitter.edited'").await, 1);
+    }
+}
