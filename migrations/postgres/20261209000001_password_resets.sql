@@ -2,7 +2,7 @@
 -- it once and sends it to them; it is stored only as its SHA-256 hash,
 -- works once, and only within 24 hours. A newer link replaces older ones.
 CREATE TABLE password_resets (
-    id TEXT PRIMARY KEY,
+    id TEXT NOT NULL PRIMARY KEY,
     org_id BIGINT NOT NULL REFERENCES organisations(id),
     user_id BIGINT NOT NULL REFERENCES users(id),
     created_by BIGINT REFERENCES users(id),

@@ -78,7 +78,7 @@ pub async fn reset_password(token: String, new: String, again: String) -> Result
     crate::platform::run(async move {
         let ip = crate::platform::ctx::client_ip();
         let rid = crate::platform::ctx::request_id();
-        service::reset_password(&crate::platform::state()?.db, &token, &new, &again, ip.as_deref(), rid).await
+        service::reset_password(&crate::platform::state()?, &token, &new, &again, ip.as_deref(), rid).await
     })
     .await
 }

@@ -36,9 +36,8 @@ fn ChangePassword() -> impl IntoView {
         }
     });
     let err_for = move |name: &'static str| move || field::error_of(save, name);
-    let other = move || {
-        save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string())
-    };
+    let other =
+        move || save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string());
     let input = move |name: &'static str, label: &'static str, auto: &'static str| {
         let id = format!("password-{name}");
         view! {
@@ -109,7 +108,8 @@ fn ResetForm(name: String, token: String) -> impl IntoView {
     let token = StoredValue::new(token);
     let save = Action::new(move |(n, a): &(String, String)| reset_password(token.get_value(), n.clone(), a.clone()));
     let err_for = move |f: &'static str| move || field::error_of(save, f);
-    let other = move || save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string());
+    let other =
+        move || save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string());
     let done = move || matches!(save.value().get(), Some(Ok(())));
     view! {
         <div class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">

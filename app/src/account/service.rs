@@ -9,6 +9,7 @@ use crate::domain::roles::{ActorKind, Role};
 use crate::error::{AppError, AppResult};
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::sessions::{self, SessionUser};
+use crate::platform::state::{LiveEvent, ACCESS_REVOKED};
 use crate::platform::{crypto, now, passwords, AppState, Db};
 
 pub async fn change_password(db: &Db, u: &SessionUser, actor: &Actor, f: PasswordForm) -> AppResult<u64> {
@@ -30,6 +31,8 @@ pub async fn change_password(db: &Db, u: &SessionUser, actor: &Actor, f: Passwor
     // (not of the network: the person is signed in), checked first.
     sessions::check_rate_limit(db, &u.email, None, now, false).await?;
     let attempt = sessions::record_attempt(db, &u.email, None, now).await?;
+    // Guesses sent in parallel are each counted before any is judged.
+    sessions::check_rate_limit(db, &u.email, None, now, true).await?;
     let stored = {
         let mut c = db.read.acquire().await?;
         store::password_hash(&mut c, u.user_id).await?
@@ -125,21 +128,24 @@ pub async fn check_reset_link(db: &Db, token: &str, ip: Option<&str>) -> AppResu
 /// Sets the new password through the link: used up, every session of the
 /// person ended, audited as them.
 pub async fn reset_password(
-    db: &Db,
+    st: &AppState,
     token: &str,
     new: &str,
     again: &str,
     ip: Option<&str>,
     request_id: String,
 ) -> AppResult<()> {
+    let db = &st.db;
     let r = usable_link(db, token, ip).await?;
     passwords::check(new, &[&r.name, &r.email]).map_err(|e| AppError::field("new", e))?;
     if new != again {
         return Err(AppError::field("again", "The two passwords don't match."));
     }
     let now = now();
+    // Hashed before the write transaction: SQLite has one writer.
+    let hash = crypto::hash_password(new);
     let mut tx = db.begin().await?;
-    if !store::use_reset(&mut tx, &sessions::token_hash(token.trim()), r.user, &crypto::hash_password(new), now).await? {
+    if !store::use_reset(&mut tx, &sessions::token_hash(token.trim()), r.user, &hash, now).await? {
         return Err(AppError::NotFound(LINK_GONE.into()));
     }
     sessions::clear_failures(&mut tx, &r.email, now).await?;
@@ -158,5 +164,13 @@ pub async fn reset_password(
     )
     .await?;
     tx.commit().await?;
+    // Their open live streams end now, not at the next check.
+    st.publish(LiveEvent {
+        org_id: r.org.0,
+        thread_id: None,
+        owner_only: true,
+        kind: ACCESS_REVOKED.into(),
+        data: serde_json::json!({ "user_id": r.user.0 }),
+    });
     Ok(())
 }

@@ -15,8 +15,8 @@ pub async fn password_hash(c: &mut AnyConnection, user: UserId) -> Result<Option
     Ok(r.map(|r| r.try_get::<Option<String>, _>("password_hash")).transpose()?.flatten())
 }
 
-/// Stores the new hash and ends every session of the person but `keep`;
-/// returns how many ended.
+/// Stores the new hash, ends every session of the person but `keep` and
+/// drops their unused reset links; returns how many sessions ended.
 pub async fn replace_password(
     tx: &mut Tx,
     user: UserId,
@@ -32,7 +32,16 @@ pub async fn replace_password(
         .execute(&mut **tx)
         .await?
         .rows_affected();
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2").bind(user.0).bind(keep).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user.0)
+        .bind(keep)
+        .execute(&mut **tx)
+        .await?;
+    // A reset link made before no longer applies to this password.
+    sqlx::query("DELETE FROM password_resets WHERE user_id = $1 AND used_at IS NULL")
+        .bind(user.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(ended)
 }
 
@@ -92,7 +101,11 @@ pub struct ResetRow {
     pub usable: bool,
 }
 
-pub async fn reset_row(c: &mut AnyConnection, id_hash: &str, now: DateTime<Utc>) -> Result<Option<ResetRow>, sqlx::Error> {
+pub async fn reset_row(
+    c: &mut AnyConnection,
+    id_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<ResetRow>, sqlx::Error> {
     let r = sqlx::query(
         "SELECT r.org_id, r.user_id, r.expires_at, r.used_at, u.name, u.email, u.role, u.active
          FROM password_resets r JOIN users u ON u.id = r.user_id WHERE r.id = $1",
@@ -123,12 +136,13 @@ pub async fn use_reset(
     hash: &str,
     now: DateTime<Utc>,
 ) -> Result<bool, sqlx::Error> {
-    let used = sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
-        .bind(ms(now))
-        .bind(id_hash)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
+    let used =
+        sqlx::query("UPDATE password_resets SET used_at = $1 WHERE id = $2 AND used_at IS NULL AND expires_at > $1")
+            .bind(ms(now))
+            .bind(id_hash)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     if used != 1 {
         return Ok(false);
     }

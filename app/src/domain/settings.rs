@@ -138,7 +138,10 @@ pub fn check_help_reply(business: &str, typed: &str) -> Result<Option<String>, S
         return Err(format!("The HELP reply is {chars} characters; keep it to {MAX_HELP_REPLY} (two texts)."));
     }
     if !t.to_uppercase().contains("STOP") {
-        return Err("Say how to stop texts in the HELP reply (\u{201c}Reply STOP to opt out\u{201d}): carriers require it.".into());
+        return Err(
+            "Say how to stop texts in the HELP reply (\u{201c}Reply STOP to opt out\u{201d}): carriers require it."
+                .into(),
+        );
     }
     Ok(Some(t.to_string()))
 }
@@ -175,7 +178,9 @@ mod tests {
         let mine = "Happy Tails: call 512 555 0100 for help. Reply STOP to opt out.";
         assert_eq!(check_help_reply("Happy Tails", mine), Ok(Some(mine.to_string())));
         assert!(check_help_reply("Happy Tails", "We love dogs!").unwrap_err().contains("STOP"));
-        assert!(check_help_reply("Happy Tails", &format!("Reply stop. {}", "x".repeat(320))).unwrap_err().contains("320"));
+        assert!(check_help_reply("Happy Tails", &format!("Reply stop. {}", "x".repeat(320)))
+            .unwrap_err()
+            .contains("320"));
     }
 
     proptest::proptest! {

@@ -193,7 +193,10 @@ fn SitterEditor(s: SitterRow, editing: RwSignal<bool>, changed: RwSignal<u64>) -
         }
     });
     let err = move || save.value().get().and_then(|r| r.err()).map(|e| e.to_string());
-    let input = move |label: &'static str, testid: &'static str, get: fn(&super::SitterEdit) -> String, set: fn(&mut super::SitterEdit, String)| {
+    let input = move |label: &'static str,
+                      testid: &'static str,
+                      get: fn(&super::SitterEdit) -> String,
+                      set: fn(&mut super::SitterEdit, String)| {
         view! {
             <label class="block">
                 <span class=field::LABEL>{label}</span>

@@ -259,13 +259,18 @@ pub async fn edit(db: &Db, org: OrgId, actor: &Actor, f: SitterEdit) -> AppResul
         }
         (Some(login), Some(e)) if login != e => {
             if store::email_taken(&mut tx, e).await? {
-                return Err(AppError::field("email", format!("{e} already signs in to Leashline. Use another address.")));
+                return Err(AppError::field(
+                    "email",
+                    format!("{e} already signs in to Leashline. Use another address."),
+                ));
             }
         }
         _ => {}
     }
     let shown = |p: &Option<String>| {
-        p.as_deref().map(|p| E164::from_canonical(p).map(|e| e.display()).unwrap_or_else(|| p.to_string())).unwrap_or_else(|| "none".into())
+        p.as_deref()
+            .map(|p| E164::from_canonical(p).map(|e| e.display()).unwrap_or_else(|| p.to_string()))
+            .unwrap_or_else(|| "none".into())
     };
     let new_phone = phone.as_ref().map(|p| p.as_str().to_string());
     let mut changes = Vec::new();

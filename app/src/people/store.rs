@@ -273,7 +273,11 @@ pub struct SitterFields {
     pub login: Option<String>,
 }
 
-pub async fn sitter_fields(c: &mut AnyConnection, org: OrgId, id: SitterId) -> Result<Option<SitterFields>, sqlx::Error> {
+pub async fn sitter_fields(
+    c: &mut AnyConnection,
+    org: OrgId,
+    id: SitterId,
+) -> Result<Option<SitterFields>, sqlx::Error> {
     let r = sqlx::query(
         "SELECT s.name, s.first_name, s.phone, s.email, u.email AS login FROM sitters s
          LEFT JOIN users u ON u.sitter_id = s.id AND u.org_id = s.org_id WHERE s.id = $1 AND s.org_id = $2",

@@ -332,6 +332,7 @@ mod tests {
             low_balance: "20".into(),
             automation_rate_per_thread_hour: "3".into(),
             allowlist: String::new(),
+            help_text: String::new(),
         };
         let field =
             |e: AppError| e.field_name().map(str::to_string).unwrap_or_else(|| format!("not a field error: {e:?}"));

@@ -49,7 +49,10 @@ pub async fn write(
 
 /// The business's HELP reply (`None` = the default one).
 pub async fn write_help(c: &mut AnyConnection, org: OrgId, text: Option<&str>) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE organisations SET help_text = $1 WHERE id = $2").bind(text.map(str::to_string))
-        .bind(org.0).execute(&mut *c).await?;
+    sqlx::query("UPDATE organisations SET help_text = $1 WHERE id = $2")
+        .bind(text.map(str::to_string))
+        .bind(org.0)
+        .execute(&mut *c)
+        .await?;
     Ok(())
 }

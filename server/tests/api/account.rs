@@ -34,15 +34,33 @@ async fn changing_your_password_needs_the_current_one_and_signs_out_your_other_s
 
         assert_eq!(app.call(ChangePassword { form: form("password123", new, new) }).await.ok(), Some(1), "{backend:?}");
         assert!(app.call(UnreadCount {}).await.is_ok(), "{backend:?}: this session stays signed in");
-        assert_eq!(call_with(&elsewhere, &app.addr, UnreadCount {}).await.unwrap_err().0, 401, "{backend:?}: the other one ends");
+        assert_eq!(
+            call_with(&elsewhere, &app.addr, UnreadCount {}).await.unwrap_err().0,
+            401,
+            "{backend:?}: the other one ends"
+        );
         assert!(call_with(&owner, &app.addr, UnreadCount {}).await.is_ok(), "{backend:?}: nobody else's session ends");
         let summary = app.text("SELECT summary FROM audit_events WHERE event_type = 'user.password_changed'").await;
-        assert_eq!(summary.as_deref(), Some("Maya Chen changed their password; 1 other session was signed out"), "{backend:?}");
+        assert_eq!(
+            summary.as_deref(),
+            Some("Maya Chen changed their password; 1 other session was signed out"),
+            "{backend:?}"
+        );
 
         let fresh = new_client();
-        let old = call_with(&fresh, &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: "password123".into() }).await;
+        let old = call_with(
+            &fresh,
+            &app.addr,
+            app::auth::SignIn { email: "sitter@example.com".into(), password: "password123".into() },
+        )
+        .await;
         assert!(old.is_err(), "{backend:?}: the old password no longer works");
-        let now = call_with(&fresh, &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: new.into() }).await;
+        let now = call_with(
+            &fresh,
+            &app.addr,
+            app::auth::SignIn { email: "sitter@example.com".into(), password: new.into() },
+        )
+        .await;
         assert!(now.is_ok(), "{backend:?}: {now:?}");
     }
 }
@@ -55,7 +73,11 @@ async fn an_owner_makes_a_one_time_reset_link_and_the_sitter_sets_a_new_password
         app.sign_in("owner@example.com", "password123").await.unwrap();
         let maya = app.sitter_id("Maya").await;
         let sitter = app.client_for("sitter@example.com", "password123").await;
-        assert_eq!(call_with(&sitter, &app.addr, MakeResetLink { sitter: maya }).await.unwrap_err().0, 403, "{backend:?}");
+        assert_eq!(
+            call_with(&sitter, &app.addr, MakeResetLink { sitter: maya }).await.unwrap_err().0,
+            403,
+            "{backend:?}"
+        );
 
         let first = app.call(MakeResetLink { sitter: maya }).await.expect("link");
         let link = app.call(MakeResetLink { sitter: maya }).await.expect("a second link");
@@ -64,7 +86,11 @@ async fn an_owner_makes_a_one_time_reset_link_and_the_sitter_sets_a_new_password
         assert!(link.url.contains("/reset/") && token(&link.url).len() >= 40, "{link:?}");
         let stored = app.text("SELECT id FROM password_resets WHERE used_at IS NULL").await.unwrap_or_default();
         assert_ne!(stored, token(&link.url), "{backend:?}: stored as a hash only");
-        assert_eq!(app.scalar("SELECT COUNT(*) FROM password_resets").await, 1, "{backend:?}: the newer link replaces the older");
+        assert_eq!(
+            app.scalar("SELECT COUNT(*) FROM password_resets").await,
+            1,
+            "{backend:?}: the newer link replaces the older"
+        );
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'user.reset_link_made'").await, 2);
 
         let anyone = new_client();
@@ -72,22 +98,48 @@ async fn an_owner_makes_a_one_time_reset_link_and_the_sitter_sets_a_new_password
         assert_eq!(gone.0, 404, "{backend:?}: the replaced link no longer works");
         assert!(gone.1.to_string().contains("expired or was already used"), "{gone:?}");
         let t = token(&link.url);
-        assert_eq!(call_with(&anyone, &app.addr, CheckResetLink { token: t.clone() }).await.ok().as_deref(), Some("Maya Chen"));
+        assert_eq!(
+            call_with(&anyone, &app.addr, CheckResetLink { token: t.clone() }).await.ok().as_deref(),
+            Some("Maya Chen")
+        );
 
         let reset = |new: &str, again: &str| ResetPassword { token: t.clone(), new: new.into(), again: again.into() };
         let e = call_with(&anyone, &app.addr, reset("short", "short")).await.unwrap_err();
         assert_eq!((e.0, e.1.field_name()), (422, Some("new")), "{backend:?}: {e:?}");
-        let e = call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-4")).await.unwrap_err();
+        let e = call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-4"))
+            .await
+            .unwrap_err();
         assert_eq!((e.0, e.1.field_name()), (422, Some("again")), "{backend:?}: {e:?}");
         assert!(call_with(&sitter, &app.addr, UnreadCount {}).await.is_ok(), "{backend:?}: refusals change nothing");
 
-        call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.expect("reset");
-        assert_eq!(call_with(&sitter, &app.addr, UnreadCount {}).await.unwrap_err().0, 401, "{backend:?}: her sessions end");
-        assert_eq!(call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42")).await.unwrap_err().0, 404, "{backend:?}: once only");
-        let signed = call_with(&new_client(), &app.addr, app::auth::SignIn { email: "sitter@example.com".into(), password: "copper-kettle-marmot-42".into() }).await;
+        call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42"))
+            .await
+            .expect("reset");
+        assert_eq!(
+            call_with(&sitter, &app.addr, UnreadCount {}).await.unwrap_err().0,
+            401,
+            "{backend:?}: her sessions end"
+        );
+        assert_eq!(
+            call_with(&anyone, &app.addr, reset("copper-kettle-marmot-42", "copper-kettle-marmot-42"))
+                .await
+                .unwrap_err()
+                .0,
+            404,
+            "{backend:?}: once only"
+        );
+        let signed = call_with(
+            &new_client(),
+            &app.addr,
+            app::auth::SignIn { email: "sitter@example.com".into(), password: "copper-kettle-marmot-42".into() },
+        )
+        .await;
         assert!(signed.is_ok(), "{backend:?}: {signed:?}");
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'user.password_reset' AND actor_name = 'Maya Chen'").await, 1);
-        assert_eq!(call_with(&anyone, &app.addr, CheckResetLink { token: "nonsense".into() }).await.unwrap_err().0, 404);
+        assert_eq!(
+            call_with(&anyone, &app.addr, CheckResetLink { token: "nonsense".into() }).await.unwrap_err().0,
+            404
+        );
     }
 }
 
@@ -130,11 +182,25 @@ async fn the_owner_edits_a_sitters_name_phone_and_email_and_their_sign_in_follow
         let changes = app.call(EditSitter { form: edited.clone() }).await.expect("saved");
         assert_eq!(changes.len(), 3, "{backend:?}: {changes:?}");
         assert!(changes.contains(&"Email: jordan@example.com → jordan.r@example.com".to_string()), "{changes:?}");
-        assert!(changes.iter().any(|c| c.starts_with("Personal phone:") && c.ends_with("+1 (512) 555-0177")), "{changes:?}");
-        assert_eq!(app.text(&format!("SELECT name FROM users WHERE sitter_id = {jordan}")).await.as_deref(), Some("Jordan Rivera-Smith"));
-        let signed = call_with(&new_client(), &app.addr, app::auth::SignIn { email: "jordan.r@example.com".into(), password: "password123".into() }).await;
+        assert!(
+            changes.iter().any(|c| c.starts_with("Personal phone:") && c.ends_with("+1 (512) 555-0177")),
+            "{changes:?}"
+        );
+        assert_eq!(
+            app.text(&format!("SELECT name FROM users WHERE sitter_id = {jordan}")).await.as_deref(),
+            Some("Jordan Rivera-Smith")
+        );
+        let signed = call_with(
+            &new_client(),
+            &app.addr,
+            app::auth::SignIn { email: "jordan.r@example.com".into(), password: "password123".into() },
+        )
+        .await;
         assert!(signed.is_ok(), "{backend:?}: the sign-in follows the email: {signed:?}");
-        let again = app.call(EditSitter { form: SitterEdit { email: "jordan.r@example.com".into(), ..edited } }).await.expect("saved");
+        let again = app
+            .call(EditSitter { form: SitterEdit { email: "jordan.r@example.com".into(), ..edited } })
+            .await
+            .expect("saved");
         assert!(again.is_empty(), "{backend:?}: nothing changed: {again:?}");
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'sitter.edited'").await, 1);
     }

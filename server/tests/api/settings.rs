@@ -232,14 +232,20 @@ async fn the_owner_words_the_help_reply_and_a_client_who_texts_help_gets_it() {
 
         // Refused with the reason, nothing saved.
         for (typed, words) in [("We love dogs!", "STOP"), (&*format!("Reply STOP. {}", "x".repeat(320)), "320")] {
-            let e = app.call(SaveRulesSettings { form: RulesForm { help_text: typed.into(), ..form.clone() } }).await.unwrap_err();
+            let e = app
+                .call(SaveRulesSettings { form: RulesForm { help_text: typed.into(), ..form.clone() } })
+                .await
+                .unwrap_err();
             assert_eq!((e.0, e.1.field_name()), (422, Some("help_text")), "{backend:?}: {e:?}");
             assert!(e.1.to_string().contains(words), "{backend:?}: {e:?}");
         }
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'settings.changed'").await, 0);
 
         let mine = "Happy Tails: for bookings call (512) 555-0100, 8 AM to 6 PM. Reply STOP to opt out.";
-        let changes = app.call(SaveRulesSettings { form: RulesForm { help_text: format!(" {mine} "), ..form.clone() } }).await.expect("save");
+        let changes = app
+            .call(SaveRulesSettings { form: RulesForm { help_text: format!(" {mine} "), ..form.clone() } })
+            .await
+            .expect("save");
         assert_eq!(changes, vec![format!("HELP reply: \u{201c}{mine}\u{201d}")], "{backend:?}");
         assert_eq!(app.call(LoadRulesSettings {}).await.expect("load").help_text, mine);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'settings.changed'").await, 1);
@@ -251,7 +257,8 @@ async fn the_owner_words_the_help_reply_and_a_client_who_texts_help_gets_it() {
         assert_eq!(reply.as_deref(), Some(mine), "{backend:?}");
 
         // Emptied: back to the default, which names the business.
-        let changes = app.call(SaveRulesSettings { form: RulesForm { help_text: String::new(), ..form } }).await.expect("save");
+        let changes =
+            app.call(SaveRulesSettings { form: RulesForm { help_text: String::new(), ..form } }).await.expect("save");
         assert_eq!(changes, vec!["HELP reply: back to the default".to_string()]);
         assert!(app.text("SELECT help_text FROM organisations").await.is_none());
         assert!(app.call(LoadRulesSettings {}).await.expect("load").help_text.starts_with("Happy Tails Pet Care: "));
