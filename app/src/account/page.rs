@@ -40,8 +40,9 @@ fn ChangePassword() -> impl IntoView {
         move || save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string());
     let input = move |name: &'static str, label: &'static str, auto: &'static str| {
         let id = format!("password-{name}");
+        let label_for = id.clone();
         view! {
-            <label class="block" for=id.clone()>
+            <label class="block" for=label_for>
                 <span class=field::LABEL>{label}</span>
                 <input id=id type="password" class=field::INPUT autocomplete=auto data-testid=format!("password-{name}")
                     aria-invalid=move || err_for(name)().is_some().to_string()

@@ -250,6 +250,10 @@ pub async fn edit(db: &Db, org: OrgId, actor: &Actor, f: SitterEdit) -> AppResul
     let old = store::sitter_fields(&mut tx, org, id)
         .await?
         .ok_or_else(|| AppError::NotFound("That sitter doesn't exist.".into()))?;
+    let taken = match (&old.login, &email) {
+        (Some(login), Some(e)) if login != e => store::email_taken(&mut tx, e).await?,
+        _ => false,
+    };
     match (&old.login, &email) {
         (Some(_), None) => {
             return Err(AppError::field(
@@ -257,13 +261,8 @@ pub async fn edit(db: &Db, org: OrgId, actor: &Actor, f: SitterEdit) -> AppResul
                 format!("{} signs in with their email address, so it can't be left empty.", old.first),
             ))
         }
-        (Some(login), Some(e)) if login != e => {
-            if store::email_taken(&mut tx, e).await? {
-                return Err(AppError::field(
-                    "email",
-                    format!("{e} already signs in to Leashline. Use another address."),
-                ));
-            }
+        (_, Some(e)) if taken => {
+            return Err(AppError::field("email", format!("{e} already signs in to Leashline. Use another address.")));
         }
         _ => {}
     }

@@ -56,7 +56,7 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
         assert!(c.numbers.iter().all(|n| !n.label.contains("Pool")), "{c:?}");
         assert_eq!(c.client.as_ref().map(|x| x.id), Some(client));
         assert!(c.cannot_send.is_none() && c.quiet_until.is_none(), "{c:?}");
-        let found = app.call(FindStartClients { q: c.client.unwrap().name[..3].to_string() }).await.unwrap();
+        let found = app.call(FindStartClients { q: c.client.as_ref().unwrap().name[..3].to_string() }).await.unwrap();
         assert!(found.iter().any(|x| x.id == client), "{backend:?}: search finds the client");
 
         let started = app
