@@ -12,8 +12,9 @@ pub mod service;
 #[cfg(feature = "ssr")]
 mod store;
 
-use crate::domain::ids::{MessageId, NumberId, ThreadId};
+use crate::domain::ids::{NumberId, ThreadId};
 use crate::error::AppError;
+use crate::inbox::SendResult;
 use leptos::prelude::*;
 pub use page::NewConversationPage;
 use serde::{Deserialize, Serialize};
@@ -73,30 +74,13 @@ pub struct StartForm {
     pub confirm: bool,
 }
 
+/// What starting a conversation did: what the send said (as in the inbox),
+/// and the conversation it happened in — `None` when nothing was written
+/// (refused before the text was kept, or waiting for "send anyway").
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Started {
-    Sent {
-        thread: ThreadId,
-        message: MessageId,
-    },
-    /// Quiet hours: queued for `at` ("8:00 AM").
-    Scheduled {
-        thread: ThreadId,
-        message: MessageId,
-        at: String,
-    },
-    /// The anti-poaching check found something; nothing was written.
-    NeedsConfirmation {
-        redacted: String,
-        what: String,
-    },
-    /// Not sent, and why. `thread` is set when the text was kept there
-    /// (blocked or held by the policy); otherwise nothing was written.
-    Refused {
-        reason: String,
-        thread: Option<ThreadId>,
-    },
+pub struct Started {
+    pub thread: Option<ThreadId>,
+    pub result: SendResult,
 }
 
 #[server]

@@ -97,23 +97,30 @@ fn StartPanel(choices: StartChoices) -> impl IntoView {
     };
     d.choose(choices.client.clone());
     let send = Action::new(move |f: &StartForm| start_conversation(f.clone()));
-    Effect::new(move |_| match send.value().get() {
-        Some(Ok(Started::Sent { thread, .. })) => {
-            toaster.success("Sent");
-            navigate(&format!("/inbox/{}", thread.0), Default::default());
+    Effect::new(move |_| {
+        let Some(answer) = send.value().get() else { return };
+        let open = |thread: ThreadId| navigate(&format!("/inbox/{}", thread.0), Default::default());
+        match answer {
+            Ok(Started { thread: Some(thread), result: SendResult::Sent { .. } }) => {
+                toaster.success("Sent");
+                open(thread);
+            }
+            Ok(Started { thread: Some(thread), result: SendResult::Scheduled { at, .. } }) => {
+                toaster.success(format!("Quiet hours: it goes out {at}"));
+                open(thread);
+            }
+            Ok(Started { result: SendResult::NeedsConfirmation { redacted, what }, .. }) => {
+                d.confirm.set(Some((what, redacted)))
+            }
+            // Blocked or held by the policy: kept in the conversation, with its reason.
+            Ok(Started { thread: Some(thread), result: SendResult::Refused { reason } }) => {
+                toaster.error(reason);
+                open(thread);
+            }
+            Ok(Started { result: SendResult::Refused { reason }, .. }) => d.problem.set(Some((None, reason))),
+            Ok(Started { thread: None, .. }) => {}
+            Err(e) => d.problem.set(Some((e.field_name().map(str::to_string), e.to_string()))),
         }
-        Some(Ok(Started::Scheduled { thread, at, .. })) => {
-            toaster.success(format!("Quiet hours: it goes out {at}"));
-            navigate(&format!("/inbox/{}", thread.0), Default::default());
-        }
-        Some(Ok(Started::NeedsConfirmation { redacted, what })) => d.confirm.set(Some((what, redacted))),
-        Some(Ok(Started::Refused { reason, thread: Some(thread) })) => {
-            toaster.error(reason);
-            navigate(&format!("/inbox/{}", thread.0), Default::default());
-        }
-        Some(Ok(Started::Refused { reason, thread: None })) => d.problem.set(Some((None, reason))),
-        Some(Err(e)) => d.problem.set(Some((e.field_name().map(str::to_string), e.to_string()))),
-        None => {}
     });
     let submit = move |confirm: bool| match d.form(confirm) {
         Ok(f) => {

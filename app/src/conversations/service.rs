@@ -11,6 +11,7 @@ use crate::domain::numbers::{NumberClass, NumberStatus};
 use crate::domain::outbound::{self, Sender, MAX_BODY_CHARS};
 use crate::domain::phone::E164;
 use crate::error::{AppError, AppResult};
+use crate::inbox::SendResult;
 use crate::messaging::send::{self, SendError, SendOutcome, SendRequest};
 use crate::messaging::store as mstore;
 use crate::platform::audit::{self, Actor, Event};
@@ -185,24 +186,14 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
         Err(SendError::Db(e)) => return Err(e.into()),
         Err(SendError::NoThread) => return Err(AppError::Internal("the new conversation vanished".into())),
     };
-    let (started, kept) = match outcome {
-        SendOutcome::Queued { message_id, scheduled_for: Some(at) } => {
-            (Started::Scheduled { thread, message: message_id, at: ctx.tz.time_relative_to(at, now) }, true)
-        }
-        SendOutcome::Queued { message_id, .. } => (Started::Sent { thread, message: message_id }, true),
-        SendOutcome::NeedsConfirmation { hits, redacted } => {
-            (Started::NeedsConfirmation { redacted, what: outbound::describe_hits(&hits) }, false)
-        }
-        SendOutcome::Refused { reason, message_id: Some(_), .. } => {
-            (Started::Refused { reason, thread: Some(thread) }, true)
-        }
-        SendOutcome::Refused { reason, message_id: None, .. } => (Started::Refused { reason, thread: None }, false),
-    };
+    // Kept: queued, or blocked or held by the policy (stored with its violation).
+    let kept = matches!(outcome, SendOutcome::Queued { .. } | SendOutcome::Refused { message_id: Some(_), .. });
+    let result = crate::inbox::result_of(outcome, ctx.tz);
     if !kept {
         // Dropped: the new conversation (if any) is rolled back with it.
-        return Ok(started);
+        return Ok(Started { thread: None, result });
     }
-    if let (Started::Sent { message, .. }, false, Some(_)) = (&started, created, quiet) {
+    if let (SendResult::Sent { message_id }, false, Some(_)) = (&result, created, quiet) {
         // Inside quiet hours by the owner's choice, in an existing conversation.
         audit::append(
             &mut tx,
@@ -211,11 +202,11 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
             Event::new(
                 "message.quiet_hours_overridden",
                 "message",
-                message.0,
+                message_id.0,
                 format!("{} texted {} inside quiet hours", actor.name, client.name),
             )
             .thread(thread.0)
-            .message(message.0),
+            .message(message_id.0),
         )
         .await?;
     }
@@ -228,7 +219,7 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
         data: serde_json::json!({ "thread_id": thread.0 }),
     });
     st.wake_worker();
-    Ok(started)
+    Ok(Started { thread: Some(thread), result })
 }
 
 fn number_shown(numbers: &[FromNumber], id: NumberId) -> String {

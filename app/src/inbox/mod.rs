@@ -8,6 +8,8 @@ mod list;
 mod page;
 #[cfg(feature = "ssr")]
 pub(crate) mod store;
+#[cfg(feature = "ssr")]
+pub(crate) use store::result_of;
 mod thread;
 
 pub use page::InboxPage;

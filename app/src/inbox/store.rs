@@ -781,6 +781,21 @@ async fn media_for(c: &mut AnyConnection, ids: &[i64]) -> AppResult<Vec<(i64, Me
     Ok(views)
 }
 
+/// What the sender is told of a send: sent, waiting until a time (in the
+/// business's zone), "send anyway?" with what was found, or refused.
+pub(crate) fn result_of(outcome: SendOutcome, tz: BusinessTz) -> SendResult {
+    match outcome {
+        SendOutcome::Queued { message_id, scheduled_for: Some(at) } => {
+            SendResult::Scheduled { message_id, at: tz.date_time(at) }
+        }
+        SendOutcome::Queued { message_id, .. } => SendResult::Sent { message_id },
+        SendOutcome::NeedsConfirmation { hits, redacted } => {
+            SendResult::NeedsConfirmation { redacted, what: outbound::describe_hits(&hits) }
+        }
+        SendOutcome::Refused { reason, .. } => SendResult::Refused { reason },
+    }
+}
+
 pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> AppResult<SendResult> {
     let v = viewer().await?;
     let st = state()?;
@@ -798,14 +813,7 @@ pub async fn send_message(thread: ThreadId, body: String, confirm: bool) -> AppR
         mstore::org_context(&mut c, v.org()).await?.tz
     };
     match send::send(&st, req).await {
-        Ok(SendOutcome::Queued { message_id, scheduled_for: Some(at) }) => {
-            Ok(SendResult::Scheduled { message_id, at: tz.date_time(at) })
-        }
-        Ok(SendOutcome::Queued { message_id, .. }) => Ok(SendResult::Sent { message_id }),
-        Ok(SendOutcome::NeedsConfirmation { hits, redacted }) => {
-            Ok(SendResult::NeedsConfirmation { redacted, what: outbound::describe_hits(&hits) })
-        }
-        Ok(SendOutcome::Refused { reason, .. }) => Ok(SendResult::Refused { reason }),
+        Ok(outcome) => Ok(result_of(outcome, tz)),
         Err(send::SendError::NoThread) => Err(AppError::NotFound("That conversation doesn't exist.".into())),
         Err(send::SendError::Db(e)) => Err(e.into()),
     }

@@ -141,15 +141,19 @@ async fn start_thread(
             p
         })?;
     let (thread, message) = match started {
-        Started::Sent { thread, message } | Started::Scheduled { thread, message, .. } => (thread, message),
-        Started::NeedsConfirmation { redacted, what } => {
-            return Err(Problem::conflict(format!(
-                "The anti-poaching check found {what}: \"{redacted}\". Nothing was sent. To send it anyway, repeat with \"confirm\": true (it is recorded)."
-            )))
-        }
-        Started::Refused { reason, thread: None } => return Err(Problem::conflict(reason)),
-        Started::Refused { reason, thread: Some(t) } => {
+        Started {
+            thread: Some(t),
+            result: SendResult::Sent { message_id } | SendResult::Scheduled { message_id, .. },
+        } => (t, message_id),
+        Started { thread: Some(t), result: SendResult::Refused { reason } } => {
             return Err(Problem::conflict(format!("{reason} The text was kept in conversation {}.", t.0)))
+        }
+        Started { result: SendResult::NeedsConfirmation { redacted, what }, .. } => {
+            return Err(needs_confirmation(&redacted, &what))
+        }
+        Started { result: SendResult::Refused { reason }, .. } => return Err(Problem::conflict(reason)),
+        Started { thread: None, result: SendResult::Sent { .. } | SendResult::Scheduled { .. } } => {
+            return Err(Problem::conflict("The text was not kept. Try again."))
         }
     };
     let mut c = st.db.read.acquire().await?;
@@ -278,11 +282,7 @@ async fn send_message(
         caller.run(&st, || app::inbox::send_message(ThreadId(id), body, b.confirm)).await.map_err(Problem::from)?;
     let message_id = match result {
         SendResult::Sent { message_id } | SendResult::Scheduled { message_id, .. } => message_id,
-        SendResult::NeedsConfirmation { redacted, what } => {
-            return Err(Problem::conflict(format!(
-                "The anti-poaching check found {what}: \"{redacted}\". Nothing was sent. To send it anyway, repeat with \"confirm\": true (it is recorded)."
-            )))
-        }
+        SendResult::NeedsConfirmation { redacted, what } => return Err(needs_confirmation(&redacted, &what)),
         SendResult::Refused { reason } => return Err(Problem::conflict(reason)),
     };
     let mut c = st.db.read.acquire().await?;
@@ -296,5 +296,12 @@ async fn send_message(
             status: if scheduled_for.is_some() { "scheduled" } else { "queued" }.into(),
             scheduled_for: opt_time_ms(scheduled_for),
         },
+    ))
+}
+
+/// The 409 for a text the anti-poaching check stopped until `"confirm": true`.
+fn needs_confirmation(redacted: &str, what: &str) -> Problem {
+    Problem::conflict(format!(
+        "The anti-poaching check found {what}: \"{redacted}\". Nothing was sent. To send it anyway, repeat with \"confirm\": true (it is recorded)."
     ))
 }

@@ -5,6 +5,7 @@
 
 use crate::helpers::*;
 use app::conversations::{FindStartClients, LoadStartChoices, StartChoices, StartConversation, StartForm, Started};
+use app::inbox::SendResult;
 
 const FRONT_DESK: &str = "+15125550100";
 
@@ -62,7 +63,9 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
         let started = app
             .call(StartConversation { form: form(client, "Hi! Happy Tails here: Rex's first walk is booked.") })
             .await;
-        let Ok(Started::Sent { thread, message }) = started else { panic!("{backend:?}: {started:?}") };
+        let Ok(Started { thread: Some(thread), result: SendResult::Sent { message_id: message } }) = started else {
+            panic!("{backend:?}: {started:?}")
+        };
         let fd_thread = app
             .scalar(&format!(
                 "SELECT t.id FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = {client} AND n.e164 = '{FRONT_DESK}'"
@@ -91,7 +94,10 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
 
         // A second text to the same client on the same number uses the same conversation.
         let again = app.call(StartConversation { form: form(client, "And here is the sitter's schedule.") }).await;
-        assert!(matches!(again, Ok(Started::Sent { thread: t, .. }) if t == thread), "{backend:?}: {again:?}");
+        assert!(
+            matches!(again, Ok(Started { thread: Some(t), result: SendResult::Sent { .. } }) if t == thread),
+            "{backend:?}: {again:?}"
+        );
         assert_eq!(app.scalar(&format!("SELECT COUNT(*) FROM threads WHERE client_id = {client} AND number_id = (SELECT id FROM numbers WHERE e164 = '{FRONT_DESK}')")).await, 1);
         assert_eq!(app.scalar("SELECT COUNT(*) FROM audit_events WHERE event_type = 'thread.started'").await, 1);
 
@@ -107,7 +113,9 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
                 },
             })
             .await;
-        let Ok(Started::Sent { thread: t2, .. }) = from_maya else { panic!("{backend:?}: {from_maya:?}") };
+        let Ok(Started { thread: Some(t2), result: SendResult::Sent { .. } }) = from_maya else {
+            panic!("{backend:?}: {from_maya:?}")
+        };
         assert_ne!(t2, thread);
         assert_eq!(app.scalar(&format!("SELECT number_id FROM threads WHERE id = {}", t2.0)).await, maya_number);
     }
@@ -165,19 +173,24 @@ async fn refusals_say_why_and_write_nothing() {
         app.exec(&format!("UPDATE clients SET opted_out_everywhere = 1 WHERE id = {client}")).await;
         let r = app.call(StartConversation { form: form(client, "Hi there") }).await;
         assert!(
-            matches!(&r, Ok(Started::Refused { reason, thread: None }) if reason.contains("STOP")),
+            matches!(&r, Ok(Started { thread: None, result: SendResult::Refused { reason } }) if reason.contains("STOP")),
             "{backend:?}: {r:?}"
         );
         app.exec(&format!("UPDATE clients SET opted_out_everywhere = 0 WHERE id = {client}")).await;
 
         // Contact details: the owner is asked first; nothing is written until they confirm.
         let r = app.call(StartConversation { form: form(client, "Text Maya directly on 512 555 0199") }).await;
-        assert!(matches!(&r, Ok(Started::NeedsConfirmation { .. })), "{backend:?}: {r:?}");
+        assert!(
+            matches!(&r, Ok(Started { thread: None, result: SendResult::NeedsConfirmation { .. } })),
+            "{backend:?}: {r:?}"
+        );
         assert_eq!(written(&app).await, before, "{backend:?}: every refusal wrote nothing");
 
         let anyway = StartForm { confirm: true, ..form(client, "Text Maya directly on 512 555 0199") };
         let r = app.call(StartConversation { form: anyway }).await;
-        let Ok(Started::Sent { message, .. }) = r else { panic!("{backend:?}: {r:?}") };
+        let Ok(Started { result: SendResult::Sent { message_id: message }, .. }) = r else {
+            panic!("{backend:?}: {r:?}")
+        };
         assert_eq!(
             app.scalar(&format!("SELECT COUNT(*) FROM messages WHERE id = {} AND policy_override = 1", message.0))
                 .await,
@@ -205,13 +218,17 @@ async fn inside_quiet_hours_the_first_text_waits_unless_the_owner_sends_it_now()
         let c: StartChoices = app.call(LoadStartChoices { client: Some(client) }).await.unwrap();
         assert!(c.quiet_until.is_some(), "{backend:?}: the form says when quiet hours end");
         let r = app.call(StartConversation { form: form(client, "Good morning! Rex's walk is booked.") }).await;
-        let Ok(Started::Scheduled { message, .. }) = r else { panic!("{backend:?}: {r:?}") };
+        let Ok(Started { result: SendResult::Scheduled { message_id: message, .. }, .. }) = r else {
+            panic!("{backend:?}: {r:?}")
+        };
         assert!(app.scalar(&format!("SELECT scheduled_for FROM messages WHERE id = {}", message.0)).await > now_ms());
 
         let (other, _) = fresh_client(&app, client).await;
         let now = StartForm { send_now: true, ..form(other, "Sorry for the late text: Rex's walk is booked.") };
         let r = app.call(StartConversation { form: now }).await;
-        let Ok(Started::Sent { thread, message }) = r else { panic!("{backend:?}: {r:?}") };
+        let Ok(Started { thread: Some(thread), result: SendResult::Sent { message_id: message } }) = r else {
+            panic!("{backend:?}: {r:?}")
+        };
         assert_eq!(
             app.scalar(&format!("SELECT COALESCE(scheduled_for, 0) FROM messages WHERE id = {}", message.0)).await,
             0
@@ -227,7 +244,10 @@ async fn inside_quiet_hours_the_first_text_waits_unless_the_owner_sends_it_now()
 
         // In a conversation that already exists, the owner's choice is recorded too.
         let again = StartForm { send_now: true, ..form(other, "One more thing: bring the spare key.") };
-        assert!(matches!(app.call(StartConversation { form: again }).await, Ok(Started::Sent { .. })));
+        assert!(matches!(
+            app.call(StartConversation { form: again }).await,
+            Ok(Started { result: SendResult::Sent { .. }, .. })
+        ));
         assert_eq!(
             app.scalar(&format!("SELECT COUNT(*) FROM audit_events WHERE event_type = 'message.quiet_hours_overridden' AND thread_id = {}", thread.0)).await,
             1
