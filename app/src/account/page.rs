@@ -38,7 +38,11 @@ fn ChangePassword() -> impl IntoView {
     let err_for = move |name: &'static str| move || field::error_of(save, name);
     let other =
         move || save.value().get().and_then(|r| r.err()).filter(|e| e.field_name().is_none()).map(|e| e.to_string());
-    let input = move |name: &'static str, label: &'static str, auto: &'static str| {
+    let input = move |name: &'static str,
+                      label: &'static str,
+                      auto: &'static str,
+                      get: fn(&PasswordForm) -> String,
+                      set: fn(&mut PasswordForm, String)| {
         let id = format!("password-{name}");
         let label_for = id.clone();
         view! {
@@ -46,11 +50,7 @@ fn ChangePassword() -> impl IntoView {
                 <span class=field::LABEL>{label}</span>
                 <input id=id type="password" class=field::INPUT autocomplete=auto data-testid=format!("password-{name}")
                     aria-invalid=move || err_for(name)().is_some().to_string()
-                    prop:value=move || form.with(|f| match name { "current" => f.current.clone(), "new" => f.new.clone(), _ => f.again.clone() })
-                    on:input=move |ev| {
-                        let v = event_target_value(&ev);
-                        form.update(|f| match name { "current" => f.current = v, "new" => f.new = v, _ => f.again = v });
-                    } />
+                    prop:value=move || form.with(get) on:input=move |ev| form.update(|f| set(f, event_target_value(&ev))) />
                 {move || err_for(name)().map(|e| view! { <span class="mt-1 block text-xs text-red-700" role="alert" data-testid="password-error">{e}</span> })}
             </label>
         }
@@ -58,10 +58,10 @@ fn ChangePassword() -> impl IntoView {
     view! {
         <Card title="Change your password" class="max-w-lg">
             <form class="space-y-4" data-testid="password-form" on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
-                {input("current", "Current password", "current-password")}
-                {input("new", "New password", "new-password")}
+                {input("current", "Current password", "current-password", |f| f.current.clone(), |f, v| f.current = v)}
+                {input("new", "New password", "new-password", |f| f.new.clone(), |f, v| f.new = v)}
                 <p class=field::HELP>{format!("At least {} characters, and not a common password: a few unrelated words work well.", crate::auth::MIN_PASSWORD)}</p>
-                {input("again", "New password again", "new-password")}
+                {input("again", "New password again", "new-password", |f| f.again.clone(), |f, v| f.again = v)}
                 {move || other().map(|e| view! { <p class="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800" role="alert" data-testid="password-error">{e}</p> })}
                 <p class="text-xs text-slate-500">"Changing it signs you out everywhere else (another phone, a shared computer)."</p>
                 <button type="submit" class=btn::PRIMARY data-testid="password-save" disabled=move || save.pending().get()>

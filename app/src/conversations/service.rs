@@ -17,6 +17,7 @@ use crate::messaging::store as mstore;
 use crate::platform::audit::{self, Actor, Event};
 use crate::platform::state::LiveEvent;
 use crate::platform::{now, AppState, Db};
+use sqlx::AnyConnection;
 
 /// How many clients a search lists.
 const FOUND: i64 = 20;
@@ -30,11 +31,7 @@ pub async fn choices(db: &Db, org: OrgId, client: Option<i64>) -> AppResult<Star
     let ctx = mstore::org_context(&mut c, org).await?;
     let numbers = store::from_numbers(&mut c, org).await?;
     let client = match client {
-        Some(id) => Some(
-            store::client(&mut c, org, id)
-                .await?
-                .ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))?,
-        ),
+        Some(id) => Some(client_of(&mut c, org, id).await?),
         None => None,
     };
     let cannot_send = if !ctx.ready {
@@ -47,6 +44,11 @@ pub async fn choices(db: &Db, org: OrgId, client: Option<i64>) -> AppResult<Star
     let now = now();
     let quiet_until = defer_until(now, ctx.tz, ctx.settings.quiet_hours).map(|t| ctx.tz.time_relative_to(t, now));
     Ok(StartChoices { client, numbers, quiet_until, cannot_send })
+}
+
+/// The client, or why not.
+async fn client_of(c: &mut AnyConnection, org: OrgId, id: i64) -> AppResult<StartClient> {
+    store::client(c, org, id).await?.ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))
 }
 
 /// Clients to start a conversation with, by name or phone.
@@ -132,9 +134,7 @@ pub async fn start(st: &AppState, org: OrgId, actor: &Actor, f: StartForm) -> Ap
     let now = now();
     let mut tx = st.db.begin().await?;
     let ctx = mstore::org_context(&mut tx, org).await?;
-    let client = store::client(&mut tx, org, f.client)
-        .await?
-        .ok_or_else(|| AppError::NotFound("There is no client with that id.".into()))?;
+    let client = client_of(&mut tx, org, f.client).await?;
     let to = recipient(&client, &f.to, &ctx.region)?;
     let row = match f.number {
         Some(id) => mstore::number_by_id(&mut tx, NumberId(id)).await?.filter(|n| n.org == org),

@@ -4,13 +4,13 @@
 
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
+use super::problem::api_field;
 use super::{json, ApiResult, Caller, Problem};
 use app::assignments::service as assignments;
 use app::assignments::AssignForm;
 use app::domain::ids::{ClientId, OrgId, SitterId, WindowId};
 use app::domain::time::BusinessTz;
 use app::domain::windows::AssignmentKind;
-use app::error::AppError;
 use app::messaging::store::org_context;
 use app::platform::{now, AppState};
 use axum::extract::State;
@@ -99,18 +99,6 @@ fn parse_time(field: &str, v: &str) -> ApiResult<DateTime<Utc>> {
 /// The assign flow speaks in the UI's local times and field names.
 fn local(tz: BusinessTz, t: DateTime<Utc>) -> String {
     tz.local(t).format("%Y-%m-%dT%H:%M:%S").to_string()
-}
-
-fn api_field(e: AppError) -> Problem {
-    let mut p = Problem::from(e);
-    p.field = p.field.map(|f| match f.as_str() {
-        "sitter" => "sitter_id".into(),
-        "client" => "client_id".into(),
-        "starts" => "starts_at".into(),
-        "ends" => "ends_at".into(),
-        _ => f,
-    });
-    p
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]

@@ -68,6 +68,21 @@ impl Problem {
     }
 }
 
+/// A refusal of the product's forms, with the field named as the API's
+/// JSON names it (`client` → `client_id`, `starts` → `starts_at`, …).
+pub fn api_field(e: AppError) -> Problem {
+    let mut p = Problem::from(e);
+    p.field = p.field.map(|f| match f.as_str() {
+        "sitter" => "sitter_id".into(),
+        "client" => "client_id".into(),
+        "number" => "number_id".into(),
+        "starts" => "starts_at".into(),
+        "ends" => "ends_at".into(),
+        _ => f,
+    });
+    p
+}
+
 impl From<AppError> for Problem {
     fn from(e: AppError) -> Problem {
         let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);

@@ -4,9 +4,10 @@
 
 use super::extract::{ApiJson, ApiQuery, Id};
 use super::model::*;
+use super::problem::api_field;
 use super::{json, ApiResult, Caller, Problem};
 use app::conversations::{service as conversations, StartForm, Started};
-use app::domain::ids::{OrgId, ThreadId};
+use app::domain::ids::{MessageId, OrgId, ThreadId};
 use app::inbox::{SendResult, ThreadQuery};
 use app::platform::{ms, now, AppState};
 use axum::extract::State;
@@ -131,15 +132,7 @@ async fn start_thread(
     };
     let actor = caller.actor();
     let started =
-        caller.run(&st, || conversations::start(&st, caller.key.org_id, &actor, form)).await.map_err(|e| {
-            let mut p = Problem::from(e);
-            p.field = p.field.map(|f| match f.as_str() {
-                "client" => "client_id".into(),
-                "number" => "number_id".into(),
-                _ => f,
-            });
-            p
-        })?;
+        caller.run(&st, || conversations::start(&st, caller.key.org_id, &actor, form)).await.map_err(api_field)?;
     let (thread, message) = match started {
         Started {
             thread: Some(t),
@@ -156,16 +149,14 @@ async fn start_thread(
             return Err(Problem::conflict("The text was not kept. Try again."))
         }
     };
-    let mut c = st.db.read.acquire().await?;
-    let r = sqlx::query("SELECT scheduled_for FROM messages WHERE id = $1").bind(message.0).fetch_one(&mut *c).await?;
-    let scheduled_for: Option<i64> = r.try_get("scheduled_for")?;
+    let a = accepted(&st, message).await?;
     Ok(json(
         StatusCode::CREATED,
         &ThreadStarted {
             thread_id: thread.0,
-            message_id: message.0,
-            status: if scheduled_for.is_some() { "scheduled" } else { "queued" }.into(),
-            scheduled_for: opt_time_ms(scheduled_for),
+            message_id: a.message_id,
+            status: a.status,
+            scheduled_for: a.scheduled_for,
         },
     ))
 }
@@ -285,18 +276,20 @@ async fn send_message(
         SendResult::NeedsConfirmation { redacted, what } => return Err(needs_confirmation(&redacted, &what)),
         SendResult::Refused { reason } => return Err(Problem::conflict(reason)),
     };
+    Ok(json(StatusCode::CREATED, &accepted(&st, message_id).await?))
+}
+
+/// A queued text as the API reports it: queued now, or scheduled for after
+/// quiet hours (and when).
+async fn accepted(st: &AppState, message: MessageId) -> ApiResult<SendAccepted> {
     let mut c = st.db.read.acquire().await?;
-    let r =
-        sqlx::query("SELECT scheduled_for FROM messages WHERE id = $1").bind(message_id.0).fetch_one(&mut *c).await?;
+    let r = sqlx::query("SELECT scheduled_for FROM messages WHERE id = $1").bind(message.0).fetch_one(&mut *c).await?;
     let scheduled_for: Option<i64> = r.try_get("scheduled_for")?;
-    Ok(json(
-        StatusCode::CREATED,
-        &SendAccepted {
-            message_id: message_id.0,
-            status: if scheduled_for.is_some() { "scheduled" } else { "queued" }.into(),
-            scheduled_for: opt_time_ms(scheduled_for),
-        },
-    ))
+    Ok(SendAccepted {
+        message_id: message.0,
+        status: if scheduled_for.is_some() { "scheduled" } else { "queued" }.into(),
+        scheduled_for: opt_time_ms(scheduled_for),
+    })
 }
 
 /// The 409 for a text the anti-poaching check stopped until `"confirm": true`.

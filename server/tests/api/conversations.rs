@@ -9,24 +9,6 @@ use app::inbox::SendResult;
 
 const FRONT_DESK: &str = "+15125550100";
 
-/// A client of the demo business with a phone number and no conversation
-/// on the Front Desk yet.
-async fn fresh_client(app: &TestApp, skip: i64) -> (i64, String) {
-    let id = app
-        .scalar(&format!(
-            "SELECT c.id FROM clients c WHERE c.org_id = {} AND c.merged_into IS NULL AND c.opted_out_everywhere = 0
-               AND EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id)
-               AND NOT EXISTS (SELECT 1 FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = c.id AND n.class = 'front_desk')
-               AND NOT EXISTS (SELECT 1 FROM opt_outs o JOIN client_contacts cc ON cc.e164 = o.e164 WHERE cc.client_id = c.id AND o.opted_out = 1)
-               AND c.id <> {skip}
-             ORDER BY c.id LIMIT 1",
-            app.org().0
-        ))
-        .await;
-    let phone = app.text(&format!("SELECT e164 FROM client_contacts WHERE client_id = {id} ORDER BY id LIMIT 1")).await;
-    (id, phone.expect("a phone number"))
-}
-
 fn form(client: i64, body: &str) -> StartForm {
     StartForm { client, body: body.into(), ..StartForm::default() }
 }
@@ -50,7 +32,7 @@ async fn an_owner_texts_a_client_first_from_the_front_desk_and_the_conversation_
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
         app.set_quiet_hours(3, 4).await; // not now, whatever the time of day
-        let (client, phone) = fresh_client(&app, 0).await;
+        let (client, phone) = app.client_without_front_desk_thread(0).await;
 
         let c: StartChoices = app.call(LoadStartChoices { client: Some(client) }).await.unwrap();
         assert!(c.numbers[0].front_desk && c.numbers[0].label.starts_with("Front Desk"), "{backend:?}: {c:?}");
@@ -127,7 +109,7 @@ async fn refusals_say_why_and_write_nothing() {
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
         app.set_quiet_hours(3, 4).await;
-        let (client, _) = fresh_client(&app, 0).await;
+        let (client, _) = app.client_without_front_desk_thread(0).await;
         // Sitters answer inside their windows; they don't start conversations.
         let sitter = app.client_for("sitter@example.com", "password123").await;
         let before = written(&app).await;
@@ -213,7 +195,7 @@ async fn inside_quiet_hours_the_first_text_waits_unless_the_owner_sends_it_now()
         let app = spawn_demo(backend).await;
         app.sign_in("owner@example.com", "password123").await.unwrap();
         app.set_quiet_hours(-1, 2).await;
-        let (client, _) = fresh_client(&app, 0).await;
+        let (client, _) = app.client_without_front_desk_thread(0).await;
 
         let c: StartChoices = app.call(LoadStartChoices { client: Some(client) }).await.unwrap();
         assert!(c.quiet_until.is_some(), "{backend:?}: the form says when quiet hours end");
@@ -223,7 +205,7 @@ async fn inside_quiet_hours_the_first_text_waits_unless_the_owner_sends_it_now()
         };
         assert!(app.scalar(&format!("SELECT scheduled_for FROM messages WHERE id = {}", message.0)).await > now_ms());
 
-        let (other, _) = fresh_client(&app, client).await;
+        let (other, _) = app.client_without_front_desk_thread(client).await;
         let now = StartForm { send_now: true, ..form(other, "Sorry for the late text: Rex's walk is booked.") };
         let r = app.call(StartConversation { form: now }).await;
         let Ok(Started { thread: Some(thread), result: SendResult::Sent { message_id: message } }) = r else {

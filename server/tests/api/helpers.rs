@@ -335,6 +335,25 @@ impl TestApp {
         )
     }
 
+    /// A client of the demo business with a phone number and no conversation
+    /// on the Front Desk yet.
+    pub async fn client_without_front_desk_thread(&self, skip: i64) -> (i64, String) {
+        let id = self
+            .scalar(&format!(
+                "SELECT c.id FROM clients c WHERE c.org_id = {} AND c.merged_into IS NULL AND c.opted_out_everywhere = 0
+                   AND EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id)
+                   AND NOT EXISTS (SELECT 1 FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = c.id AND n.class = 'front_desk')
+                   AND NOT EXISTS (SELECT 1 FROM opt_outs o JOIN client_contacts cc ON cc.e164 = o.e164 WHERE cc.client_id = c.id AND o.opted_out = 1)
+                   AND c.id <> {skip}
+                 ORDER BY c.id LIMIT 1",
+                self.org().0
+            ))
+            .await;
+        let phone =
+            self.text(&format!("SELECT e164 FROM client_contacts WHERE client_id = {id} ORDER BY id LIMIT 1")).await;
+        (id, phone.expect("a phone number"))
+    }
+
     pub async fn sitter_id(&self, first_name: &str) -> app::domain::ids::SitterId {
         app::domain::ids::SitterId(
             self.scalar(&format!("SELECT id FROM sitters WHERE first_name = '{first_name}'")).await,

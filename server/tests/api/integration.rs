@@ -508,15 +508,7 @@ async fn booking_software_texts_a_client_first_and_gets_the_conversation() {
         app.sign_in("owner@example.com", "password123").await.unwrap();
         app.set_quiet_hours(3, 4).await; // not now, whatever the time of day
         let api = Api { app: &app, key: key(&app, "Time To Pet sync", Scope::ReadWrite, 1000).await };
-        let client = app
-            .scalar(
-                "SELECT c.id FROM clients c WHERE c.merged_into IS NULL AND c.opted_out_everywhere = 0
-                   AND EXISTS (SELECT 1 FROM client_contacts cc WHERE cc.client_id = c.id)
-                   AND NOT EXISTS (SELECT 1 FROM threads t JOIN numbers n ON n.id = t.number_id WHERE t.client_id = c.id AND n.class = 'front_desk')
-                   AND NOT EXISTS (SELECT 1 FROM opt_outs o JOIN client_contacts cc ON cc.e164 = o.e164 WHERE cc.client_id = c.id AND o.opted_out = 1)
-                 ORDER BY c.id LIMIT 1",
-            )
-            .await;
+        let (client, _) = app.client_without_front_desk_thread(0).await;
         let threads = app.scalar("SELECT COUNT(*) FROM threads").await;
 
         let (s, v) = api.post("/api/v1/threads", json!({ "client_id": 999999, "body": "Hi" })).await;
