@@ -56,6 +56,10 @@ impl Draft {
             confirm,
         })
     }
+    /// `aria-invalid` of the field `name`: "true" while the last refusal names it.
+    fn invalid(self, name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+        move || self.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some(name))).to_string()
+    }
     /// Sets the client and their first number that hasn't sent STOP.
     fn choose(&self, c: Option<StartClient>) {
         let first =
@@ -176,8 +180,6 @@ fn ClientPicker(d: Draft) -> impl IntoView {
             }
         },
     );
-    let invalid =
-        move || d.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some("client"))).to_string();
     view! {
         <div>
             <span class=field::LABEL id="start-client-label">"Client"</span>
@@ -190,7 +192,7 @@ fn ClientPicker(d: Draft) -> impl IntoView {
                 }.into_any(),
                 None => view! {
                     <input type="search" maxlength="100" class=field::INPUT placeholder="Search by name or phone number" aria-labelledby="start-client-label"
-                        data-testid="start-client-search" aria-invalid=invalid
+                        data-testid="start-client-search" aria-invalid=d.invalid("client")
                         prop:value=move || typed.get() on:input=move |ev| typed.set(event_target_value(&ev)) />
                     <Transition fallback=|| view! { <p class=field::HELP>"Searching…"</p> }>
                         {move || Suspend::new(async move {
@@ -225,14 +227,11 @@ fn ClientPicker(d: Draft) -> impl IntoView {
 /// The client's number it goes to, and the business number it leaves from.
 #[component]
 fn Recipients(d: Draft, numbers: Vec<FromNumber>) -> impl IntoView {
-    let invalid = move |name: &'static str| {
-        move || d.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some(name))).to_string()
-    };
     view! {
         <div class="grid gap-4 sm:grid-cols-2">
             <div>
                 <label class=field::LABEL for="start-to">"Their number"</label>
-                <select id="start-to" class=field::INPUT data-testid="start-to" aria-invalid=invalid("to")
+                <select id="start-to" class=field::INPUT data-testid="start-to" aria-invalid=d.invalid("to")
                     on:change=move |ev| d.to.set(event_target_value(&ev))>
                     {move || d.client.get().map(|c| c.contacts).unwrap_or_default().into_iter().map(|p| {
                         let v = p.e164.clone();
@@ -242,7 +241,7 @@ fn Recipients(d: Draft, numbers: Vec<FromNumber>) -> impl IntoView {
             </div>
             <div>
                 <label class=field::LABEL for="start-number">"From"</label>
-                <select id="start-number" class=field::INPUT data-testid="start-number" aria-invalid=invalid("number")
+                <select id="start-number" class=field::INPUT data-testid="start-number" aria-invalid=d.invalid("number")
                     on:change=move |ev| d.number.set(event_target_value(&ev))>
                     {numbers.into_iter().map(|n| {
                         let v = n.id.0.to_string();
@@ -263,11 +262,10 @@ fn Recipients(d: Draft, numbers: Vec<FromNumber>) -> impl IntoView {
 #[component]
 fn MessageBox(d: Draft, quiet_until: Option<String>) -> impl IntoView {
     let info = Memo::new(move |_| sms::analyze(&d.body.get()));
-    let invalid = move || d.problem.with(|p| p.as_ref().is_some_and(|(f, _)| f.as_deref() == Some("body"))).to_string();
     view! {
         <div>
             <label class=field::LABEL for="start-body">"Message"</label>
-            <textarea id="start-body" rows="4" class=field::INPUT data-testid="start-body" aria-invalid=invalid
+            <textarea id="start-body" rows="4" class=field::INPUT data-testid="start-body" aria-invalid=d.invalid("body")
                 placeholder="Hi Ana, this is Happy Tails…"
                 prop:value=move || d.body.get() on:input=move |ev| { d.body.set(event_target_value(&ev)); d.confirm.set(None); }></textarea>
             <p class=field::HELP data-testid="start-segments">

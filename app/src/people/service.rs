@@ -272,17 +272,12 @@ pub async fn edit(db: &Db, org: OrgId, actor: &Actor, f: SitterEdit) -> AppResul
             .unwrap_or_else(|| "none".into())
     };
     let new_phone = phone.as_ref().map(|p| p.as_str().to_string());
-    let mut changes = Vec::new();
-    for (what, a, b) in [
+    let changes = audit::changed(vec![
         ("Name", old.name.clone(), name.clone()),
         ("First name", old.first.clone(), first.clone()),
         ("Personal phone", shown(&old.phone), shown(&new_phone)),
         ("Email", old.email.clone().unwrap_or_else(|| "none".into()), email.clone().unwrap_or_else(|| "none".into())),
-    ] {
-        if a != b {
-            changes.push(format!("{what}: {a} → {b}"));
-        }
-    }
+    ]);
     if changes.is_empty() {
         return Ok(changes);
     }

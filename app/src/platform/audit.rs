@@ -46,6 +46,12 @@ pub struct Event {
     pub number_id: Option<i64>,
 }
 
+/// "Name: before → after" for each pair that differs: how an edit's
+/// summary lists what it changed.
+pub fn changed(pairs: Vec<(&str, String, String)>) -> Vec<String> {
+    pairs.into_iter().filter(|(_, a, b)| a != b).map(|(name, a, b)| format!("{name}: {a} → {b}")).collect()
+}
+
 impl Event {
     pub fn new(
         event_type: &'static str,

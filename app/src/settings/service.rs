@@ -10,6 +10,7 @@ use crate::domain::settings::{check_help_reply, help_reply, OrgSettings};
 use crate::domain::time::BusinessTz;
 use crate::error::{AppError, AppResult};
 use crate::messaging::store::org_context;
+use crate::platform::audit::changed;
 use crate::platform::sessions::SessionUser;
 use crate::platform::state;
 use chrono::NaiveTime;
@@ -36,11 +37,6 @@ fn whole(field: &str, label: &str, v: &str) -> AppResult<u32> {
 
 fn onoff(b: bool) -> String {
     if b { "on" } else { "off" }.to_string()
-}
-
-/// "Name: before → after" for each pair that differs.
-fn changed(pairs: Vec<(&str, String, String)>) -> Vec<String> {
-    pairs.into_iter().filter(|(_, a, b)| a != b).map(|(name, a, b)| format!("{name}: {a} → {b}")).collect()
 }
 
 pub async fn save_operations(u: &SessionUser, form: &OperationsForm) -> AppResult<Vec<String>> {
