@@ -28,11 +28,8 @@ pub async fn change_password(db: &Db, u: &SessionUser, actor: &Actor, f: Passwor
         return Err(AppError::field("new", "That is your current password: choose a new one."));
     }
     // A wrong current password counts as a failed sign-in of the account
-    // (not of the network: the person is signed in), checked first.
-    sessions::check_rate_limit(db, &u.email, None, now, false).await?;
-    let attempt = sessions::record_attempt(db, &u.email, None, now).await?;
-    // Guesses sent in parallel are each counted before any is judged.
-    sessions::check_rate_limit(db, &u.email, None, now, true).await?;
+    // (not of the network: the person is signed in), judged as a sign-in is.
+    let attempt = sessions::begin_attempt(db, &u.email, None, now).await?;
     let stored = {
         let mut c = db.read.acquire().await?;
         store::password_hash(&mut c, u.user_id).await?

@@ -161,12 +161,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
         }
         let ip = ctx::client_ip();
         let t = now();
-        // Refused outright when already locked (nothing recorded); then the
-        // attempt is counted before the password is checked, and judged
-        // again with it counted, so parallel guesses can't slip past.
-        sessions::check_rate_limit(&st.db, &email, ip.as_deref(), t, false).await?;
-        let attempt = sessions::record_attempt(&st.db, &email, ip.as_deref(), t).await?;
-        sessions::check_rate_limit(&st.db, &email, ip.as_deref(), t, true).await?;
+        let attempt = sessions::begin_attempt(&st.db, &email, ip.as_deref(), t).await?;
         let row = sqlx::query("SELECT id, org_id, name, role, password_hash, active FROM users WHERE email = $1")
             .bind(&email)
             .fetch_optional(&st.db.read)

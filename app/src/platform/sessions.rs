@@ -291,6 +291,17 @@ pub async fn record_attempt(
     Ok(ids)
 }
 
+/// Opens a password attempt: refused outright when already locked (nothing
+/// recorded); then counted before the password is checked, and judged again
+/// with it counted, so guesses sent in parallel can't slip past. Returns the
+/// rows for [`succeeded`].
+pub async fn begin_attempt(db: &Db, email: &str, ip: Option<&str>, now: DateTime<Utc>) -> Result<Vec<i64>, AppError> {
+    check_rate_limit(db, email, ip, now, false).await?;
+    let attempt = record_attempt(db, email, ip, now).await.map_err(internal)?;
+    check_rate_limit(db, email, ip, now, true).await?;
+    Ok(attempt)
+}
+
 /// The attempt's password was right.
 pub async fn succeeded(db: &Db, attempt: &[i64]) -> Result<(), sqlx::Error> {
     for id in attempt {
