@@ -275,6 +275,9 @@ async fn an_escalation_text_goes_once_through_the_queue_even_when_sweeps_race_an
         // A failed try waits 30 s (the test pulls the retry forward); no breaker trip.
         app.set_delivery(30, 50, 60).await;
         let target = "+15125550199";
+        // The provider fails the first try: the text waits and is retried.
+        // Set before the rule exists, whichever sweep fires it first.
+        stub.set(Mode::ServerErrorFor("alert open".into()));
         // A rule that is due right now for the demo's critical alert.
         app.exec(&format!("UPDATE alerts SET first_seen_at = {} WHERE severity = 'critical'", now_ms() - 20 * 60_000))
             .await;
@@ -284,13 +287,14 @@ async fn an_escalation_text_goes_once_through_the_queue_even_when_sweeps_race_an
             now_ms()
         ))
         .await;
-        // The provider fails the first try: the text waits and is retried.
-        stub.set(Mode::ServerErrorFor("alert open".into()));
         let sweep = app::alerts::escalation::store::sweep;
         let (a, b) = tokio::join!(sweep(&app.state), sweep(&app.state));
         let fired = a.expect("sweep") + b.expect("sweep");
         let alerts = app.scalar("SELECT COUNT(*) FROM alerts WHERE severity = 'critical' AND status = 'open'").await;
-        assert_eq!(fired as i64, alerts, "{backend:?}: each alert fires once");
+        // The app's own 30-second sweep runs too and may get there first (seen
+        // once); between all of them each alert fires exactly once, which the
+        // firings recorded below pin down.
+        assert!(fired as i64 <= alerts, "{backend:?}: each alert fires once, not {fired}");
         assert_eq!(app.scalar("SELECT COUNT(*) FROM escalation_events").await, alerts);
         assert_eq!(
             app.scalar("SELECT COUNT(*) FROM jobs WHERE kind = 'escalation.text'").await,
